@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* rd.h - the one bounds-checked reader for all wire bytes (STYLE R2).
+ *
+ * Contract: a reader covers [p, end). Every take checks the remaining length
+ * first; a short read sets the sticky `err` flag, returns NULL or 0 and never
+ * touches memory outside the span. Callers read straight through and test
+ * `err` once at the end. */
+#ifndef MPANA_RD_H
+#define MPANA_RD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+struct mp_rd {
+	const uint8_t *p;   /* next unread byte */
+	const uint8_t *end; /* one past the last readable byte */
+	bool err;           /* sticky: set by the first short read */
+};
+
+static inline struct mp_rd mp_rd_init(const uint8_t *p, size_t len)
+{
+	struct mp_rd r = { p, p + len, false };
+	return r;
+}
+
+static inline size_t mp_rd_left(const struct mp_rd *r)
+{
+	return r->err ? 0 : (size_t)(r->end - r->p);
+}
+
+/* Returns a pointer to the next n bytes and advances, or NULL (and sets err). */
+static inline const uint8_t *mp_rd_take(struct mp_rd *r, size_t n)
+{
+	if (r->err || (size_t)(r->end - r->p) < n) {
+		r->err = true;
+		return NULL;
+	}
+	const uint8_t *q = r->p;
+	r->p += n;
+	return q;
+}
+
+static inline bool mp_rd_skip(struct mp_rd *r, size_t n)
+{
+	return mp_rd_take(r, n) != NULL;
+}
+
+static inline uint8_t mp_rd_u8(struct mp_rd *r)
+{
+	const uint8_t *q = mp_rd_take(r, 1);
+	return q ? q[0] : 0;
+}
+
+static inline uint16_t mp_rd_be16(struct mp_rd *r)
+{
+	const uint8_t *q = mp_rd_take(r, 2);
+	return q ? (uint16_t)((unsigned)q[0] << 8 | q[1]) : 0;
+}
+
+static inline uint32_t mp_rd_be32(struct mp_rd *r)
+{
+	const uint8_t *q = mp_rd_take(r, 4);
+	return q ? (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
+			   (uint32_t)q[2] << 8 | q[3]
+		 : 0;
+}
+
+static inline uint64_t mp_rd_be64(struct mp_rd *r)
+{
+	uint64_t hi = mp_rd_be32(r);
+	uint64_t lo = mp_rd_be32(r);
+	return r->err ? 0 : hi << 32 | lo;
+}
+
+/* Little-endian 32-bit read (DLT_NULL's host-order family field). */
+static inline uint32_t mp_rd_le32(struct mp_rd *r)
+{
+	const uint8_t *q = mp_rd_take(r, 4);
+	return q ? (uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 |
+			   (uint32_t)q[1] << 8 | q[0]
+		 : 0;
+}
+
+/* Copies n bytes to dst; on a short read dst is zeroed. */
+static inline bool mp_rd_copy(struct mp_rd *r, void *dst, size_t n)
+{
+	const uint8_t *q = mp_rd_take(r, n);
+	if (!q) {
+		memset(dst, 0, n);
+		return false;
+	}
+	memcpy(dst, q, n);
+	return true;
+}
+
+#endif /* MPANA_RD_H */

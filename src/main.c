@@ -1,0 +1,2 @@
+/* TEMPORARY */
+int main(void) { return 0; }
