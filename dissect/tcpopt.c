@@ -80,6 +80,9 @@ enum mp_err mp_opt_parse(struct mp_rd *r, uint8_t len, uint8_t tcp_flags,
 {
 	enum mp_err e;
 
+	/* Paths that call no parser must not leave a previous packet's
+	 * fields behind in the union. */
+	memset(&o->u, 0, sizeof o->u);
 	o->subtype = MPTCP_SUB_UNKNOWN;
 	if (len < 3) { /* kind, length, subtype: nothing shorter is MPTCP */
 		o->err = MP_E_MPTCP_LEN_SHORT;
@@ -143,6 +146,7 @@ static void record_framing_error(struct mp_opts *out, uint8_t kind,
 	if (out->n >= MP_OPTS_MAX)
 		return;
 	struct mp_opt *o = &out->v[out->n++];
+	memset(o, 0, sizeof *o);
 	o->subtype = MPTCP_SUB_UNKNOWN;
 	o->len = len;
 	o->off = (uint8_t)off;

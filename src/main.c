@@ -1,2 +1,204 @@
-/* TEMPORARY */
-int main(void) { return 0; }
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* main.c - the mpana command line: tcpdump-style flags, then the BPF filter.
+ * Exit codes: 0 success (also after SIGINT/SIGTERM), 1 capture or output
+ * error, 2 usage error (docs/mpana.1, EXIT STATUS). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "mpana/analyzer.h"
+#include "mpana/capture.h"
+#include "mpana/log.h"
+#include "mpana/out.h"
+
+static const char usage_text[] =
+"Usage: mpana [options] -r FILE [filter expression]\n"
+"       mpana [options] -i IFACE [filter expression]\n"
+"       mpana -D | -h | --version\n"
+"\n"
+"Decodes the Multipath TCP options (RFC 8684 v1, RFC 6824 v0) of every packet\n"
+"in a capture file or a live capture. The filter expression is a libpcap\n"
+"filter (pcap-filter(7)), as for tcpdump: mpana -i any port 12345\n"
+"\n"
+"Input:\n"
+"  -r FILE          read a pcap or pcapng file; \"-\" reads standard input\n"
+"  -i IFACE         capture live on IFACE (\"any\" for all interfaces)\n"
+"  -c N             stop after N packets\n"
+"  -s SNAPLEN       live: bytes to capture per packet (default 262144)\n"
+"  -p               live: do not put the interface into promiscuous mode\n"
+"  -D               list the interfaces available for capture and exit\n"
+"Output (stdout; diagnostics go to stderr):\n"
+"  (default)        text: one line per packet with MPTCP options, then a summary\n"
+"  --json           JSON Lines: one object per MPTCP option, then a summary object\n"
+"  --format FMT     text or json\n"
+"  -q               no per-packet output, only the summary\n"
+"  -l               flush after every line (for live pipes)\n"
+"  -n               accepted for tcpdump habits; mpana never resolves names\n"
+"  -h, --help       this text\n"
+"  --version        version of mpana and libpcap\n"
+"\n"
+"JSON option records (keys; a field absent from the option is omitted):\n"
+"  every record: frame (1-based packet number), ts (epoch seconds, ns digits),\n"
+"    src, sport, dst, dport, tcp_flags, opt (mp_capable, mp_join, dss, add_addr,\n"
+"    remove_addr, mp_prio, mp_fail, mp_fastclose, mp_tcprst, unknown), len;\n"
+"    malformed: true, error (a stable code such as dss.bad_len), raw (hex)\n"
+"  mp_capable: version, flags, sender_key, receiver_key, data_len, checksum\n"
+"  mp_join: phase (syn, synack, ack), backup, addr_id, token, nonce, hmac\n"
+"  dss: flags, data_ack, data_ack_len, dsn, dsn_len, ssn, dll, checksum, data_fin\n"
+"  add_addr: version, addr_id, addr, port, echo (v1), ipver (v0), hmac\n"
+"  remove_addr: addr_ids; mp_prio: backup, addr_id; mp_fail: dsn;\n"
+"  mp_fastclose: receiver_key; mp_tcprst: flags, reason, reason_name;\n"
+"  unknown: subtype\n"
+"  Keys are \"0x%016x\" strings, tokens and nonces \"0x%08x\", HMACs \"0x\" + hex.\n"
+"  The last line is {\"record\":\"summary\", packets, tcp, mptcp_packets, options,\n"
+"    malformed, malformed_by_error, ...}.\n"
+"\n"
+"Exit status: 0 success (also after SIGINT or SIGTERM), 1 capture or output\n"
+"error, 2 usage error or bad filter. See mpana(1).\n";
+
+static void usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+/* Joins argv[from..argc) with spaces into a static buffer, as tcpdump does
+ * with a filter given in several words. Returns NULL when there are none. */
+static char *join_args(int argc, char **argv, int from)
+{
+	static char buf[8192];
+	size_t n = 0;
+
+	if (from >= argc)
+		return NULL;
+	for (int i = from; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+		if (n + l + 2 > sizeof buf) {
+			MP_LOG(MP_LOG_ERR, "filter expression too long");
+			exit(MP_EXIT_USAGE);
+		}
+		if (n)
+			buf[n++] = ' ';
+		memcpy(buf + n, argv[i], l);
+		n += l;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static long parse_count(const char *s, const char *what, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > max) {
+		MP_LOG(MP_LOG_ERR, "invalid %s \"%s\"", what, s);
+		exit(MP_EXIT_USAGE);
+	}
+	return v;
+}
+
+enum { OPT_JSON = 256, OPT_FORMAT, OPT_VERSION };
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mp_capture_cfg cfg = { .promisc = true };
+	static struct mp_out out;
+	static struct mp_analyzer an;
+	struct mp_sink sink;
+	bool json = false, quiet = false, line = false;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+r:i:c:s:pDqlnh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			cfg.file = optarg;
+			break;
+		case 'i':
+			cfg.iface = optarg;
+			break;
+		case 'c':
+			cfg.count = parse_count(optarg, "packet count", 2147483647L);
+			break;
+		case 's':
+			cfg.snaplen = (int)parse_count(optarg, "snaplen", 262144L);
+			break;
+		case 'p':
+			cfg.promisc = false;
+			break;
+		case 'D':
+			return mp_capture_list_interfaces();
+		case 'q':
+			quiet = true;
+			break;
+		case 'l':
+			line = true;
+			break;
+		case 'n':
+			break;
+		case 'h':
+			usage(stdout);
+			return MP_EXIT_OK;
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "json")) {
+				json = true;
+			} else if (!strcmp(optarg, "text")) {
+				json = false;
+			} else {
+				MP_LOG(MP_LOG_ERR, "unknown format \"%s\" (text or json)", optarg);
+				return MP_EXIT_USAGE;
+			}
+			break;
+		case OPT_VERSION:
+			printf("mpana %s\n%s\n", MPANA_VERSION, pcap_lib_version());
+			return MP_EXIT_OK;
+		default:
+			usage(stderr);
+			return MP_EXIT_USAGE;
+		}
+	}
+	if (!!cfg.file == !!cfg.iface) {
+		MP_LOG(MP_LOG_ERR, "give exactly one of -r FILE or -i IFACE (see --help)");
+		return MP_EXIT_USAGE;
+	}
+	cfg.filter = join_args(argc, argv, optind);
+	cfg.immediate = line;
+
+	mp_out_init(&out, STDOUT_FILENO, line);
+	if (json)
+		mp_sink_json_init(&sink, &out, quiet);
+	else
+		mp_sink_text_init(&sink, &out, quiet);
+	mp_analyzer_init(&an, 0, &sink);
+
+	rc = mp_capture_run(&cfg, &an);
+	if (rc == MP_EXIT_USAGE || (rc != MP_EXIT_OK && an.st.packets == 0 && !out.err)) {
+		/* Nothing was opened or read: no summary. */
+		return rc;
+	}
+	if (!out.err)
+		sink.ops->summary(&sink, &an.st);
+	if (mp_out_flush(&out) != 0) {
+		if (out.err == EPIPE)
+			return rc; /* the reader went away, as with head(1) */
+		MP_LOG(MP_LOG_ERR, "writing output: %s", strerror(out.err));
+		return MP_EXIT_ERROR;
+	}
+	return rc;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* capture.h - reading packets with libpcap: files (pcap, pcapng, stdin) and
+ * live interfaces, with a BPF filter, into the analyzer. */
+#ifndef MPANA_CAPTURE_H
+#define MPANA_CAPTURE_H
+
+#include <stdbool.h>
+
+#include "mpana/analyzer.h"
+
+/* Exit codes of the mpana command (documented in docs/mpana.1). */
+enum {
+	MP_EXIT_OK = 0,    /* success, also after SIGINT/SIGTERM */
+	MP_EXIT_ERROR = 1, /* a capture or output error (message on stderr) */
+	MP_EXIT_USAGE = 2, /* bad command line, including a bad filter */
+};
+
+struct mp_capture_cfg {
+	const char *file;   /* -r: path, or "-" for standard input */
+	const char *iface;  /* -i: interface name, "any" included */
+	const char *filter; /* BPF expression, NULL for none */
+	int snaplen;        /* -s: 0 means 262144 */
+	long count;         /* -c: stop after this many packets; 0: no limit */
+	bool promisc;       /* live: promiscuous mode (off with -p) */
+	bool immediate;     /* live: deliver packets at once (-l) */
+};
+
+/* Opens the source, runs every packet through `a` (whose sink is already
+ * set), fills a->st, and returns an MP_EXIT_* code. SIGINT and SIGTERM end
+ * the loop cleanly. Errors are reported on stderr. The summary is not
+ * printed here. */
+int mp_capture_run(const struct mp_capture_cfg *cfg, struct mp_analyzer *a);
+
+/* Prints the interfaces libpcap can capture on (-D). Returns MP_EXIT_*. */
+int mp_capture_list_interfaces(void);
+
+/* Set by SIGINT/SIGTERM; tells long-running code to stop. */
+extern volatile int mp_stop_requested;
+
+#endif /* MPANA_CAPTURE_H */

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* seq.h - expanding 32-bit data sequence numbers and DATA_ACKs to 64 bits.
+ *
+ * RFC 8684 §3.3.1 (RFC 6824 §3.3.1): a DSS option may carry the DSN or the
+ * DATA_ACK in 4 octets, "the least significant 4 octets of the 64-bit
+ * number"; the receiver recovers the full value from the 64-bit state it
+ * already has. This is the one helper for that (STYLE R10), with the Linux
+ * kernel's __mptcp_expand_seq() semantics (net/mptcp/options.c). */
+#ifndef MPANA_SEQ_H
+#define MPANA_SEQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Returns the 64-bit value whose low 32 bits are `wire` and which lies
+ * closest to `ref` (a known 64-bit DSN or DATA_ACK of the same direction,
+ * e.g. the last expanded value or IDSN + 1), so that the result may lie in
+ * ref's 2^32 epoch, the next one (wire wrapped forward) or the previous one
+ * (wire is behind ref across a wrap: old data, retransmissions).
+ *
+ * Exactly like the kernel: when wire is exactly 2^31 away from ref's low 32
+ * bits, the candidate in the neighbouring epoch wins (ref + 2^31 when ref's
+ * low word is >= 2^31, else ref - 2^31). Arithmetic is modulo 2^64, so
+ * values near 0 and UINT64_MAX wrap into each other, as 64-bit DSNs do. */
+static inline uint64_t mp_seq_expand32(uint64_t ref, uint32_t wire)
+{
+	const uint32_t ref32 = (uint32_t)ref;
+	const uint64_t v = (ref & UINT64_C(0xffffffff00000000)) + wire;
+
+	/* wire below ref32 by 2^31 or more: it wrapped past 2^32, next epoch */
+	if (wire < ref32 && ref32 - wire >= UINT32_C(0x80000000))
+		return v + (UINT64_C(1) << 32);
+	/* wire above ref32 by 2^31 or more: it is from the previous epoch */
+	if (wire > ref32 && wire - ref32 >= UINT32_C(0x80000000))
+		return v - (UINT64_C(1) << 32);
+	return v;
+}
+
+/* The DSS wrapper (the kernel's mptcp_expand_seq()): `wire` as the parser
+ * stores it (`struct mp_dss.dsn` or `.data_ack`), `is_64bit` from the
+ * DSS_m / DSS_a flag. A 64-bit wire value is returned unchanged; otherwise
+ * its low 32 bits go through mp_seq_expand32(). */
+static inline uint64_t mp_seq_expand(uint64_t ref, uint64_t wire, bool is_64bit)
+{
+	return is_64bit ? wire : mp_seq_expand32(ref, (uint32_t)wire);
+}
+
+#endif /* MPANA_SEQ_H */

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* out_text.c - tcpdump-like text output: one line per MPTCP packet, then a
+ * summary. Times are UTC; values are printed as on the wire (no relative
+ * sequence numbers), so lines can be compared with tcpdump -nn -S. */
+#include "mpana/analyzer.h"
+#include "mpana/out.h"
+
+static void flag_letters(struct mp_out *o, uint8_t flags, const char *letters,
+			 unsigned nbits)
+{
+	mp_out_ch(o, '[');
+	for (unsigned i = 0; i < nbits; i++)
+		if (flags & (1u << (nbits - 1 - i)))
+			mp_out_ch(o, letters[i]);
+	mp_out_ch(o, ']');
+}
+
+static void text_capable(struct mp_out *o, const struct mp_capable *c)
+{
+	mp_out_str(o, " v");
+	mp_out_u64(o, c->version);
+	mp_out_str(o, " flags ");
+	flag_letters(o, c->flags, "ABCDEFGH", 8);
+	if (c->has_sender_key) {
+		mp_out_str(o, " skey ");
+		mp_out_hex(o, c->sender_key, 16);
+	}
+	if (c->has_receiver_key) {
+		mp_out_str(o, " rkey ");
+		mp_out_hex(o, c->receiver_key, 16);
+	}
+	if (c->has_data_len) {
+		mp_out_str(o, " dlen ");
+		mp_out_u64(o, c->data_len);
+	}
+	if (c->has_checksum) {
+		mp_out_str(o, " csum ");
+		mp_out_hex(o, c->checksum, 4);
+	}
+}
+
+static void text_join(struct mp_out *o, const struct mp_join *j)
+{
+	static const char *const phases[] = { " syn", " synack", " ack" };
+
+	mp_out_str(o, phases[j->phase < 3 ? j->phase : 2]);
+	if (j->phase != MP_JOIN_ACK) {
+		if (j->backup)
+			mp_out_str(o, " backup");
+		mp_out_str(o, " id ");
+		mp_out_u64(o, j->addr_id);
+	}
+	if (j->phase == MP_JOIN_SYN) {
+		mp_out_str(o, " token ");
+		mp_out_hex(o, j->token, 8);
+	}
+	if (j->hmac_len) {
+		mp_out_str(o, " hmac ");
+		mp_out_hexbytes(o, j->hmac, j->hmac_len);
+	}
+	if (j->phase != MP_JOIN_ACK) {
+		mp_out_str(o, " nonce ");
+		mp_out_hex(o, j->nonce, 8);
+	}
+}
+
+static void text_dss(struct mp_out *o, const struct mp_dss *d)
+{
+	if (d->flags & DSS_A) {
+		mp_out_str(o, (d->flags & DSS_a) ? " ack64 " : " ack ");
+		mp_out_u64(o, d->data_ack);
+	}
+	if (d->flags & DSS_M) {
+		mp_out_str(o, (d->flags & DSS_m) ? " dsn64 " : " dsn ");
+		mp_out_u64(o, d->dsn);
+		mp_out_str(o, " ssn ");
+		mp_out_u64(o, d->ssn);
+		mp_out_str(o, " dll ");
+		mp_out_u64(o, d->dll);
+		if (d->dll == 0)
+			mp_out_str(o, " infinite");
+		if (d->has_checksum) {
+			mp_out_str(o, " csum ");
+			mp_out_hex(o, d->checksum, 4);
+		}
+	}
+	if (d->flags & DSS_F)
+		mp_out_str(o, " fin");
+}
+
+static void text_add_addr(struct mp_out *o, const struct mp_add_addr *a)
+{
+	mp_out_str(o, a->version ? " v1" : " v0");
+	if (a->echo)
+		mp_out_str(o, " echo");
+	mp_out_str(o, " id ");
+	mp_out_u64(o, a->addr_id);
+	mp_out_ch(o, ' ');
+	mp_out_addr(o, a->ipver, a->addr);
+	if (a->has_port) {
+		mp_out_str(o, " port ");
+		mp_out_u64(o, a->port);
+	}
+	if (a->has_hmac) {
+		mp_out_str(o, " hmac ");
+		mp_out_hexbytes(o, a->hmac, sizeof a->hmac);
+	}
+}
+
+static void text_option(struct mp_out *o, const struct mp_opt *opt)
+{
+	mp_out_str(o, mp_subtype_name(opt->subtype));
+	if (opt->err != MP_E_NONE) {
+		mp_out_str(o, " malformed ");
+		mp_out_str(o, mp_err_name((enum mp_err)opt->err));
+		mp_out_str(o, " len ");
+		mp_out_u64(o, opt->len);
+		return;
+	}
+	switch (opt->subtype) {
+	case MPTCP_SUB_CAPABLE:
+		text_capable(o, &opt->u.capable);
+		break;
+	case MPTCP_SUB_JOIN:
+		text_join(o, &opt->u.join);
+		break;
+	case MPTCP_SUB_DSS:
+		text_dss(o, &opt->u.dss);
+		break;
+	case MPTCP_SUB_ADD_ADDR:
+		text_add_addr(o, &opt->u.add_addr);
+		break;
+	case MPTCP_SUB_REMOVE_ADDR:
+		mp_out_str(o, " ids ");
+		for (unsigned i = 0; i < opt->u.remove_addr.n_ids; i++) {
+			if (i)
+				mp_out_ch(o, ',');
+			mp_out_u64(o, opt->u.remove_addr.ids[i]);
+		}
+		break;
+	case MPTCP_SUB_PRIO:
+		mp_out_str(o, opt->u.prio.backup ? " backup" : " nobackup");
+		if (opt->u.prio.has_addr_id) {
+			mp_out_str(o, " id ");
+			mp_out_u64(o, opt->u.prio.addr_id);
+		}
+		break;
+	case MPTCP_SUB_FAIL:
+		mp_out_str(o, " dsn ");
+		mp_out_u64(o, opt->u.fail.dsn);
+		break;
+	case MPTCP_SUB_FASTCLOSE:
+		mp_out_str(o, " rkey ");
+		mp_out_hex(o, opt->u.fastclose.receiver_key, 16);
+		break;
+	case MPTCP_SUB_TCPRST:
+		mp_out_str(o, " flags ");
+		flag_letters(o, opt->u.tcprst.flags, "UVWT", 4);
+		mp_out_str(o, " reason ");
+		mp_out_u64(o, opt->u.tcprst.reason);
+		mp_out_ch(o, ' ');
+		mp_out_str(o, mp_tcprst_reason_name(opt->u.tcprst.reason));
+		break;
+	default:
+		mp_out_str(o, " subtype ");
+		mp_out_u64(o, opt->subtype);
+		mp_out_str(o, " len ");
+		mp_out_u64(o, opt->len);
+		break;
+	}
+}
+
+static void text_packet(struct mp_sink *s, const struct mp_frame *f,
+			const struct mp_pkt *p)
+{
+	struct mp_out *o = s->out;
+
+	mp_out_reserve(o);
+	mp_out_u64(o, f->num);
+	mp_out_ch(o, ' ');
+	mp_out_utc(o, f->ts_ns);
+	mp_out_str(o, p->family == 6 ? " IP6 " : " IP ");
+	mp_out_addr(o, p->family, p->src);
+	mp_out_ch(o, '.');
+	mp_out_u64(o, p->sport);
+	mp_out_str(o, " > ");
+	mp_out_addr(o, p->family, p->dst);
+	mp_out_ch(o, '.');
+	mp_out_u64(o, p->dport);
+	mp_out_str(o, ": Flags [");
+	mp_out_tcp_flags(o, p->flags);
+	mp_out_str(o, "], seq ");
+	mp_out_u64(o, p->seq);
+	if (p->flags & MP_TH_ACK) {
+		mp_out_str(o, ", ack ");
+		mp_out_u64(o, p->ack);
+	}
+	mp_out_str(o, ", win ");
+	mp_out_u64(o, p->win);
+	mp_out_str(o, ", length ");
+	mp_out_u64(o, p->payload_len);
+	mp_out_str(o, ", mptcp ");
+	for (unsigned i = 0; i < p->opts.n; i++) {
+		if (i)
+			mp_out_str(o, "; ");
+		text_option(o, &p->opts.v[i]);
+	}
+	mp_out_eol(o);
+}
+
+static void text_summary(struct mp_sink *s, const struct mp_stats *st)
+{
+	struct mp_out *o = s->out;
+	bool any = false;
+
+	mp_out_reserve(o);
+	mp_out_str(o, "summary: ");
+	mp_out_u64(o, st->packets);
+	mp_out_str(o, " packets, ");
+	mp_out_u64(o, st->tcp);
+	mp_out_str(o, " TCP, ");
+	mp_out_u64(o, st->mptcp_packets);
+	mp_out_str(o, " with MPTCP options");
+	mp_out_eol(o);
+
+	mp_out_str(o, "  options:");
+	for (unsigned i = 0; i < 17; i++) {
+		if (!st->options[i])
+			continue;
+		mp_out_str(o, any ? ", " : " ");
+		mp_out_str(o, i < 16 ? mp_subtype_name((uint8_t)i) : "unreadable");
+		if (i < 16 && mp_subtype_name((uint8_t)i)[0] == 'u') {
+			mp_out_ch(o, '(');
+			mp_out_u64(o, i);
+			mp_out_ch(o, ')');
+		}
+		mp_out_ch(o, ' ');
+		mp_out_u64(o, st->options[i]);
+		any = true;
+	}
+	if (!any)
+		mp_out_str(o, " none");
+	mp_out_eol(o);
+
+	mp_out_str(o, "  malformed options: ");
+	mp_out_u64(o, st->malformed);
+	any = false;
+	for (unsigned e = 1; e < MP_E__COUNT; e++) {
+		if (!st->malformed_by_err[e])
+			continue;
+		mp_out_str(o, any ? ", " : " (");
+		mp_out_str(o, mp_err_name((enum mp_err)e));
+		mp_out_ch(o, ' ');
+		mp_out_u64(o, st->malformed_by_err[e]);
+		any = true;
+	}
+	if (any)
+		mp_out_ch(o, ')');
+	mp_out_eol(o);
+
+	mp_out_str(o, "  other TCP option errors: ");
+	mp_out_u64(o, st->tcp_opt_errors);
+	mp_out_str(o, ", non-first fragments skipped: ");
+	mp_out_u64(o, st->fragments);
+	mp_out_str(o, ", truncated headers: ");
+	mp_out_u64(o, st->truncated);
+	mp_out_str(o, ", bad headers: ");
+	mp_out_u64(o, st->bad);
+	mp_out_str(o, ", not TCP: ");
+	mp_out_u64(o, st->other);
+	mp_out_eol(o);
+
+	if (st->live) {
+		mp_out_str(o, "  capture: ");
+		mp_out_u64(o, st->ps_recv);
+		mp_out_str(o, " received by filter, ");
+		mp_out_u64(o, st->ps_drop);
+		mp_out_str(o, " dropped by kernel, ");
+		mp_out_u64(o, st->ps_ifdrop);
+		mp_out_str(o, " dropped by interface");
+		mp_out_eol(o);
+	}
+}
+
+static const struct mp_sink_ops text_ops = {
+	.packet = text_packet,
+	.summary = text_summary,
+};
+
+void mp_sink_text_init(struct mp_sink *s, struct mp_out *out, bool quiet)
+{
+	s->ops = &text_ops;
+	s->out = out;
+	s->quiet = quiet;
+}

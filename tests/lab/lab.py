@@ -1,0 +1,919 @@
+#!/usr/bin/env python3
+"""mpana real-traffic MPTCP lab (Python 3 standard library only).
+
+Creates two network namespaces (client, server) joined by two veth pairs
+(path 1 and path 2), configures the in-kernel MPTCP path manager per
+scenario, runs an MPTCP server and client, captures in the client namespace
+with tcpdump -i any, and writes <out>/<scenario>.pcap and
+<out>/<scenario>.truth.json.  Everything created is removed afterwards, also
+on SIGINT/SIGTERM.
+
+    sudo python3 tests/lab/lab.py --all --out pcaps/
+    sudo python3 tests/lab/lab.py --out pcaps/ basic failover
+    sudo python3 tests/lab/lab.py --list
+
+Topology (IPv4; the ipv6 scenario uses fd00:1::/64 and fd00:2::/64):
+
+      client ns                                   server ns
+   +-------------+  path 1: veth c1 <-> s1   +-------------+
+   | 10.0.1.1 c1 |---------------------------| s1 10.0.1.2 |
+   |             |  path 2: veth c2 <-> s2   |             |
+   | 10.0.2.1 c2 |---------------------------| s2 10.0.2.2 |
+   +-------------+                           +-------------+
+
+Source-address policy routing on both sides makes the path a function of the
+*client* address: every packet with client address 10.0.1.1 uses path 1,
+every packet with client address 10.0.2.1 uses path 2 (whatever the server
+address).  Both directions of each veth are shaped with tbf.
+
+Internal roles (used by the orchestrator through `ip netns exec`):
+    lab.py _server ...   /   lab.py _client ...
+"""
+
+import argparse
+import json
+import os
+import select
+import shlex
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+IPPROTO_MPTCP = 262
+PORT = 12345
+HERE = os.path.dirname(os.path.abspath(__file__))
+SELF = os.path.abspath(__file__)
+
+ADDR = {
+    4: {"c1": "10.0.1.1", "s1": "10.0.1.2", "c2": "10.0.2.1", "s2": "10.0.2.2",
+        "plen": 24, "net1": "10.0.1.0/24", "net2": "10.0.2.0/24"},
+    6: {"c1": "fd00:1::1", "s1": "fd00:1::2", "c2": "fd00:2::1", "s2": "fd00:2::2",
+        "plen": 64, "net1": "fd00:1::/64", "net2": "fd00:2::/64"},
+}
+
+SHAPE_RATE = "4mbit"    # tbf rate on every veth end (both directions)
+SHAPE_BURST = "1600"    # bytes; >= one MTU frame, small enough that tbf
+                        # segments GSO super-packets into MTU-sized segments
+SHAPE_LATENCY = "200ms"
+
+# --------------------------------------------------------------------------
+# Scenario plans.  Times are seconds after t0 = just before the client's
+# first connect() call.  'events' are executed by the orchestrator at those times.
+# --------------------------------------------------------------------------
+# Common traffic: the client sends `size` bytes in `chunk`-byte writes every
+# `interval` seconds (application pacing, well below the tbf rate, so the
+# wire timing follows the plan), then shuts down its write side; the server
+# reads to EOF, replies `reply` bytes and closes.
+
+BASE = dict(family=4, conns=1, size=196608, chunk=32768, interval=0.05,
+            reply=16384, linger0_at=None, server_mptcp=True, checksum=False,
+            client_eps=[], server_eps=[], client_limits=(2, 2),
+            server_limits=(2, 0), events=[], extra_sysctl={}, capture_tail=0.5,
+            mangle=None, drop_iface=None)
+
+SCENARIOS = {}
+
+
+def scenario(name, desc, **kw):
+    s = dict(BASE)
+    s.update(kw)
+    s["name"] = name
+    s["desc"] = desc
+    SCENARIOS[name] = s
+
+
+scenario("basic",
+         "Client subflow endpoint on its path-2 address, server signal endpoint on its "
+         "path-2 address: MP_CAPABLE, ADD_ADDR + echo, two MP_JOINs, DSS, DATA_FIN.",
+         client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)])
+
+scenario("failover",
+         "Two subflows (initial on path 1, join on path 2). Path 1 dies silently at "
+         "t=0.20 s (nft drop in the server namespace, both directions of s1) while the "
+         "client is uploading; MPTCP reinjects the outstanding data on path 2 and the "
+         "transfer completes there.",
+         size=262144, client_eps=[("c2", 2, "subflow")],
+         events=[(0.20, "fail_path", 1)],
+         extra_sysctl={"client": {"net.ipv4.tcp_retries2": "4"}}, capture_tail=1.0)
+
+scenario("backup",
+         "Client endpoint on path 2 is 'subflow backup' (MP_JOIN SYN with B=1). Path 1 "
+         "(initial subflow) dies silently at t=0.20 s; the traffic moves to the backup "
+         "subflow.",
+         size=262144, client_eps=[("c2", 2, "subflow backup")],
+         events=[(0.20, "fail_path", 1)],
+         extra_sysctl={"client": {"net.ipv4.tcp_retries2": "4"}}, capture_tail=1.0)
+
+scenario("prio",
+         "Two subflows; at t=0.15 s the client's endpoint id 2 (path 2) is changed to "
+         "backup (MP_PRIO B=1 on the path-2 subflow), at t=0.35 s back to nobackup "
+         "(MP_PRIO B=0).",
+         size=327680, client_eps=[("c2", 2, "subflow")],
+         events=[(0.15, "ep_change", ("client", 2, "backup")),
+                 (0.35, "ep_change", ("client", 2, "nobackup"))])
+
+scenario("remove",
+         "As basic (three subflows); at t=0.15 s the server deletes its signal "
+         "endpoint id 2 (REMOVE_ADDR from the server, subflow to 10.0.2.2 reset); at "
+         "t=0.30 s the client deletes its subflow endpoint id 2 (REMOVE_ADDR from the "
+         "client, subflow from 10.0.2.1 closed). The transfer finishes on path 1.",
+         size=327680,
+         client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)],
+         events=[(0.15, "ep_delete", ("server", 2)),
+                 (0.30, "ep_delete", ("client", 2))])
+
+scenario("fastclose",
+         "Two subflows; the client aborts at t=0.15 s in the middle of its upload "
+         "(SO_LINGER l_onoff=1 l_linger=0, then close()).",
+         size=327680, client_eps=[("c2", 2, "subflow")], linger0_at=0.15, reply=0)
+
+scenario("fallback",
+         "The server uses a plain TCP socket: the MP_CAPABLE SYN is answered without "
+         "MP_CAPABLE and the connection falls back to TCP; no join is attempted.",
+         server_mptcp=False, client_eps=[("c2", 2, "subflow")])
+
+scenario("ipv6", "basic over IPv6.", family=6,
+         client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)])
+
+scenario("checksum",
+         "basic with net.mptcp.checksum_enabled=1 in both namespaces: MP_CAPABLE with "
+         "the A flag, every DSS mapping carries a checksum.",
+         checksum=True,
+         client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)])
+
+scenario("addrport",
+         "Server announces 10.0.2.2 with port 12346 (ADD_ADDR with port); the client "
+         "joins 10.0.2.2:12346. Note: a 'port 12345' BPF filter misses that subflow.",
+         client_limits=(1, 1), server_limits=(1, 0),
+         server_eps=[("s2", 2, "signal", 12346)])
+
+scenario("multiconn",
+         "Three concurrent MPTCP connections (started 50 ms apart) with the basic "
+         "endpoints: 3 connections x 3 subflows.",
+         conns=3, size=131072,
+         client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)])
+
+scenario("mpfail",
+         "Checksums on; two subflows (join on path 2). From t=0.25 s the server "
+         "namespace corrupts 4 payload bytes of ONE client->server data segment arriving "
+         "on path 2 (nft '@th,800,32 set', limited to one packet) -> DSS checksum "
+         "failure on a join subflow -> the server resets that subflow with MP_FAIL + "
+         "MP_TCPRST; the transfer completes on path 1. The client-side capture shows "
+         "the segment unmodified (mangling happens at the server).",
+         checksum=True, client_eps=[("c2", 2, "subflow")],
+         events=[(0.25, "mangle_path", 2)])
+
+
+# What each capture must show (checked after every run; counts of MPTCP
+# options as tshark reports them, per option occurrence).  (min, max); None =
+# unbounded.  A run that does not satisfy its expectation fails.
+EXPECT = {
+    "basic":     {"tcp_streams": (3, 3), "mp_join": (6, 6), "add_addr": (2, 2),
+                  "mp_capable": (3, None), "dss": (100, None), "dss_fin": (2, None)},
+    "failover":  {"tcp_streams": (2, 2), "mp_join": (3, 3), "mp_capable": (3, None),
+                  "client_done": True},
+    "backup":    {"tcp_streams": (2, 2), "mp_join": (3, 3), "join_backup": (1, 1),
+                  "client_done": True},
+    "prio":      {"tcp_streams": (2, 2), "mp_join": (3, 3), "mp_prio": (2, 2)},
+    "remove":    {"tcp_streams": (3, 3), "mp_join": (6, 6), "add_addr": (2, 2),
+                  "remove_addr": (2, 2)},
+    "fastclose": {"tcp_streams": (2, 2), "mp_join": (3, 3), "mp_fastclose": (2, 2),
+                  "mp_tcprst": (2, None)},
+    "fallback":  {"tcp_streams": (1, 1), "mp_capable": (1, 1), "dss": (0, 0),
+                  "mp_join": (0, 0)},
+    "ipv6":      {"tcp_streams": (3, 3), "mp_join": (6, 6), "add_addr": (2, 2)},
+    "checksum":  {"tcp_streams": (3, 3), "mp_join": (6, 6), "add_addr": (2, 2),
+                  "capable_csum": (3, None)},
+    "addrport":  {"tcp_streams": (2, 2), "mp_join": (3, 3), "add_addr": (2, 2),
+                  "port_12346": (1, None)},
+    "multiconn": {"tcp_streams": (9, 9), "mp_join": (18, 18), "add_addr": (6, 6),
+                  "mp_capable": (9, None)},
+    "mpfail":    {"tcp_streams": (2, 2), "mp_join": (3, 3), "mp_fail": (1, 1),
+                  "mp_tcprst": (1, None), "client_done": True},
+}
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+
+def log(*a):
+    print("[lab]", *a, file=sys.stderr, flush=True)
+
+
+def sh(*args, check=True, ns=None, quiet=False, input=None):
+    cmd = list(args)
+    if ns:
+        cmd = ["ip", "netns", "exec", ns] + cmd
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, input=input)
+    if check and r.returncode != 0:
+        raise RuntimeError("command failed (%d): %s\n%s" % (r.returncode, " ".join(cmd),
+                                                             r.stderr.strip()))
+    return r
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _on_signal(signum, frame):
+    raise Interrupted("signal %d" % signum)
+
+
+# --------------------------------------------------------------------------
+# Lab: namespaces, links, endpoints, capture, events
+# --------------------------------------------------------------------------
+
+class Lab:
+    def __init__(self, sc, out):
+        self.sc = sc
+        self.out = out
+        tag = "%d-%s" % (os.getpid(), sc["name"])
+        self.ns = {"client": "mpana-c-" + tag, "server": "mpana-s-" + tag}
+        self.procs = []
+        self.fam = sc["family"]
+        self.a = ADDR[self.fam]
+        self.created = []
+        self.actions = []   # (epoch, what)
+        self.t0 = None
+
+    # ---- setup -----------------------------------------------------------
+    def setup(self):
+        C, S = self.ns["client"], self.ns["server"]
+        for n in (C, S):
+            sh("ip", "netns", "add", n)
+            self.created.append(n)
+        a = self.a
+        for i in (1, 2):
+            sh("ip", "link", "add", "c%d" % i, "netns", C, "type", "veth",
+               "peer", "name", "s%d" % i, "netns", S)
+        for ns, side in ((C, "c"), (S, "s")):
+            ipn = ["ip", "-n", ns]
+            sysctls = {"net.ipv4.conf.all.rp_filter": "0",
+                       "net.ipv4.conf.default.rp_filter": "0",
+                       "net.mptcp.enabled": "1",
+                       "net.mptcp.checksum_enabled": "1" if self.sc["checksum"] else "0"}
+            role = "client" if side == "c" else "server"
+            sysctls.update(self.sc["extra_sysctl"].get(role, {}))
+            if self.fam == 4:
+                # no IPv6 at all: keeps link-local/MLD/RS noise out of the capture
+                sysctls["net.ipv6.conf.all.disable_ipv6"] = "1"
+                sysctls["net.ipv6.conf.default.disable_ipv6"] = "1"
+            else:
+                sysctls["net.ipv6.conf.all.accept_ra"] = "0"
+                sysctls["net.ipv6.conf.default.accept_ra"] = "0"
+                sysctls["net.ipv6.conf.all.forwarding"] = "0"
+            for k, v in sysctls.items():
+                sh("sysctl", "-q", "-w", "%s=%s" % (k, v), ns=ns)
+            sh(*ipn, "link", "set", "lo", "up")
+            for i in (1, 2):
+                dev = "%s%d" % (side, i)
+                sh("sysctl", "-q", "-w", "net.ipv4.conf.%s.rp_filter=0" % dev, ns=ns)
+                if self.fam == 6:
+                    sh(*ipn, "-6", "addr", "add", "%s/%d" % (a[dev], a["plen"]),
+                       "dev", dev, "nodad")
+                else:
+                    sh(*ipn, "addr", "add", "%s/%d" % (a[dev], a["plen"]), "dev", dev)
+                sh(*ipn, "link", "set", dev, "up")
+                sh("tc", "qdisc", "add", "dev", dev, "root", "tbf", "rate", SHAPE_RATE,
+                   "burst", SHAPE_BURST, "latency", SHAPE_LATENCY, ns=ns)
+                if side == "c":
+                    # client: source-address policy routing, the client address
+                    # selects the path.  The server needs nothing: its connected
+                    # routes send replies to 10.0.i.1 out of s<i>.
+                    fam = "-6" if self.fam == 6 else "-4"
+                    table = str(100 + i)
+                    sh(*ipn, fam, "rule", "add", "from", a[dev], "table", table,
+                       "priority", str(1000 + i))
+                    sh(*ipn, fam, "route", "add", a["net%d" % i], "dev", dev,
+                       "table", table)
+                    sh(*ipn, fam, "route", "add", "default", "via", a["s%d" % i],
+                       "dev", dev, "table", table)
+        # mptcp limits and endpoints
+        cl, sl = self.sc["client_limits"], self.sc["server_limits"]
+        sh("ip", "-n", C, "mptcp", "limits", "set", "subflows", str(cl[0]),
+           "add_addr_accepted", str(cl[1]))
+        sh("ip", "-n", S, "mptcp", "limits", "set", "subflows", str(sl[0]),
+           "add_addr_accepted", str(sl[1]))
+        for dev, epid, flags in self.sc["client_eps"]:
+            sh("ip", "-n", C, "mptcp", "endpoint", "add", a[dev], "dev", dev,
+               "id", str(epid), *flags.split())
+        for dev, epid, flags, port in self.sc["server_eps"]:
+            extra = ["port", str(port)] if port else []
+            sh("ip", "-n", S, "mptcp", "endpoint", "add", a[dev], "dev", dev,
+               "id", str(epid), *extra, *flags.split())
+        # nft table in the server namespace (initially empty chains)
+        sh("nft", "-f", "-", ns=S, input="""
+table inet mpanalab {
+  chain in  { type filter hook input priority 0; policy accept; }
+  chain out { type filter hook output priority 0; policy accept; }
+  chain pre { type filter hook prerouting priority -150; policy accept; }
+}
+""")
+        if self.fam == 6:
+            self.wait_ipv6()
+
+    def wait_ipv6(self):
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            bad = False
+            for ns in self.ns.values():
+                r = sh("ip", "-n", ns, "-6", "addr", "show", "tentative", quiet=True)
+                if r.stdout.strip():
+                    bad = True
+            if not bad:
+                return
+            time.sleep(0.05)
+        raise RuntimeError("IPv6 addresses still tentative")
+
+    # ---- processes -------------------------------------------------------
+    def spawn(self, ns, args, **kw):
+        p = subprocess.Popen(["ip", "netns", "exec", ns] + args, **kw)
+        self.procs.append(p)
+        return p
+
+    def start_capture(self, pcap):
+        self.pcap = pcap
+        p = self.spawn(self.ns["client"],
+                       ["tcpdump", "-i", "any", "-s", "256", "-U", "--immediate-mode",
+                        "-n", "-w", pcap] + (shlex.split(OPTS["filter"])
+                                             if OPTS["filter"] else []),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.tcpdump = p
+        deadline = time.time() + 10
+        buf = ""
+        while time.time() < deadline:
+            r, _, _ = select.select([p.stderr], [], [], 0.2)
+            if r:
+                line = p.stderr.readline()
+                if not line:
+                    break
+                buf += line
+                if "listening on" in line:
+                    time.sleep(0.2)
+                    return
+        raise RuntimeError("tcpdump did not start: " + buf)
+
+    def start_live(self):
+        """Optional extra live capture command (live_test.sh: mpana -i any ...),
+        run inside the client namespace before the traffic starts and stopped
+        with SIGINT after tcpdump.  Its stdout/stderr/exit code go to
+        <out>/<scenario>.live.{stdout,stderr,rc}."""
+        self.live = None
+        if not OPTS["live_cmd"]:
+            return
+        base = os.path.join(self.out, self.sc["name"] + ".live")
+        self.live_files = (open(base + ".stdout", "w"), open(base + ".stderr", "w"))
+        self.live_rc_path = base + ".rc"
+        self.live = self.spawn(self.ns["client"], shlex.split(OPTS["live_cmd"]),
+                               stdout=self.live_files[0], stderr=self.live_files[1])
+        time.sleep(OPTS["live_wait"])
+
+    def stop_live(self):
+        p = self.live
+        if p is None:
+            return
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                log("live command did not exit within 15 s after SIGINT; killed")
+        for f in self.live_files:
+            f.close()
+        with open(self.live_rc_path, "w") as f:
+            f.write("%d\n" % p.returncode)
+        self.live = None
+
+    def stop_capture(self):
+        p = self.tcpdump
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        err = p.stderr.read() if p.stderr else ""
+        self.tcpdump_stats = err.strip()
+
+    # ---- events ----------------------------------------------------------
+    def do_event(self, kind, arg):
+        C, S = self.ns["client"], self.ns["server"]
+        if kind == "fail_path":
+            dev = "s%d" % arg
+            sh("nft", "-f", "-", ns=S, input="""
+add rule inet mpanalab in iifname "%s" drop
+add rule inet mpanalab out oifname "%s" drop
+""" % (dev, dev))
+        elif kind == "mangle_path":
+            dev = "s%d" % arg
+            # corrupt 32 bits at TCP-header offset 100 bytes (inside the payload
+            # of any full-sized data segment) of exactly one packet
+            sh("nft", "-f", "-", ns=S, input="""
+add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit rate 1/hour burst 1 packets @th,800,32 set 0x4d504641
+""" % (dev, PORT))
+        elif kind == "ep_change":
+            who, epid, flag = arg
+            sh("ip", "-n", self.ns[who], "mptcp", "endpoint", "change", "id", str(epid), flag)
+        elif kind == "ep_delete":
+            who, epid = arg
+            sh("ip", "-n", self.ns[who], "mptcp", "endpoint", "delete", "id", str(epid))
+        else:
+            raise ValueError(kind)
+
+    # ---- run -------------------------------------------------------------
+    def run(self):
+        sc, a = self.sc, self.a
+        C, S = self.ns["client"], self.ns["server"]
+        os.makedirs(self.out, exist_ok=True)
+        pcap = os.path.join(self.out, sc["name"] + ".pcap")
+        tmp = pcap + ".tmp"
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        self.setup()
+        srv = self.spawn(S, [sys.executable, SELF, "_server", "--family", str(self.fam),
+                             "--port", str(PORT), "--conns", str(sc["conns"]),
+                             "--reply", str(sc["reply"]),
+                             "--mptcp", "1" if sc["server_mptcp"] else "0"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = srv.stdout.readline()
+        if "LISTENING" not in line:
+            raise RuntimeError("server did not start: %s %s" % (line, srv.stderr.read()))
+        self.start_live()
+        self.start_capture(tmp)
+        cargs = [sys.executable, SELF, "_client", "--family", str(self.fam),
+                 "--dst", a["s1"], "--src", a["c1"], "--port", str(PORT),
+                 "--conns", str(sc["conns"]), "--size", str(sc["size"]),
+                 "--chunk", str(sc["chunk"]), "--interval", str(sc["interval"])]
+        if sc["linger0_at"] is not None:
+            cargs += ["--abort-at", str(sc["linger0_at"])]
+        cli = self.spawn(C, cargs, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = cli.stdout.readline()
+        if not line.startswith("T0 "):
+            raise RuntimeError("client failed: %s %s" % (line, cli.stderr.read()))
+        self.t0 = float(line.split()[1])
+        for at, kind, arg in sorted(sc["events"], key=lambda e: e[0]):
+            delay = self.t0 + at - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            t = time.time()
+            self.do_event(kind, arg)
+            self.actions.append({"t": round(t - self.t0, 4), "planned_t": at,
+                                 "epoch": round(t, 6), "action": kind,
+                                 "arg": arg})
+        try:
+            cli.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError("client timed out")
+        cout, cerr = cli.stdout.read(), cli.stderr.read()
+        self.client_out = [json.loads(l) for l in cout.splitlines() if l.startswith("{")]
+        if cli.returncode != 0:
+            raise RuntimeError("client exited %d: %s" % (cli.returncode, cerr))
+        try:
+            srv.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            srv.terminate()
+            srv.wait()
+        sout = srv.stdout.read()
+        self.server_out = [json.loads(l) for l in sout.splitlines() if l.startswith("{")]
+        time.sleep(sc["capture_tail"])
+        self.t_end = time.time()
+        self.stop_capture()
+        self.stop_live()
+        os.replace(tmp, pcap)
+        st = os.stat(self.out)   # tcpdump drops privileges: give the file back
+        os.chown(pcap, st.st_uid, st.st_gid)
+        self.write_truth(pcap)
+        return pcap
+
+    # ---- cleanup ---------------------------------------------------------
+    def cleanup(self):
+        for p in self.procs:
+            if p.poll() is None:
+                try:
+                    p.send_signal(signal.SIGINT if p is getattr(self, "tcpdump", None)
+                                  else signal.SIGTERM)
+                    p.wait(timeout=3)
+                except Exception:
+                    p.kill()
+                    try:
+                        p.wait(timeout=3)
+                    except Exception:
+                        pass
+        for n in self.created:
+            # any process still inside our namespace was started by us
+            r = sh("ip", "netns", "pids", n, check=False)
+            for pid in r.stdout.split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+            sh("ip", "netns", "del", n, check=False)
+        self.created = []
+        tmp = getattr(self, "pcap", None)
+        if tmp and tmp.endswith(".tmp") and os.path.exists(tmp):
+            os.unlink(tmp)
+
+    # ---- ground truth ----------------------------------------------------
+    def write_truth(self, pcap):
+        sc, a = self.sc, self.a
+        name = sc["name"]
+        cport = [c["sport"] for c in self.client_out if c.get("ev") == "connected"]
+        conn_info = [c for c in self.client_out if c.get("ev") == "connected"]
+        paths = {
+            "1": {"client": a["c1"], "server": a["s1"], "client_if": "c1",
+                  "server_if": "s1"},
+            "2": {"client": a["c2"], "server": a["s2"], "client_if": "c2",
+                  "server_if": "s2"},
+        }
+        # expected subflows per connection
+        subflows = []
+        if sc["server_mptcp"]:
+            subflows.append({"role": "initial", "client": a["c1"], "server": a["s1"],
+                             "server_port": PORT, "path": 1, "backup": False,
+                             "created_by": "MP_CAPABLE"})
+            for dev, epid, flags, port in []:
+                pass
+            for dev, epid, flags in sc["client_eps"]:
+                if "subflow" in flags:
+                    subflows.append({"role": "join", "client": a[dev], "server": a["s1"],
+                                     "server_port": PORT, "path": int(dev[1]),
+                                     "backup": "backup" in flags,
+                                     "created_by": "client subflow endpoint id %d" % epid})
+            for dev, epid, flags, port in sc["server_eps"]:
+                if "signal" in flags:
+                    subflows.append({"role": "join", "client": a["c%s" % dev[1]],
+                                     "server": a[dev], "server_port": port or PORT,
+                                     "path": int(dev[1]), "backup": False,
+                                     "created_by": "ADD_ADDR id %d from the server" % epid})
+        else:
+            subflows.append({"role": "initial (fallback to plain TCP)", "client": a["c1"],
+                             "server": a["s1"], "server_port": PORT, "path": 1,
+                             "backup": False, "created_by": "MP_CAPABLE SYN, not answered"})
+        failed = [{"path": e[2], "t": e[0], "how": "nft drop in the server namespace, "
+                   "input iifname s%d and output oifname s%d" % (e[2], e[2])}
+                  for e in sc["events"] if e[1] == "fail_path"]
+        truth = {
+            "scenario": name,
+            "description": sc["desc"],
+            "pcap": os.path.basename(pcap),
+            "capture": {"where": "client namespace", "tool": "tcpdump -i any -s 256 -U "
+                        "--immediate-mode -w", "vantage": "client (sender of the upload)"},
+            "family": "ipv%d" % self.fam,
+            "t0_epoch": round(self.t0, 6),
+            "t0_meaning": "just before the client's first connect() call",
+            "t_end": round(self.t_end - self.t0, 4),
+            "paths": paths,
+            "server_port": PORT,
+            "mptcp_version": 1,
+            "checksum_enabled": sc["checksum"],
+            "shaping": "tbf rate %s burst %s on both ends of both veths" % (SHAPE_RATE,
+                                                                             SHAPE_BURST),
+            "client_endpoints": [{"addr": a[d], "id": i, "flags": f}
+                                 for d, i, f in sc["client_eps"]],
+            "server_endpoints": [{"addr": a[d], "id": i, "flags": f, "port": p}
+                                 for d, i, f, p in sc["server_eps"]],
+            "limits": {"client": {"subflows": sc["client_limits"][0],
+                                  "add_addr_accepted": sc["client_limits"][1]},
+                       "server": {"subflows": sc["server_limits"][0],
+                                  "add_addr_accepted": sc["server_limits"][1]}},
+            "traffic": {"client_to_server_bytes": sc["size"],
+                        "server_to_client_bytes": sc["reply"],
+                        "pacing": "%d-byte writes every %g s" % (sc["chunk"],
+                                                                 sc["interval"]),
+                        "abort_at": sc["linger0_at"]},
+            "expected": {
+                "mptcp_connections": sc["conns"] if sc["server_mptcp"] else 0,
+                "tcp_connections": sc["conns"],
+                "fallback": not sc["server_mptcp"],
+                "subflows_per_connection": len(subflows),
+                "subflows": subflows,
+            },
+            "failed_paths": failed,
+            "events": self.actions,
+            "connections": conn_info,
+            "client_log": self.client_out,
+            "server_log": self.server_out,
+        }
+        truth["observed_tshark"] = observe(pcap)
+        truth["observed_tcpdump"] = observe_tcpdump(pcap)
+        self.check(truth)
+        with open(os.path.join(self.out, name + ".truth.json"), "w") as f:
+            json.dump(truth, f, indent=1, sort_keys=False)
+            f.write("\n")
+
+
+    def check(self, truth):
+        exp = EXPECT.get(self.sc["name"], {})
+        obs = dict(truth["observed_tshark"].get("mptcp_option_counts", {}))
+        obs["tcp_streams"] = truth["observed_tshark"].get("tcp_streams")
+        obs.update(truth["observed_tcpdump"])
+        bad = []
+        for k, v in exp.items():
+            if k == "client_done":
+                ok = any(c.get("ev") == "client_conn_done" and "error" not in c
+                         for c in self.client_out)
+                if not ok:
+                    bad.append("client did not complete")
+                continue
+            n = obs.get(k, 0) or 0
+            lo, hi = v
+            if n < lo or (hi is not None and n > hi):
+                bad.append("%s=%d, expected %s..%s" % (k, n, lo, hi if hi is not None else ""))
+        truth["expectation"] = {k: list(v) if isinstance(v, tuple) else v
+                                for k, v in exp.items()}
+        if bad:
+            raise RuntimeError("capture does not show the scenario: " + "; ".join(bad))
+
+
+def observe_tcpdump(pcap):
+    """Counts of tcpdump -nn text markers (tcpdump 4.99 prints MP_TCPRST as
+    'unknown', REMOVE_ADDR as 'rem-addr')."""
+    r = subprocess.run(["tcpdump", "-nn", "-r", pcap], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True)
+    lines = r.stdout.splitlines()
+    marks = {"join_backup": "join backup", "capable_csum": "capable v1 csum",
+             "dss_fin": "dss fin", "port_12346": ".12346", "t_add_addr": "add-addr",
+             "t_join": " join", "t_rem_addr": "rem-addr", "t_prio": " prio",
+             "t_fast_close": "fast-close", "t_fail": " fail", "t_unknown": "unknown"}
+    return {k: sum(1 for l in lines if m in l) for k, m in marks.items()}
+
+
+OPTS = {"filter": None, "live_cmd": None, "live_wait": 1.0}
+
+SUBTYPE = {0: "mp_capable", 1: "mp_join", 2: "dss", 3: "add_addr", 4: "remove_addr",
+           5: "mp_prio", 6: "mp_fail", 7: "mp_fastclose", 8: "mp_tcprst"}
+
+
+def observe(pcap):
+    """Counts from tshark (if available): MPTCP option subtypes, TCP streams."""
+    res = {}
+    try:
+        r = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-e",
+                            "tcp.options.mptcp.subtype", "-e", "tcp.stream",
+                            "-e", "tcp.flags.syn", "-e", "tcp.flags.reset"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                           timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return {"error": "tshark unavailable"}
+    counts, streams, rst = {}, set(), 0
+    frames = 0
+    for line in r.stdout.splitlines():
+        f = line.split("\t")
+        if len(f) < 4:
+            continue
+        frames += 1
+        if f[1]:
+            streams.add(f[1])
+        if f[3] == "1":
+            rst += 1
+        for st in filter(None, f[0].split(",")):
+            k = SUBTYPE.get(int(st, 0), st)
+            counts[k] = counts.get(k, 0) + 1
+    res["frames"] = frames
+    res["tcp_streams"] = len(streams)
+    res["rst_frames"] = rst
+    res["mptcp_option_counts"] = counts
+    return res
+
+
+# --------------------------------------------------------------------------
+# traffic roles
+# --------------------------------------------------------------------------
+
+def jprint(**kw):
+    print(json.dumps(kw), flush=True)
+
+
+def role_server(args):
+    fam = socket.AF_INET6 if args.family == 6 else socket.AF_INET
+    proto = IPPROTO_MPTCP if args.mptcp else 0
+    ls = socket.socket(fam, socket.SOCK_STREAM, proto)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", args.port))
+    ls.listen(16)
+    print("LISTENING", flush=True)
+    lock = threading.Lock()
+
+    def handle(c, peer):
+        got = 0
+        err = None
+        try:
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                got += len(d)
+            if args.reply:
+                c.sendall(b"S" * args.reply)
+            c.shutdown(socket.SHUT_WR)
+            while c.recv(65536):
+                pass
+        except OSError as e:
+            err = str(e)
+        finally:
+            c.close()
+        with lock:
+            jprint(ev="server_conn_done", peer=list(peer[:2]), received=got, error=err,
+                   t=time.time())
+
+    threads = []
+    for _ in range(args.conns):
+        c, peer = ls.accept()
+        th = threading.Thread(target=handle, args=(c, peer))
+        th.start()
+        threads.append(th)
+    for th in threads:
+        th.join(timeout=60)
+    ls.close()
+
+
+def role_client(args):
+    fam = socket.AF_INET6 if args.family == 6 else socket.AF_INET
+    t0 = None
+    socks = []
+    for i in range(args.conns):
+        s = socket.socket(fam, socket.SOCK_STREAM, IPPROTO_MPTCP)
+        s.bind((args.src, 0))
+        now = time.time()
+        if t0 is None:
+            t0 = now
+        s.connect((args.dst, args.port))
+        if i == 0:
+            print("T0 %.6f" % t0, flush=True)
+        sport = s.getsockname()[1]
+        jprint(ev="connected", conn=i, sport=sport, src=args.src, dst=args.dst,
+               dport=args.port, t=round(now - t0, 4))
+        socks.append(s)
+        if i + 1 < args.conns:
+            time.sleep(0.05)
+    lock = threading.Lock()
+    results = [None] * len(socks)
+
+    def work(i, s):
+        sent = 0
+        buf = b"C" * args.chunk
+        nxt = time.time()
+        aborted = False
+        try:
+            while sent < args.size:
+                if args.abort_at is not None and time.time() - t0 >= args.abort_at:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                 struct.pack("ii", 1, 0))
+                    t = time.time()
+                    s.close()
+                    aborted = True
+                    with lock:
+                        jprint(ev="abort", conn=i, sent=sent, t=round(t - t0, 4))
+                    break
+                n = min(args.chunk, args.size - sent)
+                s.sendall(buf[:n])
+                sent += n
+                nxt += args.interval
+                d = nxt - time.time()
+                if d > 0:
+                    time.sleep(d)
+            if aborted:
+                results[i] = {"sent": sent, "aborted": True}
+                return
+            t_sent = time.time()
+            s.shutdown(socket.SHUT_WR)
+            got = 0
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                got += len(d)
+            t_done = time.time()
+            s.close()
+            results[i] = {"sent": sent, "received": got,
+                          "t_last_write": round(t_sent - t0, 4),
+                          "t_eof": round(t_done - t0, 4)}
+        except OSError as e:
+            results[i] = {"sent": sent, "error": str(e)}
+
+    ths = [threading.Thread(target=work, args=(i, s)) for i, s in enumerate(socks)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join()
+    for i, r in enumerate(results):
+        jprint(ev="client_conn_done", conn=i, **(r or {}))
+    if any(r is None or "error" in r for r in results):
+        sys.exit(2)
+
+
+# --------------------------------------------------------------------------
+
+def preflight():
+    if os.geteuid() != 0:
+        return "must run as root (network namespaces)"
+    for tool in ("ip", "tc", "nft", "tcpdump"):
+        if subprocess.run(["which", tool], stdout=subprocess.DEVNULL).returncode:
+            return "missing tool: " + tool
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
+        s.close()
+    except OSError as e:
+        return "kernel without MPTCP: %s" % e
+    return None
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] in ("_server", "_client"):
+        p = argparse.ArgumentParser()
+        p.add_argument("role")
+        p.add_argument("--family", type=int, default=4)
+        p.add_argument("--port", type=int, default=PORT)
+        p.add_argument("--conns", type=int, default=1)
+        p.add_argument("--reply", type=int, default=0)
+        p.add_argument("--mptcp", type=int, default=1)
+        p.add_argument("--dst")
+        p.add_argument("--src")
+        p.add_argument("--size", type=int, default=0)
+        p.add_argument("--chunk", type=int, default=16384)
+        p.add_argument("--interval", type=float, default=0.05)
+        p.add_argument("--abort-at", type=float, default=None)
+        args = p.parse_args()
+        signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+        (role_server if args.role == "_server" else role_client)(args)
+        return 0
+
+    p = argparse.ArgumentParser(description="mpana MPTCP lab (see module docstring)")
+    p.add_argument("scenarios", nargs="*", help="scenario names (default: none)")
+    p.add_argument("--all", action="store_true", help="run every scenario")
+    p.add_argument("--out", default=os.path.join(HERE, "..", "..", "pcaps"))
+    p.add_argument("--list", action="store_true")
+    p.add_argument("--keep-going", action="store_true",
+                   help="continue with the next scenario after a failure")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a numeric plan value (size, chunk, interval, reply) or "
+                   "rate=<tbf rate>; for experiments only, the committed pcaps use the "
+                   "defaults")
+    p.add_argument("--filter", help="BPF filter for the lab's tcpdump (default: none)")
+    p.add_argument("--live-cmd", help="extra command run in the client namespace during "
+                   "the capture and stopped with SIGINT (used by live_test.sh)")
+    p.add_argument("--live-wait", type=float, default=1.0,
+                   help="seconds to let --live-cmd start before the traffic")
+    args = p.parse_args()
+    OPTS.update(filter=args.filter, live_cmd=args.live_cmd, live_wait=args.live_wait)
+    global SHAPE_RATE
+    for kv in args.set:
+        k, v = kv.split("=", 1)
+        if k == "rate":
+            SHAPE_RATE = v
+            continue
+        for sc in SCENARIOS.values():
+            sc[k] = type(BASE[k])(v) if BASE[k] is not None else float(v)
+    if args.list:
+        for n, s in SCENARIOS.items():
+            print("%-10s %s" % (n, s["desc"]))
+        return 0
+    names = list(SCENARIOS) if args.all else args.scenarios
+    if not names:
+        p.error("give scenario names or --all (see --list)")
+    for n in names:
+        if n not in SCENARIOS:
+            p.error("unknown scenario %s (see --list)" % n)
+    why = preflight()
+    if why:
+        log("cannot run:", why)
+        return 77
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGHUP, _on_signal)
+    rc = 0
+    for n in names:
+        lab = Lab(SCENARIOS[n], args.out)
+        try:
+            log("scenario", n)
+            pcap = lab.run()
+            log("wrote", pcap, os.path.getsize(pcap), "bytes")
+        except Interrupted as e:
+            log("interrupted:", e)
+            rc = 130
+            break
+        except Exception as e:
+            log("scenario %s FAILED: %s" % (n, e))
+            rc = 1
+            if not args.keep_going:
+                break
+        finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            lab.cleanup()
+            signal.signal(signal.SIGINT, _on_signal)
+            signal.signal(signal.SIGTERM, _on_signal)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
