@@ -123,8 +123,9 @@ enum mp_err mp_opt_parse(struct mp_rd *r, uint8_t len, uint8_t tcp_flags,
 	case MPTCP_SUB_TCPRST:
 		e = mp_tcprst_parse(r, len, tcp_flags, &o->u.tcprst);
 		break;
-	default: /* unknown subtype: reported as such, not malformed */
-		e = MP_E_NONE;
+	default: /* unknown subtype: reported as such, not malformed, but
+		  * a capture that ends inside it is still a truncation */
+		e = mp_rd_left(r) < (size_t)len - 2 ? MP_E_TRUNCATED : MP_E_NONE;
 		break;
 	}
 	/* A length error outranks truncation: it is decided before any read. */

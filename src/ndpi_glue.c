@@ -5,6 +5,7 @@
  * under MPANA_WITH_NDPI. Written against Debian 12's libndpi 4.2
  * (NDPI_API_VERSION 8668): ndpi_init_detection_module(prefs) and the
  * 5-argument ndpi_detection_process_packet(); newer releases changed both. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

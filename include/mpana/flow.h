@@ -137,6 +137,8 @@ struct mp_subflow {
 	uint64_t last_ts;         /* latest packet */
 	uint64_t pkts[2];         /* packets per subflow direction */
 	uint64_t bytes[2];        /* TCP payload bytes per subflow direction */
+	uint32_t map_end[2];      /* end of the highest mapping, relative subflow seq */
+	bool map_known[2];        /* map_end valid */
 	struct mp_seqmark dsn[2]; /* highest DSN end mapped, per subflow direction */
 	struct mp_seqmark dack[2]; /* highest DATA_ACK sent, per subflow direction */
 };
@@ -209,6 +211,7 @@ struct mp_conn {
 	struct mp_addr_ent addrs[MP_CONN_ADDRS]; /* ADD_ADDR announcements */
 	void *app_flow;           /* classifier state while classifying */
 	uint8_t app_pkts;         /* data packets fed to the classifier */
+	uint32_t app_seq[2];      /* synthetic TCP sequence per direction for it */
 	bool app_done;            /* classification finished */
 	char app_proto[MP_APP_NAME_MAX]; /* "unknown" until classified */
 };

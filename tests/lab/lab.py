@@ -168,6 +168,47 @@ scenario("mpfail",
          events=[(0.25, "mangle_path", 2)])
 
 
+# What the kernel did in response (verified on Linux 6.18; documented in
+# pcaps/README.md).  Goes into the truth file as "outcome".
+OUTCOME = {
+    "basic": "3 subflows: initial 10.0.1.1->10.0.1.2 (path 1); join 10.0.2.1->10.0.2.2 "
+             "(path 2, after ADD_ADDR id 2); join 10.0.2.1->10.0.1.2 (path 2, client "
+             "subflow endpoint id 2). Upload spread over path 1 and path 2. Orderly "
+             "close: DATA_FIN both ways, FIN on every subflow.",
+    "failover": "Subflow 1 (path 1) gets no more ACKs from t=0.20 s; the client keeps "
+                "sending on it for a while (visible in the capture, never acknowledged), "
+                "then MPTCP reinjects that data on subflow 2 (~0.5 s) and the "
+                "connection completes on subflow 2 (DATA_FIN and FINs there). Subflow 1 "
+                "never closes within the capture (only unanswered retransmissions).",
+    "backup": "The backup subflow (path 2, MP_JOIN SYN B=1) carries no data until path 1 "
+              "dies at t=0.20 s; then outstanding data is reinjected on it (~0.4 s) and "
+              "the transfer completes there.",
+    "prio": "MP_PRIO B=1 on the path-2 subflow shortly after t=0.15 s: the path-2 subflow "
+            "stops carrying new data; MP_PRIO B=0 shortly after t=0.35 s: it carries data "
+            "again.",
+    "remove": "REMOVE_ADDR id 2 from the server (~0.15 s): the server closes the subflow "
+              "to 10.0.2.2 (FIN, then RST with MP_TCPRST reason 0), in-flight client "
+              "segments are answered with plain RSTs. REMOVE_ADDR id 2 from the client "
+              "(~0.30 s): the client closes its subflow 10.0.2.1->10.0.1.2 (FIN). The "
+              "rest of the upload uses path 1 only.",
+    "fastclose": "At ~0.15 s the client sends RST + MP_FASTCLOSE (with the server's key) "
+                 "+ MP_TCPRST (reason 0) on every subflow; the server resets its side "
+                 "(RST + MP_TCPRST) and answers in-flight segments with plain RSTs. No "
+                 "DATA_FIN.",
+    "fallback": "One TCP connection: only the SYN carries MP_CAPABLE; SYN/ACK has none; "
+                "no DSS, no joins (the client's subflow endpoint is not used).",
+    "ipv6": "As basic, over IPv6 (ADD_ADDR carries fd00:2::2).",
+    "checksum": "As basic; MP_CAPABLE has the A (checksum) flag in every direction, "
+                "every DSS mapping carries a checksum.",
+    "addrport": "2 subflows: initial on path 1 and a join 10.0.2.1 -> 10.0.2.2:12346 "
+                "(the ADD_ADDR port).",
+    "multiconn": "3 MPTCP connections, each with the 3 subflows of basic.",
+    "mpfail": "The join subflow on path 2 is reset by the server with RST + MP_FAIL "
+              "(DSN of the mapping that failed the checksum) + MP_TCPRST reason 6 "
+              "(middlebox interference); its unacknowledged data is reinjected on path 1 "
+              "and the transfer completes there.",
+}
+
 # What each capture must show (checked after every run; counts of MPTCP
 # options as tshark reports them, per option occurrence).  (min, max); None =
 # unbounded.  A run that does not satisfy its expectation fails.
@@ -343,21 +384,24 @@ table inet mpanalab {
                        ["tcpdump", "-i", "any", "-s", "256", "-U", "--immediate-mode",
                         "-n", "-w", pcap] + (shlex.split(OPTS["filter"])
                                              if OPTS["filter"] else []),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.tcpdump = p
         deadline = time.time() + 10
-        buf = ""
+        buf = b""
+        fd = p.stderr.fileno()
+        # raw reads on the fd (a buffered readline could swallow the line we
+        # wait for into Python's buffer where select() cannot see it)
         while time.time() < deadline:
-            r, _, _ = select.select([p.stderr], [], [], 0.2)
+            r, _, _ = select.select([fd], [], [], 0.2)
             if r:
-                line = p.stderr.readline()
-                if not line:
+                chunk = os.read(fd, 4096)
+                if not chunk:
                     break
-                buf += line
-                if "listening on" in line:
+                buf += chunk
+                if b"listening on" in buf:
                     time.sleep(0.2)
                     return
-        raise RuntimeError("tcpdump did not start: " + buf)
+        raise RuntimeError("tcpdump did not start: " + buf.decode(errors="replace"))
 
     def start_live(self):
         """Optional extra live capture command (live_test.sh: mpana -i any ...),
@@ -401,15 +445,38 @@ table inet mpanalab {
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-        err = p.stderr.read() if p.stderr else ""
-        self.tcpdump_stats = err.strip()
+        err = os.read(p.stderr.fileno(), 65536) if p.stderr else b""
+        self.tcpdump_stats = err.decode(errors="replace").strip()
 
     # ---- events ----------------------------------------------------------
+    def start_agents(self):
+        """One small helper process per namespace that runs event commands
+        without the cost of `ip netns exec` (which remounts /sys): the event
+        times in the truth file are then accurate to a few ms."""
+        self.agents = {}
+        for who, ns in self.ns.items():
+            self.agents[who] = self.spawn(ns, [sys.executable, SELF, "_agent"],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          text=True)
+
+    def agent_run(self, who, argv, input=None):
+        a = self.agents[who]
+        a.stdin.write(json.dumps({"argv": argv, "input": input}) + "\n")
+        a.stdin.flush()
+        line = a.stdout.readline()
+        if not line:
+            raise RuntimeError("agent in %s namespace died" % who)
+        r = json.loads(line)
+        if r["rc"] != 0:
+            raise RuntimeError("command failed (%d) in %s namespace: %s\n%s"
+                               % (r["rc"], who, " ".join(argv), r["err"]))
+        return r["t1"], r["t2"]
+
     def do_event(self, kind, arg):
-        C, S = self.ns["client"], self.ns["server"]
+        """Returns (epoch when the command started, epoch when it returned)."""
         if kind == "fail_path":
             dev = "s%d" % arg
-            sh("nft", "-f", "-", ns=S, input="""
+            return self.agent_run("server", ["nft", "-f", "-"], input="""
 add rule inet mpanalab in iifname "%s" drop
 add rule inet mpanalab out oifname "%s" drop
 """ % (dev, dev))
@@ -417,17 +484,18 @@ add rule inet mpanalab out oifname "%s" drop
             dev = "s%d" % arg
             # corrupt 32 bits at TCP-header offset 100 bytes (inside the payload
             # of any full-sized data segment) of exactly one packet
-            sh("nft", "-f", "-", ns=S, input="""
+            return self.agent_run("server", ["nft", "-f", "-"], input="""
 add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit rate 1/hour burst 1 packets @th,800,32 set 0x4d504641
 """ % (dev, PORT))
         elif kind == "ep_change":
             who, epid, flag = arg
-            sh("ip", "-n", self.ns[who], "mptcp", "endpoint", "change", "id", str(epid), flag)
+            return self.agent_run(who, ["ip", "mptcp", "endpoint", "change", "id",
+                                        str(epid), flag])
         elif kind == "ep_delete":
             who, epid = arg
-            sh("ip", "-n", self.ns[who], "mptcp", "endpoint", "delete", "id", str(epid))
-        else:
-            raise ValueError(kind)
+            return self.agent_run(who, ["ip", "mptcp", "endpoint", "delete", "id",
+                                        str(epid)])
+        raise ValueError(kind)
 
     # ---- run -------------------------------------------------------------
     def run(self):
@@ -439,6 +507,7 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
         if os.path.exists(tmp):
             os.unlink(tmp)
         self.setup()
+        self.start_agents()
         srv = self.spawn(S, [sys.executable, SELF, "_server", "--family", str(self.fam),
                              "--port", str(PORT), "--conns", str(sc["conns"]),
                              "--reply", str(sc["reply"]),
@@ -464,9 +533,11 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
             delay = self.t0 + at - time.time()
             if delay > 0:
                 time.sleep(delay)
-            t = time.time()
-            self.do_event(kind, arg)
-            self.actions.append({"t": round(t - self.t0, 4), "planned_t": at,
+            t, t_done = self.do_event(kind, arg)
+            # the change takes effect between t (command started) and t_done
+            # (command returned), typically a few ms apart
+            self.actions.append({"t": round(t - self.t0, 4),
+                                 "t_done": round(t_done - self.t0, 4), "planned_t": at,
                                  "epoch": round(t, 6), "action": kind,
                                  "arg": arg})
         try:
@@ -540,8 +611,6 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
             subflows.append({"role": "initial", "client": a["c1"], "server": a["s1"],
                              "server_port": PORT, "path": 1, "backup": False,
                              "created_by": "MP_CAPABLE"})
-            for dev, epid, flags, port in []:
-                pass
             for dev, epid, flags in sc["client_eps"]:
                 if "subflow" in flags:
                     subflows.append({"role": "join", "client": a[dev], "server": a["s1"],
@@ -558,9 +627,12 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
             subflows.append({"role": "initial (fallback to plain TCP)", "client": a["c1"],
                              "server": a["s1"], "server_port": PORT, "path": 1,
                              "backup": False, "created_by": "MP_CAPABLE SYN, not answered"})
-        failed = [{"path": e[2], "t": e[0], "how": "nft drop in the server namespace, "
-                   "input iifname s%d and output oifname s%d" % (e[2], e[2])}
-                  for e in sc["events"] if e[1] == "fail_path"]
+        failed = [{"path": e["arg"], "t": e["t"], "t_done": e["t_done"],
+                   "client_addr": a["c%d" % e["arg"]],
+                   "how": "nft drop in the server namespace, input iifname s%d and "
+                   "output oifname s%d (effective between t and t_done)"
+                   % (e["arg"], e["arg"])}
+                  for e in self.actions if e["action"] == "fail_path"]
         truth = {
             "scenario": name,
             "description": sc["desc"],
@@ -597,6 +669,8 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
                 "subflows_per_connection": len(subflows),
                 "subflows": subflows,
             },
+            "tcpdump_stats": parse_tcpdump_stats(getattr(self, "tcpdump_stats", "")),
+            "outcome": OUTCOME.get(name, ""),
             "failed_paths": failed,
             "events": self.actions,
             "connections": conn_info,
@@ -632,6 +706,20 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
                                 for k, v in exp.items()}
         if bad:
             raise RuntimeError("capture does not show the scenario: " + "; ".join(bad))
+
+
+def parse_tcpdump_stats(text):
+    st = {}
+    for key, pat in (("captured", "packets captured"), ("received_by_filter",
+                     "packets received by filter"), ("dropped_by_kernel",
+                     "packets dropped by kernel")):
+        for line in text.splitlines():
+            if line.strip().endswith(pat):
+                try:
+                    st[key] = int(line.split()[0])
+                except ValueError:
+                    pass
+    return st
 
 
 def observe_tcpdump(pcap):
@@ -691,6 +779,17 @@ def observe(pcap):
 
 def jprint(**kw):
     print(json.dumps(kw), flush=True)
+
+
+def role_agent():
+    for line in sys.stdin:
+        req = json.loads(line)
+        t1 = time.time()
+        r = subprocess.run(req["argv"], input=req.get("input"), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        t2 = time.time()
+        print(json.dumps({"rc": r.returncode, "err": r.stderr, "t1": t1, "t2": t2}),
+              flush=True)
 
 
 def role_server(args):
@@ -813,6 +912,32 @@ def role_client(args):
 
 # --------------------------------------------------------------------------
 
+def verify(out, names):
+    rc = 0
+    for n in names:
+        pcap = os.path.join(out, n + ".pcap")
+        tpath = os.path.join(out, n + ".truth.json")
+        if not os.path.exists(pcap) or not os.path.exists(tpath):
+            print("%-10s MISSING" % n)
+            rc = 1
+            continue
+        truth = json.load(open(tpath))
+        truth["observed_tshark"] = observe(pcap)
+        truth["observed_tcpdump"] = observe_tcpdump(pcap)
+        lab = Lab.__new__(Lab)
+        lab.sc = SCENARIOS[n]
+        lab.client_out = truth.get("client_log", [])
+        try:
+            lab.check(truth)
+            print("%-10s ok   %s" % (n, " ".join(
+                "%s=%d" % kv for kv in sorted(
+                    truth["observed_tshark"]["mptcp_option_counts"].items()))))
+        except RuntimeError as e:
+            print("%-10s FAIL %s" % (n, e))
+            rc = 1
+    return rc
+
+
 def preflight():
     if os.geteuid() != 0:
         return "must run as root (network namespaces)"
@@ -828,6 +953,10 @@ def preflight():
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "_agent":
+        signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+        role_agent()
+        return 0
     if len(sys.argv) > 1 and sys.argv[1] in ("_server", "_client"):
         p = argparse.ArgumentParser()
         p.add_argument("role")
@@ -858,6 +987,9 @@ def main():
                    help="override a numeric plan value (size, chunk, interval, reply) or "
                    "rate=<tbf rate>; for experiments only, the committed pcaps use the "
                    "defaults")
+    p.add_argument("--verify", action="store_true",
+                   help="do not run anything: re-check existing <out>/<name>.pcap "
+                   "against the scenario expectations (needs tshark and tcpdump)")
     p.add_argument("--filter", help="BPF filter for the lab's tcpdump (default: none)")
     p.add_argument("--live-cmd", help="extra command run in the client namespace during "
                    "the capture and stopped with SIGINT (used by live_test.sh)")
@@ -877,6 +1009,9 @@ def main():
         for n, s in SCENARIOS.items():
             print("%-10s %s" % (n, s["desc"]))
         return 0
+    if args.verify:
+        return verify(args.out, list(SCENARIOS) if args.all or not args.scenarios
+                      else args.scenarios)
     names = list(SCENARIOS) if args.all else args.scenarios
     if not names:
         p.error("give scenario names or --all (see --list)")

@@ -6,12 +6,12 @@
 # Runs the lab's `basic` scenario (real MPTCP traffic between two network
 # namespaces, see tests/lab/lab.py) while, inside the client namespace, BOTH
 #     tcpdump -i any -s 256 -w X port 12345          (the lab's own capture)
-#     MPANA -i any port 12345 --json                  (live)
+#     MPANA --json -i any port 12345                  (live; options before the filter)
 # capture.  After the traffic the lab stops tcpdump, then sends SIGINT to
 # mpana.  The test then requires:
 #   1. mpana (live) exited 0 and the last non-empty line of its stdout contains
 #      "record":"summary";
-#   2. `MPANA -r X --json` exits 0 and also ends with the summary record;
+#   2. `MPANA --json -r X` exits 0 and also ends with the summary record;
 #   3. the MPTCP option records (JSON lines with an "opt" key) of the live run
 #      and of the offline run on tcpdump's file are the same multiset, after
 #      dropping keys that legitimately differ between two captures of the same
@@ -64,7 +64,7 @@ trap 'exit 1' INT TERM
 
 echo "running the basic scenario with live mpana capture (work dir $WORK)"
 python3 "$LAB" --out "$WORK" --filter "port 12345" \
-    --live-cmd "$MPANA -i any port 12345 --json" --live-wait 1.5 basic
+    --live-cmd "$MPANA --json -i any port 12345" --live-wait 1.5 basic
 rc=$?
 [ $rc = 77 ] && skip "lab cannot run here"
 [ $rc = 0 ] || fail "lab.py failed (exit $rc); see messages above"
@@ -79,11 +79,11 @@ if [ "$LIVE_RC" != 0 ]; then
     fail "live mpana exit status $LIVE_RC after SIGINT (expected 0)"
 fi
 
-"$MPANA" -r "$PCAP" --json >"$WORK/offline.stdout" 2>"$WORK/offline.stderr"
+"$MPANA" --json -r "$PCAP" >"$WORK/offline.stdout" 2>"$WORK/offline.stderr"
 orc=$?
 if [ $orc != 0 ]; then
     echo "--- mpana -r stderr:" >&2; tail -n 20 "$WORK/offline.stderr" >&2
-    fail "mpana -r $PCAP --json exited $orc"
+    fail "mpana --json -r $PCAP exited $orc"
 fi
 
 python3 - "$LIVE_OUT" "$WORK/offline.stdout" <<'EOF'

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* report.h - connection and subflow records for the text and JSON outputs
+ * and the connection graph (src/out_conn.c, src/cmd_graph.c).
+ *
+ * RFC 8684 §3 (what the records describe). The writers borrow the records
+ * for the call and write one complete record each (JSON: one line). */
+#ifndef MPANA_REPORT_H
+#define MPANA_REPORT_H
+
+#include "mpana/flow.h"
+#include "mpana/out.h"
+
+/* {"record":"connection",...} (docs/mpana.1, JSON CONNECTION RECORDS). */
+void mp_out_conn_json(struct mp_out *o, const struct mp_conn *c);
+/* {"record":"subflow","conn":null,...} for a subflow never attributed. */
+void mp_out_loose_json(struct mp_out *o, const struct mp_subflow *sf);
+/* The readable forms: one block per connection, one row per subflow. */
+void mp_out_conn_text(struct mp_out *o, const struct mp_conn *c);
+void mp_out_loose_text(struct mp_out *o, const struct mp_subflow *sf);
+
+/* The combined HMAC verdict of a subflow: MP_OK_FALSE when any HMAC failed,
+ * MP_OK_TRUE when every HMAC of its handshake verified, MP_OK_UNKNOWN
+ * otherwise (initial subflows carry none). */
+int mp_subflow_hmac_ok(const struct mp_subflow *sf);
+
+/* `mpana graph` (src/cmd_graph.c): argv[0] is "graph". Returns MP_EXIT_*. */
+int mp_cmd_graph(int argc, char **argv);
+
+#endif /* MPANA_REPORT_H */

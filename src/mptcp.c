@@ -1,0 +1,1716 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* mptcp.c - the MPTCP connection reassembly engine (flow.h, event.h).
+ *
+ * RFC 8684 §3.1 (MP_CAPABLE), §3.2 (MP_JOIN), §3.3 (DSS, data sequence
+ * space), §3.4 (ADD_ADDR/REMOVE_ADDR), §3.5-3.6 (MP_FASTCLOSE, MP_TCPRST),
+ * §3.7 (fallback), §3.3.8 (MP_PRIO); RFC 6824 for version 0.
+ *
+ * The only file that mutates connection state (STYLE R5). Tables are uthash
+ * with a seeded hash and non-fatal OOM (STYLE R12); a packet hashes its
+ * 4-tuple once, and the last subflow hit is cached. Memory is allocated
+ * only when a subflow or connection appears (and for the classifier's
+ * per-connection state); it is bounded by the caps and freed on expiry. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "mpana/appid.h"
+#include "mpana/crypto.h"
+#include "mpana/seq.h"
+
+/* uthash configuration: must precede the first inclusion of uthash.h. */
+static uint64_t hash_seed;  /* per process, from getrandom() */
+static int hash_oom;        /* set by uthash when a bucket array failed */
+
+/* A seeded 64-bit multiply-xorshift over 8-byte words (keys are 4 or 40
+ * bytes). The seed keeps crafted 4-tuples from piling into one bucket. */
+static inline unsigned hash_seeded(const void *k, size_t n)
+{
+	const uint8_t *p = k;
+	uint64_t h = hash_seed ^ (n * UINT64_C(0x9e3779b97f4a7c15));
+	uint64_t w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
+		h ^= h >> 31;
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
+		h ^= h >> 31;
+	}
+	h ^= h >> 29;
+	h *= UINT64_C(0x94d049bb133111eb);
+	h ^= h >> 32;
+	return (unsigned)h;
+}
+
+#define HASH_NONFATAL_OOM 1
+#define uthash_nonfatal_oom(obj) (hash_oom = 1)
+#define HASH_FUNCTION(keyptr, keylen, hashv) \
+	((hashv) = hash_seeded((keyptr), (size_t)(keylen)))
+#include "mpana/flow.h"
+
+#define LOOSE_ATTACH_TRIES 8   /* DSS packets of a partial subflow tried */
+#define ATTACH_WINDOW (UINT64_C(1) << 24) /* DSN distance that still matches */
+#define MALFORMED_FIRST 25     /* STYLE R7: the first 25 pass, then 1/1000 */
+#define EXPIRE_EVERY_NS 1000000000ull
+
+struct mp_engine {
+	struct mp_engine_cfg cfg;      /* copy of the configuration */
+	struct mp_subflow *sf_tab;     /* subflows by 4-tuple */
+	struct mp_conn *tok_tab0;      /* connections by client token */
+	struct mp_conn *tok_tab1;      /* connections by server token */
+	struct mp_conn *all_head, *all_tail; /* connections in id order */
+	struct mp_conn *lru_head, *lru_tail; /* by last activity, oldest first */
+	struct mp_subflow *loose_head, *loose_tail; /* loose subflows, LRU */
+	struct mp_subflow *last_sf;    /* cache: subflow of the previous packet */
+	uint32_t next_conn_id;         /* last id given */
+	uint32_t next_sf_id;           /* idem */
+	uint64_t now_ns;               /* latest capture time seen */
+	uint64_t last_expire_ns;       /* last expiry walk */
+	struct mp_appid *appid;        /* classifier, created on first data */
+	bool appid_tried;              /* creation attempted */
+	struct mp_engine_stats st;     /* counters */
+};
+
+/* Per-packet context. */
+struct pctx {
+	struct mp_engine *e;
+	const struct mp_pkt *p;
+	struct mp_pkt_ann *ann;  /* never NULL (points to a scratch one) */
+	uint64_t frame, ts;
+	struct mp_subflow *sf;   /* subflow of the packet */
+	int d;                   /* subflow direction of the packet */
+	bool has_dss_map;        /* packet carried a DSS mapping (or MPC data) */
+	bool has_tcprst;         /* packet carried MP_TCPRST */
+	uint8_t tcprst_reason;   /* its reason */
+};
+
+/* ---- names -------------------------------------------------------- */
+
+static const char *const ev_names[MP_EV__COUNT] = {
+	[MP_EV_NONE] = "none",
+	[MP_EV_MPC_SYN] = "mpc_syn",
+	[MP_EV_MPC_SYNACK] = "mpc_synack",
+	[MP_EV_MPC_ACK] = "mpc_ack",
+	[MP_EV_MPC_DATA] = "mpc_data",
+	[MP_EV_JOIN_SYN] = "join_syn",
+	[MP_EV_JOIN_SYNACK] = "join_synack",
+	[MP_EV_JOIN_ACK] = "join_ack",
+	[MP_EV_JOIN_ACK_RESPONDER] = "join_ack_responder",
+	[MP_EV_ADD_ADDR] = "add_addr",
+	[MP_EV_ADD_ADDR_ECHO] = "add_addr_echo",
+	[MP_EV_REMOVE_ADDR] = "remove_addr",
+	[MP_EV_MP_PRIO] = "mp_prio",
+	[MP_EV_MP_FAIL] = "mp_fail",
+	[MP_EV_MP_FASTCLOSE] = "mp_fastclose",
+	[MP_EV_MP_TCPRST] = "mp_tcprst",
+	[MP_EV_DATA_FIN] = "data_fin",
+	[MP_EV_FIN] = "fin",
+	[MP_EV_RST] = "rst",
+	[MP_EV_FALLBACK] = "fallback",
+	[MP_EV_REINJECTION] = "reinjection",
+	[MP_EV_MALFORMED] = "malformed",
+	[MP_EV_HMAC_FAILURE] = "hmac_failure",
+	[MP_EV_ORPHAN_JOIN] = "orphan_join",
+	[MP_EV_KEY_MISMATCH] = "key_mismatch",
+	[MP_EV_TABLE_FULL] = "table_full",
+	[MP_EV_UNATTRIBUTED_SUBFLOW] = "unattributed_subflow",
+	[MP_EV_SUBFLOW_ATTACHED] = "subflow_attached",
+	[MP_EV_CONN_CLOSED] = "conn_closed",
+	[MP_EV_SUBFLOW_CLOSED] = "subflow_closed",
+	[MP_EV_CONN_EXPIRED] = "conn_expired",
+	[MP_EV_TOKEN_COLLISION] = "token_collision",
+};
+
+const char *mp_ev_name(unsigned type)
+{
+	return type < MP_EV__COUNT && ev_names[type] ? ev_names[type] : "unknown";
+}
+
+const char *mp_sf_state_name(unsigned state)
+{
+	static const char *const n[] = { "syn_sent", "syn_rcvd", "established",
+					 "closing", "closed" };
+	return state < 5 ? n[state] : "unknown";
+}
+
+const char *mp_close_reason_name(unsigned r)
+{
+	static const char *const n[] = { "", "fin", "rst", "mp_tcprst",
+					 "mp_fastclose", "data_fin", "subflows_closed",
+					 "idle", "evicted", "replaced" };
+	return r < sizeof n / sizeof n[0] ? n[r] : "unknown";
+}
+
+const char *mp_fallback_name(unsigned fb)
+{
+	static const char *const n[] = { "", "no_mpc_synack", "no_mpc_ack",
+					 "data_without_dss", "infinite_mapping",
+					 "mp_fail", "join_refused" };
+	return fb < sizeof n / sizeof n[0] ? n[fb] : "unknown";
+}
+
+const char *mp_sf_kind_name(unsigned kind)
+{
+	static const char *const n[] = { "initial", "join", "partial" };
+	return kind < 3 ? n[kind] : "unknown";
+}
+
+/* ---- events ------------------------------------------------------- */
+
+static void emit(struct mp_engine *e, uint64_t frame, uint64_t ts,
+		 uint32_t conn, uint32_t sf, unsigned type, int ok,
+		 const char *fmt, va_list ap)
+{
+	struct mp_event ev;
+
+	e->st.events[type < MP_EV__COUNT ? type : 0]++;
+	if (!e->cfg.on_event)
+		return; /* no formatting when nobody listens */
+	ev.ts_ns = ts;
+	ev.frame = frame;
+	ev.conn = conn;
+	ev.subflow = sf;
+	ev.type = (uint8_t)type;
+	ev.ok = (int8_t)ok;
+	ev.detail[0] = '\0';
+	if (fmt)
+		vsnprintf(ev.detail, sizeof ev.detail, fmt, ap);
+	e->cfg.on_event(e->cfg.user, &ev);
+}
+
+__attribute__((format(printf, 7, 8)))
+static void ev_raw(struct mp_engine *e, uint64_t frame, uint64_t ts,
+		   uint32_t conn, uint32_t sf, unsigned type, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(e, frame, ts, conn, sf, type, MP_OK_UNKNOWN, fmt, ap);
+	va_end(ap);
+}
+
+/* An event of the packet in `x`, for its subflow and connection. */
+__attribute__((format(printf, 4, 5)))
+static void ev(struct pctx *x, unsigned type, int ok, const char *fmt, ...)
+{
+	va_list ap;
+	const struct mp_subflow *sf = x->sf;
+
+	va_start(ap, fmt);
+	emit(x->e, x->frame, x->ts, sf && sf->conn ? sf->conn->id : 0,
+	     sf ? sf->id : 0, type, ok, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- lists -------------------------------------------------------- */
+
+#define DL_UNLINK(head, tail, n, prev, next)                        \
+	do {                                                        \
+		if ((n)->prev) (n)->prev->next = (n)->next;         \
+		else (head) = (n)->next;                            \
+		if ((n)->next) (n)->next->prev = (n)->prev;         \
+		else (tail) = (n)->prev;                            \
+		(n)->prev = (n)->next = NULL;                       \
+	} while (0)
+
+#define DL_APPEND(head, tail, n, prev, next)                        \
+	do {                                                        \
+		(n)->prev = (tail);                                 \
+		(n)->next = NULL;                                   \
+		if (tail) (tail)->next = (n);                       \
+		else (head) = (n);                                  \
+		(tail) = (n);                                       \
+	} while (0)
+
+static void conn_touch(struct mp_engine *e, struct mp_conn *c, uint64_t ts)
+{
+	if (ts > c->last_ts)
+		c->last_ts = ts;
+	if (e->lru_tail != c) {
+		DL_UNLINK(e->lru_head, e->lru_tail, c, lru_prev, lru_next);
+		DL_APPEND(e->lru_head, e->lru_tail, c, lru_prev, lru_next);
+	}
+}
+
+/* ---- tuples ------------------------------------------------------- */
+
+/* Fills the canonical key of `p`; returns the packet's direction relative
+ * to the lower end (0: sent by the lower end). */
+static int tuple_make(const struct mp_pkt *p, struct mp_tuple *t)
+{
+	size_t alen = p->family == 6 ? 16 : 4;
+	int c = memcmp(p->src, p->dst, alen);
+	int lo_is_src = c < 0 || (c == 0 && p->sport <= p->dport);
+
+	memset(t, 0, sizeof *t);
+	t->family = p->family;
+	if (lo_is_src) {
+		memcpy(t->addr_lo, p->src, alen);
+		memcpy(t->addr_hi, p->dst, alen);
+		t->port_lo = p->sport;
+		t->port_hi = p->dport;
+	} else {
+		memcpy(t->addr_lo, p->dst, alen);
+		memcpy(t->addr_hi, p->src, alen);
+		t->port_lo = p->dport;
+		t->port_hi = p->sport;
+	}
+	return lo_is_src ? 0 : 1;
+}
+
+static size_t alen_of(uint8_t family)
+{
+	return family == 6 ? 16 : 4;
+}
+
+/* Subflow direction of packet `p` on `sf`: 0 when sent by sf->src. */
+static int sf_dir(const struct mp_subflow *sf, const struct mp_pkt *p)
+{
+	return (p->sport == sf->sport &&
+		memcmp(p->src, sf->src, alen_of(sf->family)) == 0) ? 0 : 1;
+}
+
+/* Connection direction (= sending host: 0 client, 1 server) of subflow
+ * direction d. */
+static int conn_dir(const struct mp_subflow *sf, int d)
+{
+	return ((d == 0) == sf->src_is_client) ? 0 : 1;
+}
+
+/* ---- finalization ------------------------------------------------- */
+
+static void sf_free(struct mp_engine *e, struct mp_subflow *sf)
+{
+	if (sf->in_table)
+		HASH_DELETE(hh, e->sf_tab, sf);
+	if (e->last_sf == sf)
+		e->last_sf = NULL;
+	e->st.subflows_live--;
+	free(sf);
+}
+
+static void app_finish(struct mp_engine *e, struct mp_conn *c)
+{
+	if (c->app_done)
+		return;
+	if (c->app_flow)
+		mp_appid_giveup(e->appid, c->app_flow, c->app_proto,
+				sizeof c->app_proto);
+	mp_appid_flow_free(c->app_flow);
+	c->app_flow = NULL;
+	c->app_done = true;
+}
+
+/* Emits `c` through on_conn and frees it with its subflows. `reason` is
+ * recorded when the connection was still open. */
+static void conn_finalize(struct mp_engine *e, struct mp_conn *c,
+			  uint8_t reason)
+{
+	struct mp_subflow *sf, *next;
+
+	if (!c->closed && reason != MP_CLOSE_NONE && c->close_reason == MP_CLOSE_NONE)
+		c->close_reason = reason;
+	app_finish(e, c);
+	if (e->cfg.on_conn)
+		e->cfg.on_conn(e->cfg.user, c);
+	for (sf = c->sf_head; sf; sf = next) {
+		next = sf->conn_next;
+		sf_free(e, sf);
+	}
+	if (c->tok_hashed[0])
+		HASH_DELETE(hh_tok0, e->tok_tab0, c);
+	if (c->tok_hashed[1])
+		HASH_DELETE(hh_tok1, e->tok_tab1, c);
+	DL_UNLINK(e->all_head, e->all_tail, c, all_prev, all_next);
+	DL_UNLINK(e->lru_head, e->lru_tail, c, lru_prev, lru_next);
+	e->st.conns_live--;
+	free(c);
+}
+
+static void sf_loose_finalize(struct mp_engine *e, struct mp_subflow *sf)
+{
+	DL_UNLINK(e->loose_head, e->loose_tail, sf, lru_prev, lru_next);
+	e->st.unattributed++;
+	if (e->cfg.on_subflow)
+		e->cfg.on_subflow(e->cfg.user, sf);
+	sf_free(e, sf);
+}
+
+/* ---- creation ----------------------------------------------------- */
+
+static void conn_evict(struct mp_engine *e, struct pctx *x, const char *what)
+{
+	struct mp_conn *c = e->lru_head;
+
+	if (!c)
+		return;
+	e->st.evicted++;
+	ev_raw(e, x->frame, x->ts, c->id, 0, MP_EV_TABLE_FULL,
+	       "%s cap %u reached: evicted connection %u", what,
+	       what[0] == 'c' ? e->cfg.max_conns : e->cfg.max_subflows, c->id);
+	conn_finalize(e, c, MP_CLOSE_EVICTED);
+}
+
+static struct mp_conn *conn_new(struct pctx *x, uint8_t version)
+{
+	struct mp_engine *e = x->e;
+	struct mp_conn *c;
+
+	while (e->st.conns_live >= e->cfg.max_conns && e->lru_head)
+		conn_evict(e, x, "connections");
+	c = calloc(1, sizeof *c);
+	if (!c) {
+		e->st.oom++;
+		return NULL;
+	}
+	c->id = ++e->next_conn_id;
+	c->version = version;
+	c->first_ts = c->last_ts = x->ts;
+	snprintf(c->app_proto, sizeof c->app_proto, "unknown");
+	DL_APPEND(e->all_head, e->all_tail, c, all_prev, all_next);
+	DL_APPEND(e->lru_head, e->lru_tail, c, lru_prev, lru_next);
+	e->st.conns++;
+	e->st.conns_live++;
+	return c;
+}
+
+/* Links loose `sf` into `c` (kept in id order); `src_is_client` maps its
+ * directions to the connection's. */
+static void sf_attach(struct mp_engine *e, struct mp_subflow *sf,
+		      struct mp_conn *c, bool src_is_client)
+{
+	struct mp_subflow **pp = &c->sf_head;
+
+	DL_UNLINK(e->loose_head, e->loose_tail, sf, lru_prev, lru_next);
+	sf->conn = c;
+	sf->src_is_client = src_is_client;
+	while (*pp && (*pp)->id < sf->id)
+		pp = &(*pp)->conn_next;
+	sf->conn_next = *pp;
+	*pp = sf;
+	if (!sf->conn_next)
+		c->sf_tail = sf;
+	c->n_sf++;
+	if (c->n_sf == 1) {
+		/* the first subflow gives the connection its endpoints */
+		size_t n = alen_of(sf->family);
+		int ci = src_is_client ? 0 : 1;
+		c->family = sf->family;
+		memcpy(c->addr[ci], sf->src, n);
+		memcpy(c->addr[1 - ci], sf->dst, n);
+		c->port[ci] = sf->sport;
+		c->port[1 - ci] = sf->dport;
+	}
+}
+
+/* Creates a loose subflow for `x->p` with the given kind; `src_is_sender`
+ * says whether the packet's sender is the SYN sender. Returns NULL on OOM. */
+static struct mp_subflow *sf_new(struct pctx *x, const struct mp_tuple *key,
+				 unsigned hashv, uint8_t kind, bool src_is_sender)
+{
+	struct mp_engine *e = x->e;
+	const struct mp_pkt *p = x->p;
+	struct mp_subflow *sf;
+	size_t n = alen_of(p->family);
+
+	while (e->st.subflows_live >= e->cfg.max_subflows &&
+	       (e->loose_head || e->lru_head)) {
+		if (e->loose_head) {
+			struct mp_subflow *old = e->loose_head;
+			e->st.evicted++;
+			ev_raw(e, x->frame, x->ts, 0, old->id, MP_EV_TABLE_FULL,
+			       "subflows cap %u reached: evicted subflow %u",
+			       e->cfg.max_subflows, old->id);
+			sf_loose_finalize(e, old);
+		} else {
+			conn_evict(e, x, "subflows");
+		}
+	}
+	sf = calloc(1, sizeof *sf);
+	if (!sf) {
+		e->st.oom++;
+		return NULL;
+	}
+	sf->key = *key;
+	sf->id = ++e->next_sf_id;
+	sf->family = p->family;
+	if (src_is_sender) {
+		memcpy(sf->src, p->src, n);
+		memcpy(sf->dst, p->dst, n);
+		sf->sport = p->sport;
+		sf->dport = p->dport;
+	} else {
+		memcpy(sf->src, p->dst, n);
+		memcpy(sf->dst, p->src, n);
+		sf->sport = p->dport;
+		sf->dport = p->sport;
+	}
+	sf->kind = kind;
+	sf->src_is_client = true;
+	sf->hmac_synack = sf->hmac_ack = MP_OK_UNKNOWN;
+	sf->first_ts = sf->last_ts = x->ts;
+	hash_oom = 0;
+	HASH_ADD_KEYPTR_BYHASHVALUE(hh, e->sf_tab, &sf->key, sizeof sf->key,
+				    hashv, sf);
+	if (hash_oom) {
+		e->st.oom++;
+		e->next_sf_id--;
+		free(sf);
+		return NULL;
+	}
+	sf->in_table = true;
+	DL_APPEND(e->loose_head, e->loose_tail, sf, lru_prev, lru_next);
+	e->st.subflows++;
+	e->st.subflows_live++;
+	return sf;
+}
+
+/* Takes `sf` out of the 4-tuple table (the tuple is being reused). A loose
+ * subflow is finalized; one in a connection stays there, closed. */
+static void sf_replace(struct mp_engine *e, struct mp_subflow *sf)
+{
+	HASH_DELETE(hh, e->sf_tab, sf);
+	sf->in_table = false;
+	if (e->last_sf == sf)
+		e->last_sf = NULL;
+	if (sf->state != MP_SFS_CLOSED) {
+		sf->state = MP_SFS_CLOSED;
+		sf->close_reason = MP_CLOSE_REPLACED;
+		sf->closed_ts = sf->last_ts;
+	}
+	if (!sf->conn)
+		sf_loose_finalize(e, sf);
+}
+
+/* ---- tokens and keys ---------------------------------------------- */
+
+/* The connection owning `token` and which host (0 client, 1 server). */
+static struct mp_conn *token_find(const struct mp_engine *e, uint32_t token,
+				  int *host)
+{
+	struct mp_conn *c = NULL;
+
+	HASH_FIND(hh_tok1, e->tok_tab1, &token, sizeof token, c);
+	if (c) {
+		*host = 1;
+		return c;
+	}
+	HASH_FIND(hh_tok0, e->tok_tab0, &token, sizeof token, c);
+	if (c)
+		*host = 0;
+	return c;
+}
+
+static void conn_set_token(struct pctx *x, struct mp_conn *c, int host,
+			   uint32_t token)
+{
+	struct mp_engine *e = x->e;
+	struct mp_conn *other;
+	int oh;
+
+	if (c->token_known[host])
+		return;
+	c->token[host] = token;
+	c->token_known[host] = true;
+	other = token_find(e, token, &oh);
+	if (other && other != c) {
+		ev(x, MP_EV_TOKEN_COLLISION, MP_OK_UNKNOWN,
+		   "token 0x%08x already owned by connection %u", token, other->id);
+		return;
+	}
+	if (other)
+		return;
+	hash_oom = 0;
+	if (host == 0)
+		HASH_ADD(hh_tok0, e->tok_tab0, token[0], sizeof(uint32_t), c);
+	else
+		HASH_ADD(hh_tok1, e->tok_tab1, token[1], sizeof(uint32_t), c);
+	if (hash_oom)
+		e->st.oom++;
+	else
+		c->tok_hashed[host] = true;
+}
+
+/* Records `key` as host `host`'s key; a different key than known before is
+ * a key_mismatch event (the first one is kept). */
+static void conn_set_key(struct pctx *x, struct mp_conn *c, int host,
+			 uint64_t key)
+{
+	uint32_t token;
+
+	if (c->key_known[host]) {
+		if (c->key[host] != key) {
+			c->key_mismatch = true;
+			ev(x, MP_EV_KEY_MISMATCH, MP_OK_FALSE,
+			   "%s key 0x%016llx, earlier 0x%016llx",
+			   host ? "server" : "client", (unsigned long long)key,
+			   (unsigned long long)c->key[host]);
+		}
+		return;
+	}
+	c->key[host] = key;
+	c->key_known[host] = true;
+	mp_key_derive(c->version, key, &token, &c->idsn[host]);
+	conn_set_token(x, c, host, token);
+}
+
+/* ---- data level --------------------------------------------------- */
+
+static bool seq_after(uint64_t a, uint64_t b)
+{
+	return (int64_t)(a - b) > 0;
+}
+
+static void mark_adv(struct mp_seqmark *m, uint64_t v, const struct pctx *x)
+{
+	if (!m->valid || seq_after(v, m->val)) {
+		m->val = v;
+		m->frame = x->frame;
+		m->ts_ns = x->ts;
+		m->valid = true;
+	}
+}
+
+/* 64-bit DSN of a mapping sent in connection direction cd. */
+static uint64_t dsn_expand(const struct mp_conn *c, int cd, uint64_t wire,
+			   bool is64)
+{
+	uint64_t ref;
+
+	if (is64)
+		return wire;
+	if (c->dir[cd].dsn.valid)
+		ref = c->dir[cd].dsn.val;
+	else if (c->key_known[cd])
+		ref = c->idsn[cd] + 1;
+	else
+		return (uint32_t)wire;
+	return mp_seq_expand32(ref, (uint32_t)wire);
+}
+
+/* 64-bit DATA_ACK carried in direction cd (acknowledging direction 1-cd). */
+static uint64_t dack_expand(const struct mp_conn *c, int cd, uint64_t wire,
+			    bool is64)
+{
+	uint64_t ref;
+
+	if (is64)
+		return wire;
+	if (c->dir[cd].dack.valid)
+		ref = c->dir[cd].dack.val;
+	else if (c->dir[1 - cd].dsn.valid)
+		ref = c->dir[1 - cd].dsn.val;
+	else if (c->key_known[1 - cd])
+		ref = c->idsn[1 - cd] + 1;
+	else
+		return (uint32_t)wire;
+	return mp_seq_expand32(ref, (uint32_t)wire);
+}
+
+static void set_fallback(struct pctx *x, uint8_t form)
+{
+	struct mp_subflow *sf = x->sf;
+	struct mp_conn *c = sf->conn;
+
+	if (sf->fallback == MP_FB_NONE)
+		sf->fallback = form;
+	if (form == MP_FB_JOIN_REFUSED || !c) {
+		ev(x, MP_EV_FALLBACK, MP_OK_UNKNOWN, "%s", mp_fallback_name(form));
+		return;
+	}
+	if (c->fallback != MP_FB_NONE)
+		return; /* reported once per connection */
+	c->fallback = form;
+	ev(x, MP_EV_FALLBACK, MP_OK_UNKNOWN, "%s", mp_fallback_name(form));
+}
+
+/* A mapping [dsn, dsn+len) in connection direction cd on x->sf: reinjection
+ * check against the ring of recent mappings, then the high-water marks. */
+static void data_map(struct pctx *x, int cd, uint64_t dsn, uint32_t len,
+		     bool data_fin)
+{
+	struct mp_subflow *sf = x->sf;
+	struct mp_conn *c = sf->conn;
+	struct mp_conn_dir *dir = &c->dir[cd];
+	uint64_t end = dsn + len, dend;
+	uint64_t overlap = 0, delay = 0;
+	uint32_t first_sf = 0;
+	bool found = false;
+
+	x->has_dss_map = true;
+	/* Reinjection concerns data: a DATA_FIN's sequence number is not data
+	 * (Linux repeats a bare DATA_FIN on every subflow), nor is a mapping
+	 * announced on a packet without payload. */
+	len -= data_fin ? 1u : 0u;
+	dend = dsn + len;
+	if (!len || !x->p->payload_len)
+		goto marks;
+	for (unsigned i = 0; i < MP_REINJ_RING; i++) {
+		const struct mp_map *m = &dir->ring[i];
+		if (m->len && m->sf == sf->id && m->dsn == dsn && m->len == len)
+			goto marks; /* repeated (GSO) or retransmitted here */
+	}
+	for (unsigned i = 0; i < MP_REINJ_RING; i++) {
+		const struct mp_map *m = &dir->ring[i];
+		uint64_t lo, hi, mend = m->dsn + m->len;
+		if (!m->len || m->sf == sf->id)
+			continue;
+		lo = seq_after(dsn, m->dsn) ? dsn : m->dsn;
+		hi = seq_after(dend, mend) ? mend : dend;
+		if (!seq_after(hi, lo))
+			continue;
+		overlap += hi - lo;
+		if (!found || x->ts - m->ts_ns > delay) {
+			delay = x->ts >= m->ts_ns ? x->ts - m->ts_ns : 0;
+			first_sf = m->sf;
+		}
+		found = true;
+	}
+	if (found) {
+		if (overlap > len)
+			overlap = len;
+		c->reinj_frames++;
+		c->reinj_bytes += overlap;
+		if (delay > c->reinj_max_delay_ns)
+			c->reinj_max_delay_ns = delay;
+		ev(x, MP_EV_REINJECTION, MP_OK_UNKNOWN,
+		   "dsn %llu len %u (%llu bytes) first on subflow %u, +%llu us",
+		   (unsigned long long)dsn, len, (unsigned long long)overlap,
+		   first_sf, (unsigned long long)(delay / 1000));
+	}
+	dir->ring[dir->ring_pos].dsn = dsn;
+	dir->ring[dir->ring_pos].len = len;
+	dir->ring[dir->ring_pos].sf = sf->id;
+	dir->ring[dir->ring_pos].ts_ns = x->ts;
+	dir->ring_pos = (uint8_t)((dir->ring_pos + 1) % MP_REINJ_RING);
+marks:
+	mark_adv(&dir->dsn, end, x); /* end includes the DATA_FIN */
+	mark_adv(&sf->dsn[x->d], end, x);
+}
+
+/* Records the subflow-level end of a mapping (SSN relative to the ISN). */
+static void map_note(struct mp_subflow *sf, int d, uint32_t ssn, uint16_t len)
+{
+	uint32_t end = ssn + len;
+
+	if (!sf->map_known[d] || (int32_t)(end - sf->map_end[d]) > 0) {
+		sf->map_end[d] = end;
+		sf->map_known[d] = true;
+	}
+}
+
+static void conn_close(struct pctx *x, struct mp_conn *c, uint8_t reason)
+{
+	if (c->closed)
+		return;
+	c->closed = true;
+	if (c->close_reason == MP_CLOSE_NONE)
+		c->close_reason = reason;
+	c->closed_ts = x->ts;
+	ev(x, MP_EV_CONN_CLOSED, MP_OK_UNKNOWN, "%s",
+	   mp_close_reason_name(c->close_reason));
+}
+
+static void sf_close(struct pctx *x, uint8_t reason)
+{
+	struct mp_subflow *sf = x->sf, *s;
+	struct mp_conn *c = sf->conn;
+
+	if (sf->state == MP_SFS_CLOSED)
+		return;
+	sf->state = MP_SFS_CLOSED;
+	sf->close_reason = reason;
+	sf->closed_ts = x->ts;
+	ev(x, MP_EV_SUBFLOW_CLOSED, MP_OK_UNKNOWN, "%s%s%s",
+	   mp_close_reason_name(reason), reason == MP_CLOSE_TCPRST ? " " : "",
+	   reason == MP_CLOSE_TCPRST ? mp_tcprst_reason_name(sf->tcprst_reason) : "");
+	if (!c)
+		return;
+	for (s = c->sf_head; s; s = s->conn_next)
+		if (s->state != MP_SFS_CLOSED)
+			return;
+	conn_close(x, c, (c->dir[0].data_fin && c->dir[1].data_fin)
+				 ? MP_CLOSE_DATA_FIN : MP_CLOSE_SUBFLOWS);
+}
+
+/* ---- partial subflows --------------------------------------------- */
+
+/* Whether a DSS seen in connection direction cd fits c's data sequence
+ * space; sets *checked when there was anything to compare. */
+static bool dss_fits(const struct mp_conn *c, int cd, const struct mp_dss *d,
+		     bool *checked)
+{
+	bool ok = true;
+
+	if ((d->flags & DSS_M) && d->dll) {
+		const struct mp_seqmark *m = &c->dir[cd].dsn;
+		uint64_t ref = m->valid ? m->val : c->key_known[cd] ? c->idsn[cd] + 1 : 0;
+		if (m->valid || c->key_known[cd]) {
+			uint64_t v = (d->flags & DSS_m) ? d->dsn
+				     : mp_seq_expand32(ref, (uint32_t)d->dsn);
+			uint64_t dist = seq_after(v, ref) ? v - ref : ref - v;
+			*checked = true;
+			ok = ok && dist < ATTACH_WINDOW;
+		}
+	}
+	if (d->flags & DSS_A) {
+		const struct mp_seqmark *m = &c->dir[1 - cd].dsn;
+		uint64_t ref = m->valid ? m->val
+			       : c->key_known[1 - cd] ? c->idsn[1 - cd] + 1 : 0;
+		if (m->valid || c->key_known[1 - cd]) {
+			uint64_t v = (d->flags & DSS_a) ? d->data_ack
+				     : mp_seq_expand32(ref, (uint32_t)d->data_ack);
+			uint64_t dist = seq_after(v, ref) ? v - ref : ref - v;
+			*checked = true;
+			ok = ok && dist < ATTACH_WINDOW;
+		}
+	}
+	return ok;
+}
+
+/* Tries to attach loose x->sf to the one connection whose data sequence
+ * space its DSS fits (in either orientation). Ambiguity attaches nothing. */
+static void try_attach(struct pctx *x, const struct mp_dss *d)
+{
+	struct mp_engine *e = x->e;
+	struct mp_subflow *sf = x->sf;
+	struct mp_conn *c, *hit = NULL;
+	int hit_cd = 0, hits = 0;
+
+	if (sf->attach_tries >= LOOSE_ATTACH_TRIES)
+		return;
+	sf->attach_tries++;
+	for (c = e->all_head; c && hits < 2; c = c->all_next) {
+		if (c->closed || c->family != sf->family)
+			continue;
+		for (int cd = 0; cd < 2; cd++) {
+			bool checked = false;
+			if (dss_fits(c, cd, d, &checked) && checked) {
+				if (hit != c)
+					hits++;
+				hit = c;
+				hit_cd = cd;
+			}
+		}
+	}
+	if (hits != 1)
+		return;
+	/* packet direction x->d is connection direction hit_cd */
+	sf_attach(e, sf, hit, (x->d == 0) == (hit_cd == 0));
+	ev(x, MP_EV_SUBFLOW_ATTACHED, MP_OK_UNKNOWN,
+	   "data sequence numbers match connection %u", hit->id);
+}
+
+/* ---- options ------------------------------------------------------ */
+
+static void opt_capable(struct pctx *x, const struct mp_capable *m)
+{
+	struct mp_subflow *sf = x->sf;
+	struct mp_conn *c = sf->conn;
+	uint8_t fl = x->p->flags;
+	int cd;
+
+	if ((fl & MP_TH_SYN) && !(fl & MP_TH_ACK)) {
+		if (!c)
+			return;
+		if (m->has_sender_key)
+			conn_set_key(x, c, 0, m->sender_key);
+		ev(x, MP_EV_MPC_SYN, MP_OK_UNKNOWN, "v%u flags 0x%02x", m->version,
+		   m->flags);
+		return;
+	}
+	if (fl & MP_TH_SYN) {
+		if (!c || sf->kind != MP_SF_INITIAL)
+			return;
+		if (c->version != m->version && !c->key_known[1]) {
+			/* the SYN/ACK's version is the one negotiated */
+			c->version = m->version;
+			if (c->key_known[0]) {
+				uint64_t k = c->key[0];
+				c->key_known[0] = false;
+				c->token_known[0] = false;
+				if (c->tok_hashed[0]) {
+					HASH_DELETE(hh_tok0, x->e->tok_tab0, c);
+					c->tok_hashed[0] = false;
+				}
+				conn_set_key(x, c, 0, k);
+			}
+		}
+		c->mpc_flags = m->flags;
+		if (m->has_sender_key)
+			conn_set_key(x, c, 1, m->sender_key);
+		ev(x, MP_EV_MPC_SYNACK, MP_OK_UNKNOWN, "v%u flags 0x%02x",
+		   m->version, m->flags);
+		return;
+	}
+	/* third ACK (len 20) or v1 first data (22/24): both keys, sender first */
+	if (!c && m->has_sender_key && m->has_receiver_key) {
+		/* handshake not captured: the keys make the connection */
+		c = conn_new(x, m->version);
+		if (!c)
+			return;
+		sf->kind = MP_SF_INITIAL;
+		sf_attach(x->e, sf, c, x->d == 0);
+		ev(x, MP_EV_SUBFLOW_ATTACHED, MP_OK_UNKNOWN,
+		   "connection %u from MP_CAPABLE keys", c->id);
+	}
+	if (!c || c->partial)
+		return;
+	cd = conn_dir(sf, x->d);
+	if (m->has_sender_key)
+		conn_set_key(x, c, cd, m->sender_key);
+	if (m->has_receiver_key)
+		conn_set_key(x, c, 1 - cd, m->receiver_key);
+	if (m->has_data_len) {
+		ev(x, MP_EV_MPC_DATA, MP_OK_UNKNOWN, "data_len %u", m->data_len);
+		if (c->key_known[cd] && m->data_len)
+			data_map(x, cd, c->idsn[cd] + 1, m->data_len, false);
+		map_note(sf, x->d, 1, m->data_len);
+		x->has_dss_map = true;
+	} else {
+		ev(x, MP_EV_MPC_ACK, MP_OK_UNKNOWN, NULL);
+	}
+}
+
+static void opt_join(struct pctx *x, const struct mp_join *j, unsigned i)
+{
+	struct mp_engine *e = x->e;
+	struct mp_subflow *sf = x->sf;
+	struct mp_conn *c;
+	int host, a, ok = MP_OK_UNKNOWN;
+
+	switch (j->phase) {
+	case MP_JOIN_SYN:
+		if (x->d != 0)
+			return;
+		sf->token = j->token;
+		sf->nonce[0] = j->nonce;
+		sf->nonce_known[0] = true;
+		sf->addr_id[0] = j->addr_id;
+		sf->addr_id_known[0] = true;
+		sf->backup = j->backup;
+		if (!sf->conn) {
+			c = token_find(e, j->token, &host);
+			if (c && !c->partial) {
+				/* the token is the receiver's: host `host` */
+				sf_attach(e, sf, c, host == 1);
+			} else {
+				if (!c) {
+					c = conn_new(x, 0xff);
+					if (!c)
+						return;
+					c->partial = true;
+					sf_attach(e, sf, c, true);
+					conn_set_token(x, c, 1, j->token);
+				} else {
+					sf_attach(e, sf, c, host == 1);
+				}
+				sf->orphan = true;
+				ev(x, MP_EV_ORPHAN_JOIN, MP_OK_FALSE,
+				   "token 0x%08x matches no known connection",
+				   j->token);
+			}
+		}
+		ev(x, MP_EV_JOIN_SYN, MP_OK_UNKNOWN,
+		   "token 0x%08x addr_id %u%s", j->token, j->addr_id,
+		   j->backup ? " backup" : "");
+		return;
+	case MP_JOIN_SYNACK:
+		if (x->d != 1)
+			return;
+		sf->nonce[1] = j->nonce;
+		sf->nonce_known[1] = true;
+		sf->addr_id[1] = j->addr_id;
+		sf->addr_id_known[1] = true;
+		if (j->backup)
+			sf->backup = true;
+		c = sf->conn;
+		if (c && !c->partial && c->key_known[0] && c->key_known[1] &&
+		    sf->nonce_known[0]) {
+			a = sf->src_is_client ? 0 : 1;
+			ok = mp_join_synack_hmac_ok(c->version, c->key[a],
+						    c->key[1 - a], sf->nonce[0],
+						    sf->nonce[1], j->hmac)
+				     ? MP_OK_TRUE : MP_OK_FALSE;
+		}
+		sf->hmac_synack = (int8_t)ok;
+		x->ann->hmac_ok[i] = (int8_t)ok;
+		ev(x, MP_EV_JOIN_SYNACK, ok, "addr_id %u%s", j->addr_id,
+		   j->backup ? " backup" : "");
+		if (ok == MP_OK_FALSE)
+			ev(x, MP_EV_HMAC_FAILURE, MP_OK_FALSE,
+			   "mp_join synack truncated hmac");
+		return;
+	case MP_JOIN_ACK:
+	default:
+		if (x->d != 0)
+			return;
+		c = sf->conn;
+		if (c && !c->partial && c->key_known[0] && c->key_known[1] &&
+		    sf->nonce_known[0] && sf->nonce_known[1]) {
+			a = sf->src_is_client ? 0 : 1;
+			ok = mp_join_ack_hmac_ok(c->version, c->key[a],
+						 c->key[1 - a], sf->nonce[0],
+						 sf->nonce[1], j->hmac)
+				     ? MP_OK_TRUE : MP_OK_FALSE;
+		}
+		sf->hmac_ack = (int8_t)ok;
+		x->ann->hmac_ok[i] = (int8_t)ok;
+		ev(x, MP_EV_JOIN_ACK, ok, NULL);
+		if (ok == MP_OK_FALSE)
+			ev(x, MP_EV_HMAC_FAILURE, MP_OK_FALSE, "mp_join ack hmac");
+		return;
+	}
+}
+
+static void opt_dss(struct pctx *x, const struct mp_dss *d)
+{
+	struct mp_subflow *sf = x->sf;
+	struct mp_conn *c;
+	int cd;
+
+	if (!sf->conn)
+		try_attach(x, d);
+	c = sf->conn;
+	if (!c) {
+		/* loose: keep subflow-local marks, relative to the first value */
+		if ((d->flags & DSS_M) && d->dll) {
+			const struct mp_seqmark *m = &sf->dsn[x->d];
+			uint64_t v = (d->flags & DSS_m) ? d->dsn
+				     : m->valid ? mp_seq_expand32(m->val, (uint32_t)d->dsn)
+						: (uint32_t)d->dsn;
+			mark_adv(&sf->dsn[x->d], v + d->dll, x);
+			x->has_dss_map = true;
+		}
+		if (d->flags & DSS_A) {
+			const struct mp_seqmark *m = &sf->dack[x->d];
+			uint64_t v = (d->flags & DSS_a) ? d->data_ack
+				     : m->valid ? mp_seq_expand32(m->val, (uint32_t)d->data_ack)
+						: (uint32_t)d->data_ack;
+			mark_adv(&sf->dack[x->d], v, x);
+		}
+		if (d->flags & DSS_M)
+			x->has_dss_map = true;
+		return;
+	}
+	cd = conn_dir(sf, x->d);
+	if (d->flags & DSS_A) {
+		uint64_t v = dack_expand(c, cd, d->data_ack, (d->flags & DSS_a) != 0);
+		mark_adv(&c->dir[cd].dack, v, x);
+		mark_adv(&sf->dack[x->d], v, x);
+	}
+	if (d->flags & DSS_M) {
+		x->has_dss_map = true;
+		if (d->dll == 0) {
+			set_fallback(x, MP_FB_INFINITE_MAP);
+		} else {
+			uint64_t v = dsn_expand(c, cd, d->dsn, (d->flags & DSS_m) != 0);
+			data_map(x, cd, v, d->dll, (d->flags & DSS_F) != 0);
+			map_note(sf, x->d, d->ssn, d->dll);
+		}
+	}
+	if ((d->flags & DSS_F) && !c->dir[cd].data_fin) {
+		c->dir[cd].data_fin = true;
+		ev(x, MP_EV_DATA_FIN, MP_OK_UNKNOWN, "%s",
+		   cd ? "server to client" : "client to server");
+		if (c->dir[0].data_fin && c->dir[1].data_fin &&
+		    c->close_reason == MP_CLOSE_NONE)
+			c->close_reason = MP_CLOSE_DATA_FIN;
+	}
+}
+
+static void fmt_addr(char *buf, size_t n, uint8_t family, const uint8_t *a);
+
+static void opt_add_addr(struct pctx *x, const struct mp_add_addr *aa,
+			 unsigned i)
+{
+	struct mp_conn *c = x->sf->conn;
+	struct mp_addr_ent *ent = NULL;
+	char abuf[64];
+	int host, ok = MP_OK_UNKNOWN;
+	uint8_t side = MP_HMAC_NO_MATCH;
+	size_t alen = aa->ipver == 6 ? 16 : 4;
+
+	fmt_addr(abuf, sizeof abuf, aa->ipver, aa->addr);
+	if (!c) {
+		ev(x, aa->echo ? MP_EV_ADD_ADDR_ECHO : MP_EV_ADD_ADDR,
+		   MP_OK_UNKNOWN, "id %u %s (no connection)", aa->addr_id, abuf);
+		return;
+	}
+	host = conn_dir(x->sf, x->d);
+	if (aa->echo) {
+		for (unsigned k = 0; k < c->n_addrs; k++) {
+			struct mp_addr_ent *a2 = &c->addrs[k];
+			if (a2->host == 1 - host && a2->id == aa->addr_id &&
+			    a2->family == aa->ipver &&
+			    memcmp(a2->addr, aa->addr, alen) == 0) {
+				a2->echoed = true;
+				ent = a2;
+			}
+		}
+		ev(x, MP_EV_ADD_ADDR_ECHO, ent ? MP_OK_TRUE : MP_OK_FALSE,
+		   "id %u %s%s", aa->addr_id, abuf,
+		   ent ? "" : ": no matching announcement");
+		return;
+	}
+	if (aa->has_hmac && c->key_known[0] && c->key_known[1]) {
+		side = (uint8_t)mp_add_addr_hmac_check(
+			c->key[host], c->key[1 - host], aa->addr_id, aa->addr,
+			alen, aa->has_port ? aa->port : 0, aa->hmac);
+		ok = side != MP_HMAC_NO_MATCH ? MP_OK_TRUE : MP_OK_FALSE;
+	}
+	x->ann->hmac_ok[i] = (int8_t)ok;
+	x->ann->hmac_side[i] = side;
+	for (unsigned k = 0; k < c->n_addrs; k++)
+		if (c->addrs[k].host == host && c->addrs[k].id == aa->addr_id)
+			ent = &c->addrs[k];
+	if (!ent) {
+		if (c->n_addrs < MP_CONN_ADDRS)
+			ent = &c->addrs[c->n_addrs++];
+		else
+			c->addrs_dropped++;
+	}
+	if (ent) {
+		bool same = ent->frame && ent->family == aa->ipver &&
+			    memcmp(ent->addr, aa->addr, alen) == 0;
+		if (!same) {
+			memset(ent, 0, sizeof *ent);
+			ent->frame = x->frame;
+		}
+		ent->family = aa->ipver;
+		ent->id = aa->addr_id;
+		ent->host = (uint8_t)host;
+		ent->has_port = aa->has_port;
+		ent->port = aa->port;
+		memcpy(ent->addr, aa->addr, alen);
+		ent->removed = false;
+		if (ok != MP_OK_UNKNOWN || ent->hmac_ok == 0) {
+			ent->hmac_ok = (int8_t)ok;
+			ent->hmac_side = side;
+		}
+	}
+	if (aa->has_port) {
+		size_t l = strlen(abuf);
+		snprintf(abuf + l, sizeof abuf - l, " port %u", aa->port);
+	}
+	ev(x, MP_EV_ADD_ADDR, ok, "id %u %s by %s%s%s", aa->addr_id, abuf,
+	   host ? "server" : "client",
+	   ok == MP_OK_TRUE ? ", hmac " : "",
+	   ok == MP_OK_TRUE ? mp_hmac_side_name((enum mp_hmac_side)side) : "");
+	if (ok == MP_OK_FALSE)
+		ev(x, MP_EV_HMAC_FAILURE, MP_OK_FALSE, "add_addr id %u %s",
+		   aa->addr_id, abuf);
+}
+
+/* Address id of host `host` on subflow s, or -1 when unknown. */
+static int sf_host_id(const struct mp_subflow *s, int host)
+{
+	int end = ((host == 0) == s->src_is_client) ? 0 : 1;
+
+	if (s->kind == MP_SF_INITIAL)
+		return 0; /* RFC 8684 §3.4.1: the initial subflow's addresses are id 0 */
+	return s->addr_id_known[end] ? s->addr_id[end] : -1;
+}
+
+/* Appends " N" to a detail list, within its buffer. */
+static void list_add(char *buf, size_t n, uint32_t v)
+{
+	size_t l = strlen(buf);
+
+	if (l + 12 < n)
+		snprintf(buf + l, n - l, "%s%u", l ? "," : "", v);
+}
+
+static void opt_remove_addr(struct pctx *x, const struct mp_remove_addr *r)
+{
+	struct mp_conn *c = x->sf->conn;
+	char ids[48] = "", sfs[48] = "";
+	int host;
+
+	for (unsigned k = 0; k < r->n_ids; k++)
+		list_add(ids, sizeof ids, r->ids[k]);
+	if (!c) {
+		ev(x, MP_EV_REMOVE_ADDR, MP_OK_UNKNOWN, "ids %s (no connection)", ids);
+		return;
+	}
+	host = conn_dir(x->sf, x->d);
+	for (unsigned k = 0; k < r->n_ids; k++) {
+		for (unsigned a = 0; a < c->n_addrs; a++)
+			if (c->addrs[a].host == host && c->addrs[a].id == r->ids[k])
+				c->addrs[a].removed = true;
+		for (struct mp_subflow *s = c->sf_head; s; s = s->conn_next) {
+			if (sf_host_id(s, host) == r->ids[k]) {
+				s->removed = true;
+				list_add(sfs, sizeof sfs, s->id);
+			}
+		}
+	}
+	ev(x, MP_EV_REMOVE_ADDR, sfs[0] ? MP_OK_TRUE : MP_OK_FALSE,
+	   "ids %s by %s: subflows %s", ids, host ? "server" : "client",
+	   sfs[0] ? sfs : "none");
+}
+
+static void opt_prio(struct pctx *x, const struct mp_prio *pr)
+{
+	struct mp_conn *c = x->sf->conn;
+	char sfs[48] = "";
+	int host;
+
+	if (!pr->has_addr_id || !c) {
+		/* RFC 8684 §3.3.8: applies to the subflow it is sent on */
+		x->sf->backup = pr->backup;
+		list_add(sfs, sizeof sfs, x->sf->id);
+	} else {
+		host = conn_dir(x->sf, x->d);
+		for (struct mp_subflow *s = c->sf_head; s; s = s->conn_next) {
+			if (sf_host_id(s, host) == pr->addr_id) {
+				s->backup = pr->backup;
+				list_add(sfs, sizeof sfs, s->id);
+			}
+		}
+	}
+	ev(x, MP_EV_MP_PRIO, sfs[0] ? MP_OK_TRUE : MP_OK_FALSE,
+	   "%s subflows %s", pr->backup ? "backup" : "regular",
+	   sfs[0] ? sfs : "none");
+}
+
+static void opt_fastclose(struct pctx *x, const struct mp_fastclose *f)
+{
+	struct mp_conn *c = x->sf->conn;
+	int ok = MP_OK_UNKNOWN, rcv;
+
+	if (c) {
+		rcv = 1 - conn_dir(x->sf, x->d);
+		if (c->key_known[rcv])
+			ok = c->key[rcv] == f->receiver_key ? MP_OK_TRUE : MP_OK_FALSE;
+	}
+	ev(x, MP_EV_MP_FASTCLOSE, ok, "receiver key 0x%016llx",
+	   (unsigned long long)f->receiver_key);
+	if (c) {
+		c->close_reason = MP_CLOSE_FASTCLOSE;
+		conn_close(x, c, MP_CLOSE_FASTCLOSE);
+	}
+}
+
+/* RFC 8684 §3.7: with other subflows open, MP_FAIL resets only this one
+ * (with MP_TCPRST); the connection falls back only when it has no other. */
+static void opt_fail(struct pctx *x, const struct mp_fail *f)
+{
+	struct mp_subflow *sf = x->sf;
+	struct mp_conn *c = sf->conn;
+	unsigned others = 0;
+
+	if (c)
+		for (const struct mp_subflow *s = c->sf_head; s; s = s->conn_next)
+			others += s != sf && s->state != MP_SFS_CLOSED;
+	ev(x, MP_EV_MP_FAIL, MP_OK_UNKNOWN, "dsn %llu%s", (unsigned long long)f->dsn,
+	   !c ? "" : others ? ", other subflows open: this subflow fails"
+			    : ", single subflow: connection falls back");
+	if (!c)
+		return;
+	if (others) {
+		if (sf->fallback == MP_FB_NONE)
+			sf->fallback = MP_FB_MP_FAIL;
+	} else {
+		set_fallback(x, MP_FB_MP_FAIL);
+	}
+}
+
+static void opt_malformed(struct pctx *x, const struct mp_opt *o)
+{
+	if (x->sf) {
+		x->sf->malformed++;
+		if (x->sf->malformed > MALFORMED_FIRST && x->sf->malformed % 1000)
+			return;
+	}
+	ev(x, MP_EV_MALFORMED, MP_OK_FALSE, "%s len %u",
+	   mp_err_name((enum mp_err)o->err), o->len);
+}
+
+static void options(struct pctx *x)
+{
+	const struct mp_opts *opts = &x->p->opts;
+
+	for (unsigned i = 0; i < opts->n; i++) {
+		const struct mp_opt *o = &opts->v[i];
+
+		if (o->err != MP_E_NONE) {
+			opt_malformed(x, o);
+			continue;
+		}
+		switch (o->subtype) {
+		case MPTCP_SUB_CAPABLE:
+			opt_capable(x, &o->u.capable);
+			break;
+		case MPTCP_SUB_JOIN:
+			opt_join(x, &o->u.join, i);
+			break;
+		case MPTCP_SUB_DSS:
+			opt_dss(x, &o->u.dss);
+			break;
+		case MPTCP_SUB_ADD_ADDR:
+			opt_add_addr(x, &o->u.add_addr, i);
+			break;
+		case MPTCP_SUB_REMOVE_ADDR:
+			opt_remove_addr(x, &o->u.remove_addr);
+			break;
+		case MPTCP_SUB_PRIO:
+			opt_prio(x, &o->u.prio);
+			break;
+		case MPTCP_SUB_FAIL:
+			opt_fail(x, &o->u.fail);
+			break;
+		case MPTCP_SUB_FASTCLOSE:
+			opt_fastclose(x, &o->u.fastclose);
+			break;
+		case MPTCP_SUB_TCPRST:
+			x->has_tcprst = true;
+			x->tcprst_reason = o->u.tcprst.reason;
+			ev(x, MP_EV_MP_TCPRST, MP_OK_UNKNOWN, "reason %u %s%s",
+			   o->u.tcprst.reason,
+			   mp_tcprst_reason_name(o->u.tcprst.reason),
+			   (o->u.tcprst.flags & TCPRST_T) ? " transient" : "");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* ---- helpers ------------------------------------------------------ */
+
+static void fmt_addr(char *buf, size_t n, uint8_t family, const uint8_t *a)
+{
+	if (family == 6) {
+		size_t l = 0;
+		buf[0] = '\0';
+		for (int k = 0; k < 8 && l + 6 < n; k++)
+			l += (size_t)snprintf(buf + l, n - l, "%s%x", k ? ":" : "",
+					      (unsigned)(a[2 * k] << 8 | a[2 * k + 1]));
+	} else {
+		snprintf(buf, n, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	}
+}
+
+static bool has_subtype(const struct mp_opts *o, uint8_t subtype)
+{
+	for (unsigned i = 0; i < o->n; i++)
+		if (o->v[i].subtype == subtype && o->v[i].err == MP_E_NONE)
+			return true;
+	return false;
+}
+
+/* Handshake progress from the TCP flags (events come from the options). */
+static void tcp_handshake(struct pctx *x)
+{
+	struct mp_subflow *sf = x->sf;
+	const struct mp_pkt *p = x->p;
+	uint8_t fl = p->flags;
+
+	if ((fl & MP_TH_SYN) && !(fl & MP_TH_ACK)) {
+		if (x->d == 0 && !sf->syn_ts) {
+			sf->syn_ts = x->ts;
+			sf->syn_frame = x->frame;
+			sf->isn[0] = p->seq;
+			sf->state = MP_SFS_SYN_SENT;
+		}
+		return;
+	}
+	if (fl & MP_TH_SYN) {
+		if (x->d != 1 || sf->synack_seen)
+			return;
+		sf->synack_seen = true;
+		sf->isn[1] = p->seq;
+		if (sf->state < MP_SFS_SYN_RCVD)
+			sf->state = MP_SFS_SYN_RCVD;
+		if (sf->kind == MP_SF_INITIAL &&
+		    !has_subtype(&p->opts, MPTCP_SUB_CAPABLE))
+			set_fallback(x, MP_FB_NO_MPC_SYNACK);
+		else if (sf->kind == MP_SF_JOIN &&
+			 !has_subtype(&p->opts, MPTCP_SUB_JOIN))
+			set_fallback(x, MP_FB_JOIN_REFUSED);
+		return;
+	}
+	if (!(fl & MP_TH_ACK))
+		return;
+	if (x->d == 0 && sf->synack_seen && !sf->ack3_seen) {
+		sf->ack3_seen = true;
+		sf->established_ts = x->ts;
+		if (sf->state < MP_SFS_ESTABLISHED)
+			sf->state = MP_SFS_ESTABLISHED;
+		if (sf->kind == MP_SF_INITIAL && p->opts.n == 0 && sf->conn &&
+		    sf->conn->fallback == MP_FB_NONE)
+			set_fallback(x, MP_FB_NO_MPC_ACK);
+	} else if (x->d == 1 && sf->kind == MP_SF_JOIN && sf->ack3_seen &&
+		   !sf->ack4_seen) {
+		sf->ack4_seen = true;
+		ev(x, MP_EV_JOIN_ACK_RESPONDER, MP_OK_UNKNOWN, NULL);
+	}
+}
+
+static void tcp_endings(struct pctx *x)
+{
+	struct mp_subflow *sf = x->sf;
+	uint8_t fl = x->p->flags;
+
+	if (fl & MP_TH_RST) {
+		ev(x, MP_EV_RST, MP_OK_UNKNOWN, "%s",
+		   x->d == 0 ? "from subflow initiator" : "from subflow responder");
+		if (x->has_tcprst) {
+			sf->tcprst_reason = x->tcprst_reason;
+			sf_close(x, MP_CLOSE_TCPRST);
+		} else {
+			sf_close(x, MP_CLOSE_RST);
+		}
+		return;
+	}
+	if ((fl & MP_TH_FIN) && !sf->fin[x->d]) {
+		sf->fin[x->d] = true;
+		ev(x, MP_EV_FIN, MP_OK_UNKNOWN, "%s",
+		   x->d == 0 ? "from subflow initiator" : "from subflow responder");
+		if (sf->fin[0] && sf->fin[1])
+			sf_close(x, MP_CLOSE_FIN);
+		else if (sf->state < MP_SFS_CLOSING)
+			sf->state = MP_SFS_CLOSING;
+	}
+}
+
+static void put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *b, uint32_t v)
+{
+	put16(b, (uint16_t)(v >> 16));
+	put16(b + 2, (uint16_t)v);
+}
+
+/* Feeds a data packet to the classifier as one IP packet of a single TCP
+ * flow between the connection's initial endpoints, with synthetic sequence
+ * numbers so that data from several subflows reads as one stream. */
+static void app_feed(struct pctx *x, struct mp_conn *c)
+{
+	struct mp_engine *e = x->e;
+	const struct mp_pkt *p = x->p;
+	uint8_t buf[40 + 20 + 1500];
+	size_t ip_len, n = p->payload_caplen;
+	int cd = conn_dir(x->sf, x->d);
+	size_t al = alen_of(c->family);
+	uint8_t *t;
+
+	if (!e->appid_tried) {
+		e->appid_tried = true;
+		e->appid = mp_appid_new();
+	}
+	if (!e->appid) {
+		c->app_done = true;
+		return;
+	}
+	if (!c->app_flow) {
+		c->app_flow = mp_appid_flow_new();
+		if (!c->app_flow) {
+			c->app_done = true;
+			return;
+		}
+		c->app_seq[0] = 1;
+		c->app_seq[1] = 1;
+	}
+	if (n > 1500)
+		n = 1500;
+	memset(buf, 0, 60);
+	if (c->family == 6) {
+		ip_len = 40;
+		buf[0] = 0x60;
+		put16(buf + 4, (uint16_t)(20 + n));
+		buf[6] = 6;
+		buf[7] = 64;
+		memcpy(buf + 8, c->addr[cd], 16);
+		memcpy(buf + 24, c->addr[1 - cd], 16);
+	} else {
+		ip_len = 20;
+		buf[0] = 0x45;
+		put16(buf + 2, (uint16_t)(20 + 20 + n));
+		buf[6] = 0x40;
+		buf[8] = 64;
+		buf[9] = 6;
+		memcpy(buf + 12, c->addr[cd], al);
+		memcpy(buf + 16, c->addr[1 - cd], al);
+	}
+	t = buf + ip_len;
+	put16(t, c->port[cd]);
+	put16(t + 2, c->port[1 - cd]);
+	put32(t + 4, c->app_seq[cd]);
+	put32(t + 8, c->app_seq[1 - cd]);
+	t[12] = 5 << 4;
+	t[13] = MP_TH_ACK | MP_TH_PSH;
+	put16(t + 14, 65535);
+	memcpy(t + 20, p->payload, n);
+	c->app_seq[cd] += (uint32_t)n;
+	if (mp_appid_feed(e->appid, c->app_flow, buf, ip_len + 20 + n,
+			  x->ts / 1000000u, c->app_proto, sizeof c->app_proto)) {
+		mp_appid_flow_free(c->app_flow);
+		c->app_flow = NULL;
+		c->app_done = true;
+		return;
+	}
+	if (++c->app_pkts >= MP_APPID_MAX_PKTS)
+		app_finish(e, c);
+}
+
+static void data_accounting(struct pctx *x)
+{
+	struct mp_subflow *sf = x->sf;
+	struct mp_conn *c = sf->conn;
+	const struct mp_pkt *p = x->p;
+
+	sf->pkts[x->d]++;
+	if (!p->payload_len)
+		return;
+	sf->bytes[x->d] += p->payload_len;
+	if (!c)
+		return;
+	if (!x->has_dss_map && !(p->flags & MP_TH_SYN) && !c->partial &&
+	    c->fallback == MP_FB_NONE && sf->kind != MP_SF_PARTIAL &&
+	    (sf->ack3_seen || sf->state >= MP_SFS_ESTABLISHED)) {
+		/* RFC 8684 §3.7: data without a mapping means fallback, unless a
+		 * mapping seen earlier on this subflow still covers it. */
+		bool isn_known = x->d == 0 ? sf->syn_ts != 0 : sf->synack_seen;
+		uint32_t rel_end = p->seq - sf->isn[x->d] + p->payload_len;
+		if (!sf->map_known[x->d] ||
+		    (isn_known && (int32_t)(rel_end - sf->map_end[x->d]) > 0))
+			set_fallback(x, MP_FB_DATA_NO_DSS);
+	}
+	if (!c->app_done && !x->e->cfg.no_appid && p->payload_caplen && p->payload)
+		app_feed(x, c);
+}
+
+/* ---- the engine --------------------------------------------------- */
+
+struct mp_engine *mp_engine_new(const struct mp_engine_cfg *cfg)
+{
+	struct mp_engine *e = calloc(1, sizeof *e);
+
+	if (!e)
+		return NULL;
+	if (cfg)
+		e->cfg = *cfg;
+	if (!e->cfg.max_conns)
+		e->cfg.max_conns = MP_DEFAULT_MAX_CONNS;
+	if (!e->cfg.max_subflows)
+		e->cfg.max_subflows = e->cfg.max_conns > UINT32_MAX / 2
+					      ? UINT32_MAX : 2 * e->cfg.max_conns;
+	if (!e->cfg.idle_ns)
+		e->cfg.idle_ns = MP_DEFAULT_IDLE_NS;
+	if (!hash_seed) {
+		uint64_t s = 0;
+		if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s)
+			s = (uint64_t)time(NULL) * UINT64_C(0x9e3779b97f4a7c15) ^
+			    (uint64_t)(uintptr_t)e;
+		hash_seed = s | 1;
+	}
+	return e;
+}
+
+void mp_engine_free(struct mp_engine *e)
+{
+	if (!e)
+		return;
+	while (e->all_head)
+		conn_finalize(e, e->all_head, MP_CLOSE_NONE);
+	/* loose subflows in id order: the list is LRU, so pick the lowest */
+	while (e->loose_head) {
+		struct mp_subflow *low = e->loose_head;
+		for (struct mp_subflow *s = low->lru_next; s; s = s->lru_next)
+			if (s->id < low->id)
+				low = s;
+		sf_loose_finalize(e, low);
+	}
+	HASH_CLEAR(hh, e->sf_tab);
+	mp_appid_free(e->appid);
+	free(e);
+}
+
+void mp_engine_expire(struct mp_engine *e, uint64_t now_ns)
+{
+	uint64_t idle = e->cfg.idle_ns;
+
+	e->last_expire_ns = now_ns;
+	if (idle == UINT64_MAX)
+		return;
+	while (e->lru_head && now_ns > e->lru_head->last_ts &&
+	       now_ns - e->lru_head->last_ts > idle) {
+		struct mp_conn *c = e->lru_head;
+		e->st.expired++;
+		ev_raw(e, 0, now_ns, c->id, 0, MP_EV_CONN_EXPIRED,
+		       "idle for %llu s", (unsigned long long)((now_ns - c->last_ts) / 1000000000u));
+		conn_finalize(e, c, MP_CLOSE_IDLE);
+	}
+	while (e->loose_head && now_ns > e->loose_head->last_ts &&
+	       now_ns - e->loose_head->last_ts > idle)
+		sf_loose_finalize(e, e->loose_head);
+}
+
+const struct mp_engine_stats *mp_engine_stats(const struct mp_engine *e)
+{
+	return &e->st;
+}
+
+const struct mp_conn *mp_engine_conn_by_token(const struct mp_engine *e,
+					      uint32_t token)
+{
+	int host;
+
+	return token_find(e, token, &host);
+}
+
+const struct mp_conn *mp_engine_conn_by_id(const struct mp_engine *e,
+					   uint32_t id)
+{
+	for (const struct mp_conn *c = e->all_head; c; c = c->all_next)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+const struct mp_subflow *mp_engine_subflow_by_id(const struct mp_engine *e,
+						 uint32_t id)
+{
+	for (const struct mp_conn *c = e->all_head; c; c = c->all_next)
+		for (const struct mp_subflow *s = c->sf_head; s; s = s->conn_next)
+			if (s->id == id)
+				return s;
+	for (const struct mp_subflow *s = e->loose_head; s; s = s->lru_next)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+/* Finds the subflow of `p`, creating one when the packet starts or shows
+ * MPTCP. Sets x->sf and x->d; x->sf stays NULL for untracked packets. */
+static bool sf_lookup(struct pctx *x, bool *created)
+{
+	struct mp_engine *e = x->e;
+	const struct mp_pkt *p = x->p;
+	struct mp_tuple key;
+	struct mp_subflow *sf = NULL;
+	unsigned hashv;
+	bool syn = (p->flags & MP_TH_SYN) != 0, ack = (p->flags & MP_TH_ACK) != 0;
+	bool any_ok = false;
+
+	*created = false;
+	tuple_make(p, &key);
+	if (e->last_sf && memcmp(&e->last_sf->key, &key, sizeof key) == 0) {
+		sf = e->last_sf;
+	} else {
+		HASH_VALUE(&key, sizeof key, hashv);
+		HASH_FIND_BYHASHVALUE(hh, e->sf_tab, &key, sizeof key, hashv, sf);
+	}
+	if (sf && syn && !ack && sf_dir(sf, p) == 0 &&
+	    (sf->state == MP_SFS_CLOSED || (sf->syn_ts && p->seq != sf->isn[0])) &&
+	    (has_subtype(&p->opts, MPTCP_SUB_CAPABLE) ||
+	     has_subtype(&p->opts, MPTCP_SUB_JOIN))) {
+		sf_replace(e, sf); /* the 4-tuple is reused by a new subflow */
+		sf = NULL;
+	}
+	if (!sf) {
+		for (unsigned i = 0; i < p->opts.n; i++)
+			any_ok |= p->opts.v[i].err == MP_E_NONE;
+		if (!any_ok)
+			return false; /* plain TCP, or nothing usable */
+		HASH_VALUE(&key, sizeof key, hashv);
+		if (syn && !ack && has_subtype(&p->opts, MPTCP_SUB_CAPABLE)) {
+			sf = sf_new(x, &key, hashv, MP_SF_INITIAL, true);
+		} else if (syn && !ack && has_subtype(&p->opts, MPTCP_SUB_JOIN)) {
+			sf = sf_new(x, &key, hashv, MP_SF_JOIN, true);
+		} else if (syn && ack && has_subtype(&p->opts, MPTCP_SUB_CAPABLE)) {
+			sf = sf_new(x, &key, hashv, MP_SF_INITIAL, false);
+		} else if (syn && ack && has_subtype(&p->opts, MPTCP_SUB_JOIN)) {
+			sf = sf_new(x, &key, hashv, MP_SF_PARTIAL, false);
+		} else {
+			sf = sf_new(x, &key, hashv, MP_SF_PARTIAL, true);
+			if (sf) {
+				sf->established_ts = x->ts;
+				sf->state = MP_SFS_ESTABLISHED;
+			}
+		}
+		if (!sf)
+			return false;
+		*created = true;
+		if (sf->kind == MP_SF_INITIAL) {
+			const struct mp_opt *o = NULL;
+			for (unsigned i = 0; i < p->opts.n; i++)
+				if (p->opts.v[i].subtype == MPTCP_SUB_CAPABLE &&
+				    p->opts.v[i].err == MP_E_NONE)
+					o = &p->opts.v[i];
+			struct mp_conn *c = conn_new(x, o ? o->u.capable.version : 1);
+			if (c)
+				sf_attach(e, sf, c, true);
+		}
+	}
+	x->sf = sf;
+	x->d = sf_dir(sf, p);
+	e->last_sf = sf;
+	return true;
+}
+
+void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
+		      const struct mp_pkt *p, struct mp_pkt_ann *ann)
+{
+	struct mp_pkt_ann scratch;
+	struct pctx x;
+	bool created;
+
+	if (!ann)
+		ann = &scratch;
+	ann->conn = 0;
+	ann->subflow = 0;
+	memset(ann->hmac_ok, MP_OK_UNKNOWN, sizeof ann->hmac_ok);
+	memset(ann->hmac_side, 0, sizeof ann->hmac_side);
+	if (ts_ns > e->now_ns)
+		e->now_ns = ts_ns;
+	if (e->now_ns - e->last_expire_ns >= EXPIRE_EVERY_NS)
+		mp_engine_expire(e, e->now_ns);
+
+	memset(&x, 0, sizeof x);
+	x.e = e;
+	x.p = p;
+	x.ann = ann;
+	x.frame = frame;
+	x.ts = ts_ns;
+	if (p->family != 4 && p->family != 6)
+		return;
+	if (!sf_lookup(&x, &created)) {
+		/* untracked: still report its malformed MPTCP options */
+		for (unsigned i = 0; i < p->opts.n; i++)
+			if (p->opts.v[i].err != MP_E_NONE)
+				opt_malformed(&x, &p->opts.v[i]);
+		return;
+	}
+	if (ts_ns > x.sf->last_ts)
+		x.sf->last_ts = ts_ns;
+	if (!x.sf->conn && e->loose_tail != x.sf) {
+		DL_UNLINK(e->loose_head, e->loose_tail, x.sf, lru_prev, lru_next);
+		DL_APPEND(e->loose_head, e->loose_tail, x.sf, lru_prev, lru_next);
+	}
+	tcp_handshake(&x);
+	options(&x);
+	tcp_endings(&x);
+	data_accounting(&x);
+	if (x.sf->conn)
+		conn_touch(e, x.sf->conn, ts_ns);
+	else if (created)
+		ev(&x, MP_EV_UNATTRIBUTED_SUBFLOW, MP_OK_UNKNOWN,
+		   "no handshake seen; not yet matched to a connection");
+	ann->conn = x.sf->conn ? x.sf->conn->id : 0;
+	ann->subflow = x.sf->id;
+}
