@@ -89,6 +89,7 @@ struct pctx {
 	int d;                   /* subflow direction of the packet */
 	bool has_dss_map;        /* packet carried a DSS mapping (or MPC data) */
 	bool has_tcprst;         /* packet carried MP_TCPRST */
+	bool tcp_retrans;        /* payload is not new on its subflow */
 	uint8_t tcprst_reason;   /* its reason */
 };
 
@@ -651,8 +652,8 @@ static void data_map(struct pctx *x, int cd, uint64_t dsn, uint32_t len,
 	 * announced on a packet without payload. */
 	len -= data_fin ? 1u : 0u;
 	dend = dsn + len;
-	if (!len || !x->p->payload_len)
-		goto marks;
+	if (!len || !x->p->payload_len || x->tcp_retrans)
+		goto marks; /* a TCP retransmission is not a reinjection */
 	for (unsigned i = 0; i < MP_REINJ_RING; i++) {
 		const struct mp_map *m = &dir->ring[i];
 		if (m->len && m->sf == sf->id && m->dsn == dsn && m->len == len)
@@ -1701,6 +1702,17 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 	if (!x.sf->conn && e->loose_tail != x.sf) {
 		DL_UNLINK(e->loose_head, e->loose_tail, x.sf, lru_prev, lru_next);
 		DL_APPEND(e->loose_head, e->loose_tail, x.sf, lru_prev, lru_next);
+	}
+	if (p->payload_len) {
+		/* new data on this subflow, or a TCP-level retransmission */
+		uint32_t end = p->seq + p->payload_len;
+		int d = x.d;
+		if (x.sf->snd_known[d] && (int32_t)(end - x.sf->snd_nxt[d]) <= 0) {
+			x.tcp_retrans = true;
+		} else {
+			x.sf->snd_nxt[d] = end;
+			x.sf->snd_known[d] = true;
+		}
 	}
 	tcp_handshake(&x);
 	options(&x);

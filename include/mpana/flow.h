@@ -137,6 +137,8 @@ struct mp_subflow {
 	uint64_t last_ts;         /* latest packet */
 	uint64_t pkts[2];         /* packets per subflow direction */
 	uint64_t bytes[2];        /* TCP payload bytes per subflow direction */
+	uint32_t snd_nxt[2];      /* highest TCP sequence end sent, per direction */
+	bool snd_known[2];        /* snd_nxt valid */
 	uint32_t map_end[2];      /* end of the highest mapping, relative subflow seq */
 	bool map_known[2];        /* map_end valid */
 	struct mp_seqmark dsn[2]; /* highest DSN end mapped, per subflow direction */

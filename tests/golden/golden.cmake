@@ -13,7 +13,11 @@ foreach(_line ${_golden_lines})
   list(GET _fields 0 _name)
   list(GET _fields 1 _pcap)
   list(GET _fields 2 _expected)
-  list(SUBLIST _fields 3 -1 _args)
+  list(LENGTH _fields _n)
+  set(_args "")
+  if(_n GREATER 3)
+    list(SUBLIST _fields 3 -1 _args)
+  endif()
   string(REPLACE ";" " " _args "${_args}")
   add_test(NAME golden.${_name}
     COMMAND ${CMAKE_COMMAND}

@@ -186,11 +186,12 @@ OUTCOME = {
     "prio": "MP_PRIO B=1 on the path-2 subflow shortly after t=0.15 s: the path-2 subflow "
             "stops carrying new data; MP_PRIO B=0 shortly after t=0.35 s: it carries data "
             "again.",
-    "remove": "REMOVE_ADDR id 2 from the server (~0.15 s): the server closes the subflow "
-              "to 10.0.2.2 (FIN, then RST with MP_TCPRST reason 0), in-flight client "
-              "segments are answered with plain RSTs. REMOVE_ADDR id 2 from the client "
-              "(~0.30 s): the client closes its subflow 10.0.2.1->10.0.1.2 (FIN). The "
-              "rest of the upload uses path 1 only.",
+    "remove": "REMOVE_ADDR id 2 from the server (~0.17 s): the server closes the subflow "
+              "10.0.2.1<->10.0.2.2 (FIN, then RST with MP_TCPRST reason 0); in-flight "
+              "client segments on it get plain RSTs. REMOVE_ADDR id 2 from the client "
+              "(sent with a later ACK, ~0.3-0.38 s): the subflow 10.0.2.1->10.0.1.2 is "
+              "closed (seen: server FIN then RST + MP_TCPRST, or FINs only). The rest "
+              "of the upload uses path 1 only; orderly DATA_FIN/FIN close.",
     "fastclose": "At ~0.15 s the client sends RST + MP_FASTCLOSE (with the server's key) "
                  "+ MP_TCPRST (reason 0) on every subflow; the server resets its side "
                  "(RST + MP_TCPRST) and answers in-flight segments with plain RSTs. No "

@@ -865,6 +865,180 @@ Test(conn, reinjection, .init = setup, .fini = teardown)
 	cr_assert_eq(c->reinj_frames, 1);
 }
 
+Test(conn, tcp_retransmission_is_not_reinjection, .init = setup, .fini = teardown)
+{
+	v1_handshake(CLI, 40000, SRV, 80, V1_KC, V1_KS);
+	v1_join(40001, 2, 0, false);
+	pk(CLI, 40000, SRV, 80, MP_TH_ACK, 1001, 5001, 1000);
+	dss(DSS_M | DSS_m, 0, 100000, 1, 1000);
+	send_pkt();
+	pk(CLI2, 40001, SRV, 80, MP_TH_ACK, 7001, 9001, 1000);
+	dss(DSS_M | DSS_m, 0, 100000, 1, 1000);
+	send_pkt(); /* reinjected on subflow 2 */
+	cr_assert_eq(mp_engine_conn_by_id(E, 1)->reinj_frames, 1);
+	pk(CLI, 40000, SRV, 80, MP_TH_ACK, 1001, 5001, 1000);
+	dss(DSS_M | DSS_m, 0, 100000, 1, 1000);
+	for (int i = 0; i < 10; i++) /* subflow 1 retransmits its own segment */
+		send_pkt();
+	cr_assert_eq(mp_engine_conn_by_id(E, 1)->reinj_frames, 1);
+}
+
+Test(conn, data_fin_on_every_subflow_is_not_reinjection, .init = setup, .fini = teardown)
+{
+	v1_handshake(CLI, 40000, SRV, 80, V1_KC, V1_KS);
+	v1_join(40001, 2, 0, false);
+	pk(CLI, 40000, SRV, 80, MP_TH_ACK, 1001, 5001, 0);
+	dss(DSS_M | DSS_m | DSS_F, 0, 5000, 0, 1);
+	send_pkt();
+	pk(CLI2, 40001, SRV, 80, MP_TH_ACK, 7001, 9001, 0);
+	dss(DSS_M | DSS_m | DSS_F, 0, 5000, 0, 1);
+	send_pkt();
+	cr_assert_eq(mp_engine_conn_by_id(E, 1)->reinj_frames, 0);
+	cr_assert_eq(count_ev(MP_EV_DATA_FIN), 1);
+}
+
+/* RFC 8684 §3.7: MP_FAIL with another subflow open resets only that
+ * subflow; the connection does not fall back. */
+Test(conn, mp_fail_with_other_subflows_is_not_fallback, .init = setup, .fini = teardown)
+{
+	struct mp_opt *o;
+
+	v1_handshake(CLI, 40000, SRV, 80, V1_KC, V1_KS);
+	v1_join(40001, 2, 0, false);
+	pk(SRV, 80, CLI2, 40001, MP_TH_RST | MP_TH_ACK, 9001, 7001, 0);
+	o = opt(MPTCP_SUB_FAIL);
+	o->u.fail.dsn = 1234;
+	o = opt(MPTCP_SUB_TCPRST);
+	o->u.tcprst.reason = 6;
+	send_pkt();
+	const struct mp_conn *c = mp_engine_conn_by_id(E, 1);
+	cr_assert_eq(c->fallback, MP_FB_NONE);
+	cr_assert_eq(mp_engine_subflow_by_id(E, 2)->fallback, MP_FB_MP_FAIL);
+	cr_assert_eq(mp_engine_subflow_by_id(E, 2)->tcprst_reason, 6);
+	cr_assert_eq(count_ev(MP_EV_FALLBACK), 0);
+	cr_assert_eq(count_ev(MP_EV_MP_FAIL), 1);
+}
+
+Test(conn, ipv6_handshake_and_join, .init = setup, .fini = teardown)
+{
+	const uint32_t ra = 7, rb = 9;
+	uint8_t h8[8], h20[20];
+	struct mp_opt *o;
+
+	/* the v4 helpers, then rewrite addresses as IPv6 */
+#define V6(pkt, a, b)                                                     \
+	do {                                                              \
+		struct mp_pkt *q_ = (pkt);                                \
+		q_->family = 6;                                           \
+		cr_assert_eq(inet_pton(AF_INET6, (a), q_->src), 1);       \
+		cr_assert_eq(inet_pton(AF_INET6, (b), q_->dst), 1);       \
+	} while (0)
+	V6(pk(CLI, 1, SRV, 2, MP_TH_SYN, 1000, 0, 0), "fd00:1::1", "fd00:1::2");
+	mpc(1, false, 0, false, 0);
+	send_pkt();
+	V6(pk(SRV, 2, CLI, 1, MP_TH_SYN | MP_TH_ACK, 5000, 1001, 0), "fd00:1::2", "fd00:1::1");
+	mpc(1, true, V1_KS, false, 0);
+	send_pkt();
+	V6(pk(CLI, 1, SRV, 2, MP_TH_ACK, 1001, 5001, 0), "fd00:1::1", "fd00:1::2");
+	mpc(1, true, V1_KC, true, V1_KS);
+	send_pkt();
+	mp_join_synack_hmac(1, V1_KC, V1_KS, ra, rb, h8);
+	mp_join_ack_hmac(1, V1_KC, V1_KS, ra, rb, h20);
+	V6(pk(CLI, 3, SRV, 2, MP_TH_SYN, 1, 0, 0), "fd00:2::1", "fd00:1::2");
+	o = opt(MPTCP_SUB_JOIN);
+	o->u.join.phase = MP_JOIN_SYN;
+	o->u.join.token = V1_TS;
+	o->u.join.nonce = ra;
+	send_pkt();
+	V6(pk(SRV, 2, CLI, 3, MP_TH_SYN | MP_TH_ACK, 1, 2, 0), "fd00:1::2", "fd00:2::1");
+	o = opt(MPTCP_SUB_JOIN);
+	o->u.join.phase = MP_JOIN_SYNACK;
+	o->u.join.nonce = rb;
+	o->u.join.hmac_len = 8;
+	memcpy(o->u.join.hmac, h8, 8);
+	send_pkt();
+	cr_assert_eq(ANN.hmac_ok[0], MP_OK_TRUE);
+	V6(pk(CLI, 3, SRV, 2, MP_TH_ACK, 2, 2, 0), "fd00:2::1", "fd00:1::2");
+	o = opt(MPTCP_SUB_JOIN);
+	o->u.join.phase = MP_JOIN_ACK;
+	o->u.join.hmac_len = 20;
+	memcpy(o->u.join.hmac, h20, 20);
+	send_pkt();
+	cr_assert_eq(ANN.hmac_ok[0], MP_OK_TRUE);
+	cr_assert_eq(ANN.conn, 1);
+	cr_assert_eq(mp_engine_conn_by_id(E, 1)->family, 6);
+	cr_assert_eq(mp_engine_conn_by_id(E, 1)->n_sf, 2);
+#undef V6
+}
+
+Test(conn, synack_first_capture, .init = setup, .fini = teardown)
+{
+	/* the capture starts at the SYN/ACK: the client is its receiver */
+	pk(SRV, 80, CLI, 40000, MP_TH_SYN | MP_TH_ACK, 5000, 1001, 0);
+	mpc(1, true, V1_KS, false, 0);
+	send_pkt();
+	pk(CLI, 40000, SRV, 80, MP_TH_ACK, 1001, 5001, 0);
+	mpc(1, true, V1_KC, true, V1_KS);
+	send_pkt();
+	const struct mp_conn *c = mp_engine_conn_by_id(E, 1);
+	cr_assert_not_null(c);
+	cr_assert_eq(c->port[0], 40000);
+	cr_assert_eq(c->key[0], V1_KC);
+	cr_assert_eq(c->sf_head->state, MP_SFS_ESTABLISHED);
+	cr_assert_eq(count_ev(MP_EV_KEY_MISMATCH), 0);
+}
+
+Test(conn, keys_from_third_ack_without_handshake, .init = setup, .fini = teardown)
+{
+	pk(CLI, 40000, SRV, 80, MP_TH_ACK, 1001, 5001, 0);
+	mpc(1, true, V1_KC, true, V1_KS);
+	send_pkt();
+	cr_assert_eq(ANN.conn, 1);
+	cr_assert_not_null(mp_engine_conn_by_token(E, V1_TC));
+	cr_assert_eq(count_ev(MP_EV_UNATTRIBUTED_SUBFLOW), 0);
+}
+
+Test(conn, malformed_events_rate_limited, .init = setup, .fini = teardown)
+{
+	struct mp_opt *o;
+
+	v1_handshake(CLI, 40000, SRV, 80, V1_KC, V1_KS);
+	for (int i = 0; i < 100; i++) {
+		pk(CLI, 40000, SRV, 80, MP_TH_ACK, 1001, 5001, 0);
+		o = opt(MPTCP_SUB_DSS);
+		o->err = MP_E_DSS_BAD_LEN;
+		send_pkt();
+	}
+	cr_assert_eq(count_ev(MP_EV_MALFORMED), 25);
+	cr_assert_eq(mp_engine_subflow_by_id(E, 1)->malformed, 100);
+}
+
+Test(conn, subflow_cap_and_loose_expiry)
+{
+	struct mp_engine_cfg cfg = {
+		.max_conns = 4, .max_subflows = 2, .idle_ns = 1000000000u,
+		.no_appid = true, .on_event = on_event, .on_subflow = on_subflow,
+	};
+	n_evs = 0;
+	n_fin_loose = 0;
+	E = mp_engine_new(&cfg);
+	for (uint16_t p = 1; p <= 3; p++) {
+		pk(CLI, p, SRV2, 80, MP_TH_ACK, 1, 1, 10);
+		dss(DSS_M | DSS_m, 0, (uint64_t)p << 40, 1, 10);
+		send_pkt();
+	}
+	cr_assert_eq(mp_engine_stats(E)->subflows_live, 2);
+	cr_assert_eq(count_ev(MP_EV_TABLE_FULL), 1);
+	cr_assert_eq(n_fin_loose, 1);
+	cr_assert_eq(fin_loose[0].id, 1);
+	TS += UINT64_C(3) * 1000000000u;
+	pk(CLI, 9, SRV, 80, MP_TH_SYN, 1, 0, 0); /* plain TCP, moves the clock */
+	send_pkt();
+	cr_assert_eq(mp_engine_stats(E)->subflows_live, 0);
+	cr_assert_eq(n_fin_loose, 3);
+	teardown();
+}
+
 /* ---- tables --------------------------------------------------------- */
 
 Test(conn, table_cap_evicts_oldest)

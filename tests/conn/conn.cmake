@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# conn.truth.<pcap>: the connections and subflows mpana reassembles from each
+# lab capture pcaps/<name>.pcap against pcaps/<name>.truth.json (every HMAC
+# must verify). Exit 77 = skipped (no truth file).
+find_program(PYTHON3 python3)
+if(NOT PYTHON3)
+  return()
+endif()
+file(GLOB _conn_truths CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/pcaps/*.truth.json)
+foreach(_truth ${_conn_truths})
+  string(REGEX REPLACE "\\.truth\\.json$" ".pcap" _pcap ${_truth})
+  if(NOT EXISTS ${_pcap})
+    continue()
+  endif()
+  get_filename_component(_name ${_pcap} NAME_WE)
+  add_test(NAME conn.truth.${_name}
+    COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_truth.py $<TARGET_FILE:mpana> ${_pcap})
+  set_tests_properties(conn.truth.${_name} PROPERTIES SKIP_RETURN_CODE 77 LABELS conn TIMEOUT 600)
+endforeach()
