@@ -1,16 +1,99 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* analyzer.c - the per-packet pipeline: decode, count, emit.
+/* analyzer.c - the per-packet pipeline: decode, count, reassemble, emit.
  *
- * Nothing here allocates: the decoded packet lives in the analyzer. */
+ * RFC 8684 §3. Every decoded TCP packet goes through the connection engine
+ * (src/mptcp.c) before the sink, also packets without MPTCP options: FIN,
+ * RST and data without DSS end subflows or reveal fallback. Per packet
+ * nothing is allocated: the decoded packet and its annotations live in the
+ * analyzer; the engine allocates only for new subflows and connections. */
 #include <string.h>
 
 #include "mpana/analyzer.h"
+#include "mpana/out.h"
+#include "mpana/store.h"
 
 void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
 {
 	memset(&a->st, 0, sizeof a->st);
 	a->dlt = dlt;
 	a->sink = sink;
+	a->eng = NULL;
+	a->eng_failed = false;
+	a->max_conns = 0;
+	a->idle_ns = 0;
+	a->no_appid = false;
+	a->store = NULL;
+	a->store_dlt_set = false;
+}
+
+static void on_event(void *user, const struct mp_event *ev)
+{
+	struct mp_analyzer *a = user;
+
+	if (ev->type == MP_EV_HMAC_FAILURE)
+		a->st.hmac_failures++;
+	if (a->store)
+		mp_store_on_event(a->store, ev);
+	if (a->sink->ops->event)
+		a->sink->ops->event(a->sink, ev);
+}
+
+static void on_conn(void *user, const struct mp_conn *c)
+{
+	struct mp_analyzer *a = user;
+
+	if (a->store)
+		mp_store_on_conn(a->store, c);
+	if (a->sink->ops->conn)
+		a->sink->ops->conn(a->sink, c);
+}
+
+static void on_loose(void *user, const struct mp_subflow *sf)
+{
+	struct mp_analyzer *a = user;
+
+	a->st.unattributed++;
+	if (a->store)
+		mp_store_on_subflow(a->store, sf);
+	if (a->sink->ops->loose)
+		a->sink->ops->loose(a->sink, sf);
+}
+
+/* Creates the engine on first use; false when it cannot exist (OOM). */
+static bool engine_ready(struct mp_analyzer *a)
+{
+	struct mp_engine_cfg cfg;
+
+	if (a->eng)
+		return true;
+	if (a->eng_failed)
+		return false;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.max_conns = a->max_conns;
+	cfg.idle_ns = a->idle_ns;
+	cfg.no_appid = a->no_appid;
+	cfg.on_event = on_event;
+	cfg.on_conn = on_conn;
+	cfg.on_subflow = on_loose;
+	cfg.user = a;
+	a->eng = mp_engine_new(&cfg);
+	a->eng_failed = a->eng == NULL;
+	return a->eng != NULL;
+}
+
+void mp_analyzer_finish(struct mp_analyzer *a)
+{
+	const struct mp_engine_stats *es;
+
+	if (!a->eng)
+		return;
+	es = mp_engine_stats(a->eng);
+	a->st.conns = es->conns;
+	a->st.subflows = es->subflows;
+	a->st.evicted = es->evicted;
+	a->st.expired = es->expired;
+	mp_engine_free(a->eng); /* emits the rest through the callbacks */
+	a->eng = NULL;
 }
 
 static void count_options(struct mp_stats *st, const struct mp_opts *opts)
@@ -34,8 +117,13 @@ void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 	struct mp_pkt *p = &a->pkt;
 
 	st->packets++;
-	if (st->packets == 1)
+	if (st->packets == 1) {
 		st->first_ts_ns = f->ts_ns;
+		if (a->store && !a->store_dlt_set) {
+			mp_store_set_linktype(a->store, a->dlt);
+			a->store_dlt_set = true;
+		}
+	}
 	st->last_ts_ns = f->ts_ns;
 
 	switch (mp_pkt_decode(a->dlt, bytes, f->caplen, p)) {
@@ -58,9 +146,23 @@ void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 	}
 	st->tcp++;
 	count_options(st, &p->opts);
+	if (engine_ready(a)) {
+		mp_engine_packet(a->eng, f->num, f->ts_ns, p, &a->ann);
+		if (a->store)
+			mp_store_packet(a->store, f->num, f->ts_ns, p, &a->ann,
+					mp_engine_current(a->eng));
+	} else {
+		memset(&a->ann, 0, sizeof a->ann);
+		memset(a->ann.hmac_ok, MP_OK_UNKNOWN, sizeof a->ann.hmac_ok);
+	}
 	if (p->opts.n == 0)
 		return;
 	st->mptcp_packets++;
 	if (!a->sink->quiet && a->sink->ops->packet)
-		a->sink->ops->packet(a->sink, f, p);
+		a->sink->ops->packet(a->sink, f, p, &a->ann);
+}
+
+bool mp_analyzer_must_stop(const struct mp_analyzer *a)
+{
+	return a->sink->out->err != 0 || (a->store && mp_store_failed(a->store));
 }

@@ -6,15 +6,21 @@
  * SIGTERM handlers only set a flag and call pcap_breakloop(), installed
  * without SA_RESTART (pcap_breakloop(3PCAP)). */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
 #include "mpana/capture.h"
 #include "mpana/log.h"
 #include "mpana/out.h"
+#include "mpana/pcapfile.h"
+#include "mpana/progress.h"
 
 #define DEFAULT_SNAPLEN 262144
 
@@ -47,6 +53,7 @@ struct loop_ctx {
 	pcap_t *pcap;
 	bool nano;        /* timestamps carry nanoseconds */
 	uint64_t frame;   /* packets seen so far */
+	struct mp_progress pr; /* progress line (files, stderr a tty) */
 };
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h,
@@ -61,8 +68,22 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h,
 	f.caplen = h->caplen;
 	f.wirelen = h->len;
 	mp_analyzer_packet(c->a, &f, bytes);
-	if (c->a->sink->out->err)
-		pcap_breakloop(c->pcap); /* stdout is gone or full: stop */
+	if (mp_analyzer_must_stop(c->a))
+		pcap_breakloop(c->pcap); /* stdout or the database failed: stop */
+	if (c->pr.on && c->frame >= c->pr.next_check)
+		mp_progress_draw(&c->pr, (uint64_t)ftello(pcap_file(c->pcap)),
+				 c->frame);
+}
+
+/* Size of the file behind a savefile pcap_t, 0 when live or not a file. */
+static uint64_t savefile_size(pcap_t *p)
+{
+	FILE *fp = pcap_file(p);
+	struct stat st;
+
+	if (!fp || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	return (uint64_t)st.st_size;
 }
 
 static int apply_filter(pcap_t *p, const char *filter, bpf_u_int32 netmask)
@@ -135,17 +156,98 @@ static const char *dlt_label(int dlt, char *buf, size_t n)
 	return buf;
 }
 
+/* The packet loop over an opened, filtered capture whose link type is
+ * supported. Borrows `p`. Returns MP_EXIT_OK or MP_EXIT_ERROR (a read error,
+ * reported on stderr naming `what`). */
+static int run_loop(pcap_t *p, const char *what, long count,
+		    struct mp_analyzer *a)
+{
+	struct loop_ctx ctx;
+	int rc;
+
+	ctx.a = a;
+	ctx.pcap = p;
+	ctx.nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+	ctx.frame = 0;
+	mp_progress_init(&ctx.pr, what, savefile_size(p));
+
+	install_signals();
+	running_pcap = p;
+	if (!mp_stop_requested)
+		rc = pcap_loop(p, count > 0 ? (int)count : -1, on_packet,
+			       (u_char *)(void *)&ctx);
+	else
+		rc = PCAP_ERROR_BREAK;
+	running_pcap = NULL;
+	mp_progress_end(&ctx.pr);
+
+	if (rc == PCAP_ERROR) {
+		MP_LOG(MP_LOG_ERR, "%s: %s (after %llu packets)", what,
+		       pcap_geterr(p), (unsigned long long)ctx.frame);
+		return MP_EXIT_ERROR;
+	}
+	return MP_EXIT_OK;
+}
+
+int mp_capture_run_pcap(pcap_t *p, const char *what, long count,
+			struct mp_analyzer *a)
+{
+	char label[160];
+	int dlt = pcap_datalink(p);
+
+	if (!mp_dlt_supported(dlt)) {
+		MP_LOG(MP_LOG_ERR, "%s: unsupported link type %s", what,
+		       dlt_label(dlt, label, sizeof label));
+		return MP_EXIT_ERROR;
+	}
+	a->dlt = dlt;
+	return run_loop(p, what, count, a);
+}
+
+/* -Z: becomes `pw` (groups, gid, then uid, as tcpdump's droproot()) once
+ * the device is open. Root only: anyone else has nothing to drop. Refuses to
+ * go on when any step fails or root could be regained. Returns MP_EXIT_*. */
+static int drop_root(const struct passwd *pw)
+{
+	if (getuid() != 0 && geteuid() != 0) {
+		MP_LOG(MP_LOG_WARN, "-Z %s: not running as root, nothing to drop",
+		       pw->pw_name);
+		return MP_EXIT_OK;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+		MP_LOG(MP_LOG_ERR, "-Z %s: cannot drop privileges: %s",
+		       pw->pw_name, strerror(errno));
+		return MP_EXIT_ERROR;
+	}
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+		MP_LOG(MP_LOG_ERR, "-Z %s: root privileges could be regained",
+		       pw->pw_name);
+		return MP_EXIT_ERROR;
+	}
+	MP_LOG(MP_LOG_INFO, "running as user %s (uid %u, gid %u)", pw->pw_name,
+	       (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+	return MP_EXIT_OK;
+}
+
 int mp_capture_run(const struct mp_capture_cfg *cfg, struct mp_analyzer *a)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	char label[160];
 	bpf_u_int32 netmask = PCAP_NETMASK_UNKNOWN;
-	struct loop_ctx ctx;
 	const char *what = cfg->file ? cfg->file : cfg->iface;
 	pcap_t *p;
-	int dlt, rc, ret = MP_EXIT_OK;
+	int dlt, ret = MP_EXIT_OK;
 
 	pcap_init(PCAP_CHAR_ENC_UTF_8, errbuf);
+	if (cfg->file && !(cfg->filter && *cfg->filter)) {
+		/* plain pcap file, no filter: the zero-copy reader */
+		install_signals();
+		ret = mp_capture_file_mapped(cfg, a);
+		if (ret >= 0)
+			return ret;
+		ret = MP_EXIT_OK;
+	}
 	if (cfg->file) {
 		p = pcap_open_offline_with_tstamp_precision(
 			cfg->file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
@@ -154,9 +256,24 @@ int mp_capture_run(const struct mp_capture_cfg *cfg, struct mp_analyzer *a)
 			return MP_EXIT_ERROR;
 		}
 	} else {
+		struct passwd *pw = NULL;
+		if (cfg->user) {
+			errno = 0;
+			pw = getpwnam(cfg->user);
+			if (!pw) {
+				MP_LOG(MP_LOG_ERR, "-Z %s: %s", cfg->user,
+				       errno && errno != ENOENT ? strerror(errno)
+						       : "no such user");
+				return MP_EXIT_USAGE;
+			}
+		}
 		p = open_live(cfg, &netmask);
 		if (!p)
 			return MP_EXIT_ERROR;
+		if (pw && (ret = drop_root(pw)) != MP_EXIT_OK) {
+			pcap_close(p);
+			return ret;
+		}
 	}
 
 	dlt = pcap_datalink(p);
@@ -173,25 +290,7 @@ int mp_capture_run(const struct mp_capture_cfg *cfg, struct mp_analyzer *a)
 	}
 
 	a->dlt = dlt;
-	ctx.a = a;
-	ctx.pcap = p;
-	ctx.nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
-	ctx.frame = 0;
-
-	install_signals();
-	running_pcap = p;
-	if (!mp_stop_requested)
-		rc = pcap_loop(p, cfg->count > 0 ? (int)cfg->count : -1,
-			       on_packet, (u_char *)(void *)&ctx);
-	else
-		rc = PCAP_ERROR_BREAK;
-	running_pcap = NULL;
-
-	if (rc == PCAP_ERROR) {
-		MP_LOG(MP_LOG_ERR, "%s: %s (after %llu packets)", what,
-		       pcap_geterr(p), (unsigned long long)ctx.frame);
-		ret = MP_EXIT_ERROR;
-	}
+	ret = run_loop(p, what, cfg->count, a);
 	if (!cfg->file) {
 		struct pcap_stat ps;
 		if (pcap_stats(p, &ps) == 0) {

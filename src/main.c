@@ -13,13 +13,19 @@
 
 #include "mpana/analyzer.h"
 #include "mpana/capture.h"
+#include "mpana/check.h"
 #include "mpana/log.h"
 #include "mpana/out.h"
+#include "mpana/report.h"
+#include "mpana/store.h"
 
 static const char usage_text[] =
 "Usage: mpana [options] -r FILE [filter expression]\n"
 "       mpana [options] -i IFACE [filter expression]\n"
 "       mpana -D | -h | --version\n"
+"       mpana graph FILE [--conn ID] [--format dot|json]\n"
+"       mpana query [--table|--csv|--json] DB NAME|SQL\n"
+"       mpana check TRACE... [--expect FILE] [--junit FILE]\n"
 "\n"
 "Decodes the Multipath TCP options (RFC 8684 v1, RFC 6824 v0) of every packet\n"
 "in a capture file or a live capture. The filter expression is a libpcap\n"
@@ -31,13 +37,19 @@ static const char usage_text[] =
 "  -c N             stop after N packets\n"
 "  -s SNAPLEN       live: bytes to capture per packet (default 262144)\n"
 "  -p               live: do not put the interface into promiscuous mode\n"
+"  -Z USER          live: once the interface is open, drop root and run as USER\n"
 "  -D               list the interfaces available for capture and exit\n"
 "Output (stdout; diagnostics go to stderr):\n"
 "  (default)        text: one line per packet with MPTCP options, then a summary\n"
 "  --json           JSON Lines: one object per MPTCP option, then a summary object\n"
 "  --format FMT     text or json\n"
-"  -q               no per-packet output, only the summary\n"
+"  -q               no per-packet output: connection records and the summary\n"
 "  -l               flush after every line (for live pipes)\n"
+"  --max-conns N    keep at most N connections (default 65536; the least\n"
+"                   recently active one is written and dropped when full)\n"
+"  --db FILE        also store connections, subflows, addresses, events and\n"
+"                   failovers in the SQLite database FILE (docs/sqlite.md)\n"
+"  --db-packets     with --db: also one row per MPTCP option (small traces)\n"
 "  -n               accepted for tcpdump habits; mpana never resolves names\n"
 "  -h, --help       this text\n"
 "  --version        version of mpana and libpcap\n"
@@ -46,17 +58,25 @@ static const char usage_text[] =
 "  every record: frame (1-based packet number), ts (epoch seconds, ns digits),\n"
 "    src, sport, dst, dport, tcp_flags, opt (mp_capable, mp_join, dss, add_addr,\n"
 "    remove_addr, mp_prio, mp_fail, mp_fastclose, mp_tcprst, unknown), len;\n"
-"    malformed: true, error (a stable code such as dss.bad_len), raw (hex)\n"
+"    malformed: true, error (a stable code such as dss.bad_len), raw (hex);\n"
+"    conn, subflow (1-based numbers in order of appearance, null if none)\n"
 "  mp_capable: version, flags, sender_key, receiver_key, data_len, checksum\n"
-"  mp_join: phase (syn, synack, ack), backup, addr_id, token, nonce, hmac\n"
+"  mp_join: phase (syn, synack, ack), backup, addr_id, token, nonce, hmac,\n"
+"    hmac_ok (true, false, null when a key is unknown)\n"
 "  dss: flags, data_ack, data_ack_len, dsn, dsn_len, ssn, dll, checksum, data_fin\n"
-"  add_addr: version, addr_id, addr, port, echo (v1), ipver (v0), hmac\n"
+"  add_addr: version, addr_id, addr, port, echo (v1), ipver (v0), hmac,\n"
+"    hmac_ok, hmac_side (left or right: which 64 bits matched)\n"
 "  remove_addr: addr_ids; mp_prio: backup, addr_id; mp_fail: dsn;\n"
 "  mp_fastclose: receiver_key; mp_tcprst: flags, reason, reason_name;\n"
 "  unknown: subtype\n"
 "  Keys are \"0x%016x\" strings, tokens and nonces \"0x%08x\", HMACs \"0x\" + hex.\n"
+"  Then one {\"record\":\"connection\"} per connection: conn, version, fallback,\n"
+"    app_proto, client, server, tokens, state, close_reason, reinjections,\n"
+"    addresses, subflows (subflow, kind, src, sport, dst, dport, initial,\n"
+"    backup, addr_ids, state, close_reason, hmac_ok, bytes ...), and one\n"
+"    {\"record\":\"subflow\"} per unattributed subflow (see mpana(1)).\n"
 "  The last line is {\"record\":\"summary\", packets, tcp, mptcp_packets, options,\n"
-"    malformed, malformed_by_error, ...}.\n"
+"    malformed, malformed_by_error, connections, subflows, ...}.\n"
 "\n"
 "Exit status: 0 success (also after SIGINT or SIGTERM), 1 capture or output\n"
 "error, 2 usage error or bad filter. See mpana(1).\n";
@@ -104,7 +124,7 @@ static long parse_count(const char *s, const char *what, long max)
 	return v;
 }
 
-enum { OPT_JSON = 256, OPT_FORMAT, OPT_VERSION };
+enum { OPT_JSON = 256, OPT_FORMAT, OPT_VERSION, OPT_MAX_CONNS, OPT_DB, OPT_DB_PACKETS };
 
 int main(int argc, char **argv)
 {
@@ -113,16 +133,29 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "db-packets", no_argument, NULL, OPT_DB_PACKETS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mp_capture_cfg cfg = { .promisc = true };
 	static struct mp_out out;
 	static struct mp_analyzer an;
 	struct mp_sink sink;
-	bool json = false, quiet = false, line = false;
+	bool json = false, quiet = false, line = false, db_packets = false;
+	const char *db_path = NULL;
+	struct mp_store *store = NULL;
+	uint32_t max_conns = 0;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+r:i:c:s:pDqlnh", longopts, NULL)) != -1) {
+	if (argc > 1 && strcmp(argv[1], "graph") == 0)
+		return mp_cmd_graph(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "query") == 0)
+		return mp_cmd_query(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "check") == 0)
+		return mp_cmd_check(argc - 1, argv + 1);
+
+	while ((c = getopt_long(argc, argv, "+r:i:c:s:pZ:Dqlnh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			cfg.file = optarg;
@@ -138,6 +171,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			cfg.promisc = false;
+			break;
+		case 'Z':
+			cfg.user = optarg;
 			break;
 		case 'D':
 			return mp_capture_list_interfaces();
@@ -165,6 +201,16 @@ int main(int argc, char **argv)
 				return MP_EXIT_USAGE;
 			}
 			break;
+		case OPT_DB:
+			db_path = optarg;
+			break;
+		case OPT_DB_PACKETS:
+			db_packets = true;
+			break;
+		case OPT_MAX_CONNS:
+			max_conns = (uint32_t)parse_count(optarg, "connection limit",
+							  100000000L);
+			break;
 		case OPT_VERSION:
 			printf("mpana %s\n%s\n", MPANA_VERSION, pcap_lib_version());
 			return MP_EXIT_OK;
@@ -177,6 +223,10 @@ int main(int argc, char **argv)
 		MP_LOG(MP_LOG_ERR, "give exactly one of -r FILE or -i IFACE (see --help)");
 		return MP_EXIT_USAGE;
 	}
+	if (cfg.user && !cfg.iface) {
+		MP_LOG(MP_LOG_ERR, "-Z applies to live capture (-i IFACE) only");
+		return MP_EXIT_USAGE;
+	}
 	cfg.filter = join_args(argc, argv, optind);
 	cfg.immediate = line;
 
@@ -186,14 +236,40 @@ int main(int argc, char **argv)
 	else
 		mp_sink_text_init(&sink, &out, quiet);
 	mp_analyzer_init(&an, 0, &sink);
+	an.max_conns = max_conns;
+	if (db_packets && !db_path) {
+		MP_LOG(MP_LOG_ERR, "--db-packets needs --db FILE");
+		return MP_EXIT_USAGE;
+	}
+	if (db_path) {
+		char source[512];
+		struct mp_store_cfg scfg = { 0 };
+
+		if (cfg.file)
+			snprintf(source, sizeof source, "%s", cfg.file);
+		else
+			snprintf(source, sizeof source, "iface:%s", cfg.iface);
+		scfg.path = db_path;
+		scfg.source = source;
+		scfg.packets = db_packets;
+		scfg.stats = &an.st;
+		store = mp_store_open(&scfg); /* reports its own errors */
+		if (!store)
+			return MP_EXIT_ERROR;
+		an.store = store;
+	}
 
 	rc = mp_capture_run(&cfg, &an);
-	if (rc == MP_EXIT_USAGE || (rc != MP_EXIT_OK && an.st.packets == 0 && !out.err)) {
-		/* Nothing was opened or read: no summary. */
-		return rc;
+	if (rc != MP_EXIT_USAGE && (rc == MP_EXIT_OK || an.st.packets > 0 || out.err)) {
+		/* Connection records (to the sink and the store), then the
+		 * summary. After an output error the records still reach the
+		 * database; the sink drops them. */
+		mp_analyzer_finish(&an);
+		if (!out.err)
+			sink.ops->summary(&sink, &an.st);
 	}
-	if (!out.err)
-		sink.ops->summary(&sink, &an.st);
+	if (store && mp_store_close(store) != 0 && rc == MP_EXIT_OK)
+		rc = MP_EXIT_ERROR; /* already reported with the path */
 	if (mp_out_flush(&out) != 0) {
 		if (out.err == EPIPE)
 			return rc; /* the reader went away, as with head(1) */

@@ -57,7 +57,9 @@ static inline unsigned hash_seeded(const void *k, size_t n)
 #include "mpana/flow.h"
 
 #define LOOSE_ATTACH_TRIES 8   /* DSS packets of a partial subflow tried */
-#define ATTACH_WINDOW (UINT64_C(1) << 24) /* DSN distance that still matches */
+#define ATTACH_SHIFT 22        /* DSN index buckets of 4 MB (low 32 bits) */
+#define DSN_BUCKETS (1u << (32 - ATTACH_SHIFT))
+#define ATTACH_WINDOW (UINT64_C(1) << ATTACH_SHIFT) /* DSN distance that matches */
 #define MALFORMED_FIRST 25     /* STYLE R7: the first 25 pass, then 1/1000 */
 #define EXPIRE_EVERY_NS 1000000000ull
 
@@ -70,6 +72,8 @@ struct mp_engine {
 	struct mp_conn *lru_head, *lru_tail; /* by last activity, oldest first */
 	struct mp_subflow *loose_head, *loose_tail; /* loose subflows, LRU */
 	struct mp_subflow *last_sf;    /* cache: subflow of the previous packet */
+	struct mp_subflow *cur_sf;     /* subflow of the current packet, or NULL */
+	struct mp_conn_dir *dsn_index[DSN_BUCKETS]; /* directions by DSN bucket */
 	uint32_t next_conn_id;         /* last id given */
 	uint32_t next_sf_id;           /* idem */
 	uint64_t now_ns;               /* latest capture time seen */
@@ -166,6 +170,7 @@ const char *mp_sf_kind_name(unsigned kind)
 
 /* ---- events ------------------------------------------------------- */
 
+__attribute__((format(printf, 8, 0)))
 static void emit(struct mp_engine *e, uint64_t frame, uint64_t ts,
 		 uint32_t conn, uint32_t sf, unsigned type, int ok,
 		 const char *fmt, va_list ap)
@@ -286,6 +291,64 @@ static int conn_dir(const struct mp_subflow *sf, int d)
 	return ((d == 0) == sf->src_is_client) ? 0 : 1;
 }
 
+/* ---- DSN index ---------------------------------------------------- */
+
+/* Partial captures match a subflow to a connection by data sequence
+ * numbers; the index keeps each connection direction in the bucket of its
+ * current DSN (low 32 bits >> ATTACH_SHIFT), so matching looks at a few
+ * neighbours instead of every connection. Moves happen every 4 MB. */
+static void dir_unindex(struct mp_engine *e, struct mp_conn_dir *d)
+{
+	if (!d->indexed)
+		return;
+	if (d->bprev)
+		d->bprev->bnext = d->bnext;
+	else
+		e->dsn_index[d->bucket] = d->bnext;
+	if (d->bnext)
+		d->bnext->bprev = d->bprev;
+	d->bnext = d->bprev = NULL;
+	d->indexed = false;
+}
+
+/* (Re)indexes direction cd of c; returns true when it entered a bucket. */
+static bool dir_index(struct mp_engine *e, struct mp_conn *c, int cd)
+{
+	struct mp_conn_dir *d = &c->dir[cd];
+	uint64_t v;
+	uint16_t b;
+
+	if (d->dsn.valid)
+		v = d->dsn.val;
+	else if (c->key_known[cd])
+		v = c->idsn[cd] + 1;
+	else
+		return false;
+	b = (uint16_t)((uint32_t)v >> ATTACH_SHIFT);
+	if (d->indexed && d->bucket == b)
+		return false;
+	dir_unindex(e, d);
+	d->owner = c;
+	d->idx = (uint8_t)cd;
+	d->bucket = b;
+	d->bprev = NULL;
+	d->bnext = e->dsn_index[b];
+	if (d->bnext)
+		d->bnext->bprev = d;
+	e->dsn_index[b] = d;
+	d->indexed = true;
+	return true;
+}
+
+static void merge_partials(struct pctx *x, struct mp_conn *c, int cd);
+
+/* How much is known of a connection: 2 keys (a handshake), 1 a token (an
+ * orphan join), 0 nothing (a partial connection seeded by data). */
+static int conn_rank(const struct mp_conn *c)
+{
+	return !c->partial ? 2 : (c->token_known[0] || c->token_known[1]) ? 1 : 0;
+}
+
 /* ---- finalization ------------------------------------------------- */
 
 static void sf_free(struct mp_engine *e, struct mp_subflow *sf)
@@ -294,6 +357,8 @@ static void sf_free(struct mp_engine *e, struct mp_subflow *sf)
 		HASH_DELETE(hh, e->sf_tab, sf);
 	if (e->last_sf == sf)
 		e->last_sf = NULL;
+	if (e->cur_sf == sf)
+		e->cur_sf = NULL;
 	e->st.subflows_live--;
 	free(sf);
 }
@@ -312,15 +377,15 @@ static void app_finish(struct mp_engine *e, struct mp_conn *c)
 
 /* Emits `c` through on_conn and frees it with its subflows. `reason` is
  * recorded when the connection was still open. */
-static void conn_finalize(struct mp_engine *e, struct mp_conn *c,
-			  uint8_t reason)
+static void conn_finalize_ex(struct mp_engine *e, struct mp_conn *c,
+			     uint8_t reason, bool emit)
 {
 	struct mp_subflow *sf, *next;
 
 	if (!c->closed && reason != MP_CLOSE_NONE && c->close_reason == MP_CLOSE_NONE)
 		c->close_reason = reason;
 	app_finish(e, c);
-	if (e->cfg.on_conn)
+	if (emit && e->cfg.on_conn)
 		e->cfg.on_conn(e->cfg.user, c);
 	for (sf = c->sf_head; sf; sf = next) {
 		next = sf->conn_next;
@@ -330,10 +395,18 @@ static void conn_finalize(struct mp_engine *e, struct mp_conn *c,
 		HASH_DELETE(hh_tok0, e->tok_tab0, c);
 	if (c->tok_hashed[1])
 		HASH_DELETE(hh_tok1, e->tok_tab1, c);
+	dir_unindex(e, &c->dir[0]);
+	dir_unindex(e, &c->dir[1]);
 	DL_UNLINK(e->all_head, e->all_tail, c, all_prev, all_next);
 	DL_UNLINK(e->lru_head, e->lru_tail, c, lru_prev, lru_next);
 	e->st.conns_live--;
 	free(c);
+}
+
+static void conn_finalize(struct mp_engine *e, struct mp_conn *c,
+			  uint8_t reason)
+{
+	conn_finalize_ex(e, c, reason, true);
 }
 
 static void sf_loose_finalize(struct mp_engine *e, struct mp_subflow *sf)
@@ -385,12 +458,11 @@ static struct mp_conn *conn_new(struct pctx *x, uint8_t version)
 
 /* Links loose `sf` into `c` (kept in id order); `src_is_client` maps its
  * directions to the connection's. */
-static void sf_attach(struct mp_engine *e, struct mp_subflow *sf,
-		      struct mp_conn *c, bool src_is_client)
+static void sf_link(struct mp_subflow *sf, struct mp_conn *c,
+		    bool src_is_client)
 {
 	struct mp_subflow **pp = &c->sf_head;
 
-	DL_UNLINK(e->loose_head, e->loose_tail, sf, lru_prev, lru_next);
 	sf->conn = c;
 	sf->src_is_client = src_is_client;
 	while (*pp && (*pp)->id < sf->id)
@@ -410,6 +482,13 @@ static void sf_attach(struct mp_engine *e, struct mp_subflow *sf,
 		c->port[ci] = sf->sport;
 		c->port[1 - ci] = sf->dport;
 	}
+}
+
+static void sf_attach(struct mp_engine *e, struct mp_subflow *sf,
+		      struct mp_conn *c, bool src_is_client)
+{
+	DL_UNLINK(e->loose_head, e->loose_tail, sf, lru_prev, lru_next);
+	sf_link(sf, c, src_is_client);
 }
 
 /* Creates a loose subflow for `x->p` with the given kind; `src_is_sender`
@@ -482,6 +561,8 @@ static void sf_replace(struct mp_engine *e, struct mp_subflow *sf)
 	sf->in_table = false;
 	if (e->last_sf == sf)
 		e->last_sf = NULL;
+	if (e->cur_sf == sf)
+		e->cur_sf = NULL;
 	if (sf->state != MP_SFS_CLOSED) {
 		sf->state = MP_SFS_CLOSED;
 		sf->close_reason = MP_CLOSE_REPLACED;
@@ -561,6 +642,8 @@ static void conn_set_key(struct pctx *x, struct mp_conn *c, int host,
 	c->key_known[host] = true;
 	mp_key_derive(c->version, key, &token, &c->idsn[host]);
 	conn_set_token(x, c, host, token);
+	if (dir_index(x->e, c, host) && conn_rank(c))
+		merge_partials(x, c, host);
 }
 
 /* ---- data level --------------------------------------------------- */
@@ -695,6 +778,8 @@ static void data_map(struct pctx *x, int cd, uint64_t dsn, uint32_t len,
 marks:
 	mark_adv(&dir->dsn, end, x); /* end includes the DATA_FIN */
 	mark_adv(&sf->dsn[x->d], end, x);
+	if (dir_index(x->e, c, cd) && conn_rank(c))
+		merge_partials(x, c, cd);
 }
 
 /* Records the subflow-level end of a mapping (SSN relative to the ISN). */
@@ -777,37 +862,185 @@ static bool dss_fits(const struct mp_conn *c, int cd, const struct mp_dss *d,
 	return ok;
 }
 
+/* Whether loose sf has an address in common with c (its endpoints, its
+ * subflows', its announced addresses). */
+static bool conn_shares_addr(const struct mp_conn *c, const struct mp_subflow *sf)
+{
+	size_t n = alen_of(sf->family);
+
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *a = i ? sf->dst : sf->src;
+		if (!memcmp(c->addr[0], a, n) || !memcmp(c->addr[1], a, n))
+			return true;
+		for (const struct mp_subflow *s = c->sf_head; s; s = s->conn_next)
+			if (!memcmp(s->src, a, n) || !memcmp(s->dst, a, n))
+				return true;
+		for (unsigned k = 0; k < c->n_addrs; k++)
+			if (c->addrs[k].family == sf->family && !memcmp(c->addrs[k].addr, a, n))
+				return true;
+	}
+	return false;
+}
+
+/* Records candidate (c, cd) in hits[] (at most 2 distinct connections). */
+static void attach_hit(struct mp_conn **hit, int *hit_cd, int *hits,
+		       struct mp_conn *c, int cd)
+{
+	if (*hits && hit[0] == c && hit_cd[0] == cd)
+		return;
+	if (*hits < 2) {
+		hit[*hits] = c;
+		hit_cd[*hits] = cd;
+	}
+	(*hits)++;
+}
+
 /* Tries to attach loose x->sf to the one connection whose data sequence
- * space its DSS fits (in either orientation). Ambiguity attaches nothing. */
+ * space its DSS fits: a mapping near a direction's DSN, or a DATA_ACK near
+ * the DSN of the direction it acknowledges. Only indexed neighbours are
+ * looked at; ambiguity attaches nothing (never a wrong attachment). A
+ * 64-bit value that close is proof enough; 32-bit values (1 chance in 512
+ * per connection direction to fall that close) also need an address in
+ * common with the connection. */
 static void try_attach(struct pctx *x, const struct mp_dss *d)
 {
 	struct mp_engine *e = x->e;
 	struct mp_subflow *sf = x->sf;
-	struct mp_conn *c, *hit = NULL;
-	int hit_cd = 0, hits = 0;
+	struct mp_conn *hit[2] = { NULL, NULL };
+	int hit_cd[2] = { 0, 0 }, hits = 0;
 
 	if (sf->attach_tries >= LOOSE_ATTACH_TRIES)
 		return;
 	sf->attach_tries++;
-	for (c = e->all_head; c && hits < 2; c = c->all_next) {
-		if (c->closed || c->family != sf->family)
+	for (int what = 0; what < 2; what++) {
+		uint32_t low;
+		if (what == 0 && (d->flags & DSS_M) && d->dll)
+			low = (uint32_t)d->dsn;
+		else if (what == 1 && (d->flags & DSS_A))
+			low = (uint32_t)d->data_ack;
+		else
 			continue;
-		for (int cd = 0; cd < 2; cd++) {
-			bool checked = false;
-			if (dss_fits(c, cd, d, &checked) && checked) {
-				if (hit != c)
-					hits++;
-				hit = c;
-				hit_cd = cd;
+		for (int k = -1; k <= 1; k++) {
+			uint32_t b = ((low >> ATTACH_SHIFT) + (uint32_t)(k + (int)DSN_BUCKETS)) %
+				     DSN_BUCKETS;
+			for (struct mp_conn_dir *n = e->dsn_index[b]; n; n = n->bnext) {
+				struct mp_conn *c = n->owner;
+				/* the packet's direction: the mapping's, or the
+				 * one opposite the acknowledged data */
+				int cd = what == 0 ? n->idx : 1 - n->idx;
+				bool checked = false;
+				bool wide = what == 0 ? (d->flags & DSS_m) : (d->flags & DSS_a);
+				if (c->closed || c->family != sf->family)
+					continue;
+				if (dss_fits(c, cd, d, &checked) && checked &&
+				    (wide || conn_shares_addr(c, sf)))
+					attach_hit(hit, hit_cd, &hits, c, cd);
 			}
 		}
 	}
 	if (hits != 1)
 		return;
-	/* packet direction x->d is connection direction hit_cd */
-	sf_attach(e, sf, hit, (x->d == 0) == (hit_cd == 0));
+	/* packet direction x->d is connection direction hit_cd[0] */
+	sf_attach(e, sf, hit[0], (x->d == 0) == (hit_cd[0] == 0));
 	ev(x, MP_EV_SUBFLOW_ATTACHED, MP_OK_UNKNOWN,
-	   "data sequence numbers match connection %u", hit->id);
+	   "data sequence numbers match connection %u", hit[0]->id);
+}
+
+/* Merges partial connection pc into c; pc's direction d is c's direction
+ * d ^ flip. pc is freed without being emitted. */
+static void conn_merge(struct pctx *x, struct mp_conn *c, struct mp_conn *pc,
+		       int flip)
+{
+	struct mp_subflow *sf, *next;
+	uint32_t pid = pc->id;
+
+	for (sf = pc->sf_head; sf; sf = next) {
+		next = sf->conn_next;
+		sf->conn_next = NULL;
+		sf_link(sf, c, flip ? !sf->src_is_client : sf->src_is_client);
+		ev_raw(x->e, x->frame, x->ts, c->id, sf->id, MP_EV_SUBFLOW_ATTACHED,
+		       "from partial connection %u", pid);
+	}
+	pc->sf_head = pc->sf_tail = NULL;
+	pc->n_sf = 0;
+	for (int d = 0; d < 2; d++) {
+		struct mp_conn_dir *from = &pc->dir[d], *to = &c->dir[d ^ flip];
+		if (from->dsn.valid && (!to->dsn.valid || seq_after(from->dsn.val, to->dsn.val)))
+			to->dsn = from->dsn;
+		if (from->dack.valid && (!to->dack.valid || seq_after(from->dack.val, to->dack.val)))
+			to->dack = from->dack;
+		to->data_fin |= from->data_fin;
+	}
+	c->reinj_frames += pc->reinj_frames;
+	c->reinj_bytes += pc->reinj_bytes;
+	if (pc->reinj_max_delay_ns > c->reinj_max_delay_ns)
+		c->reinj_max_delay_ns = pc->reinj_max_delay_ns;
+	if (pc->first_ts < c->first_ts)
+		c->first_ts = pc->first_ts;
+	conn_finalize_ex(x->e, pc, MP_CLOSE_NONE, false);
+}
+
+/* c just entered a DSN bucket in direction cd: partial connections that
+ * know less (conn_rank) and whose data sequence space is that one are the
+ * same connection, seen before its keys or token were (RFC 8684 §3.3.1:
+ * DSNs are per connection; 64-bit values do not collide by chance). */
+static void merge_partials(struct pctx *x, struct mp_conn *c, int cd)
+{
+	struct mp_engine *e = x->e;
+	const struct mp_conn_dir *d = &c->dir[cd];
+	uint64_t v = d->dsn.valid ? d->dsn.val : c->idsn[cd] + 1;
+	struct mp_conn *cand[4];
+	int cand_flip[4], n = 0;
+
+	for (int k = -1; k <= 1; k++) {
+		uint32_t b = (d->bucket + (uint32_t)(k + (int)DSN_BUCKETS)) % DSN_BUCKETS;
+		for (struct mp_conn_dir *nd = e->dsn_index[b]; nd && n < 4; nd = nd->bnext) {
+			struct mp_conn *pc = nd->owner;
+			uint64_t pv = nd->dsn.val, dist;
+			bool dup = false;
+			if (pc == c || conn_rank(pc) >= conn_rank(c) ||
+			    pc->family != c->family || !nd->dsn.valid)
+				continue;
+			dist = seq_after(pv, v) ? pv - v : v - pv;
+			if (dist >= ATTACH_WINDOW)
+				continue;
+			for (int i = 0; i < n; i++)
+				dup |= cand[i] == pc;
+			if (dup)
+				continue;
+			cand[n] = pc;
+			cand_flip[n++] = nd->idx != cd;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		struct mp_conn *pc = cand[i];
+		bool clash = false;
+		/* a token the partial one learnt from a join must agree */
+		for (int h = 0; h < 2; h++) {
+			int ch = h ^ cand_flip[i];
+			if (pc->token_known[h] && c->token_known[ch] &&
+			    pc->token[h] != c->token[ch])
+				clash = true;
+		}
+		if (!clash)
+			conn_merge(x, c, pc, cand_flip[i]);
+	}
+}
+
+/* A loose subflow's 64-bit mapping matched nothing: start a partial
+ * connection from it, so that later subflows of the same connection (and
+ * the connection itself, once its keys show) can join it. */
+static void partial_seed(struct pctx *x)
+{
+	struct mp_conn *c = conn_new(x, 0xff);
+
+	if (!c)
+		return;
+	c->partial = true;
+	sf_attach(x->e, x->sf, c, true);
+	ev(x, MP_EV_UNATTRIBUTED_SUBFLOW, MP_OK_UNKNOWN,
+	   "no handshake and no known connection: starts partial connection %u",
+	   c->id);
 }
 
 /* ---- options ------------------------------------------------------ */
@@ -978,8 +1211,11 @@ static void opt_dss(struct pctx *x, const struct mp_dss *d)
 	struct mp_conn *c;
 	int cd;
 
-	if (!sf->conn)
+	if (!sf->conn) {
 		try_attach(x, d);
+		if (!sf->conn && (d->flags & DSS_M) && (d->flags & DSS_m) && d->dll)
+			partial_seed(x);
+	}
 	c = sf->conn;
 	if (!c) {
 		/* loose: keep subflow-local marks, relative to the first value */
@@ -1022,9 +1258,10 @@ static void opt_dss(struct pctx *x, const struct mp_dss *d)
 		c->dir[cd].data_fin = true;
 		ev(x, MP_EV_DATA_FIN, MP_OK_UNKNOWN, "%s",
 		   cd ? "server to client" : "client to server");
-		if (c->dir[0].data_fin && c->dir[1].data_fin &&
-		    c->close_reason == MP_CLOSE_NONE)
-			c->close_reason = MP_CLOSE_DATA_FIN;
+		/* RFC 8684 §3.3.3: DATA_FIN both ways closes the connection,
+		 * whatever subflows linger (a dead path never sends its FIN) */
+		if (c->dir[0].data_fin && c->dir[1].data_fin)
+			conn_close(x, c, MP_CLOSE_DATA_FIN);
 	}
 }
 
@@ -1232,8 +1469,17 @@ static void opt_malformed(struct pctx *x, const struct mp_opt *o)
 		if (x->sf->malformed > MALFORMED_FIRST && x->sf->malformed % 1000)
 			return;
 	}
-	ev(x, MP_EV_MALFORMED, MP_OK_FALSE, "%s len %u",
-	   mp_err_name((enum mp_err)o->err), o->len);
+	{
+		/* STYLE R7: code, claimed and captured lengths, offset, raw bytes */
+		char raw[2 * 16 + 1];
+		unsigned n = o->raw ? (o->caplen < 16 ? o->caplen : 16) : 0;
+		for (unsigned i = 0; i < n; i++)
+			snprintf(raw + 2 * i, 3, "%02x", o->raw[i]);
+		raw[2 * n] = '\0';
+		ev(x, MP_EV_MALFORMED, MP_OK_FALSE, "%s len %u caplen %u off %u%s%s",
+		   mp_err_name((enum mp_err)o->err), o->len, o->caplen, o->off,
+		   n ? " raw 0x" : "", raw);
+	}
 }
 
 static void options(struct pctx *x)
@@ -1677,6 +1923,7 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 	ann->subflow = 0;
 	memset(ann->hmac_ok, MP_OK_UNKNOWN, sizeof ann->hmac_ok);
 	memset(ann->hmac_side, 0, sizeof ann->hmac_side);
+	e->cur_sf = NULL;
 	if (ts_ns > e->now_ns)
 		e->now_ns = ts_ns;
 	if (e->now_ns - e->last_expire_ns >= EXPIRE_EVERY_NS)
@@ -1725,4 +1972,10 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 		   "no handshake seen; not yet matched to a connection");
 	ann->conn = x.sf->conn ? x.sf->conn->id : 0;
 	ann->subflow = x.sf->id;
+	e->cur_sf = x.sf;
+}
+
+const struct mp_subflow *mp_engine_current(const struct mp_engine *e)
+{
+	return e->cur_sf;
 }

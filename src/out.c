@@ -35,7 +35,7 @@ int mp_out_flush(struct mp_out *o)
 	return o->err;
 }
 
-void mp_out_mem(struct mp_out *o, const char *s, size_t n)
+void mp_out_mem_flush(struct mp_out *o, const char *s, size_t n)
 {
 	if (n > MP_OUT_BUF - o->n) {
 		mp_out_flush(o);
@@ -46,20 +46,30 @@ void mp_out_mem(struct mp_out *o, const char *s, size_t n)
 	o->n += n;
 }
 
-void mp_out_str(struct mp_out *o, const char *s)
-{
-	mp_out_mem(o, s, strlen(s));
-}
+/* "00" "01" ... "99": two digits per division (the usual itoa trick). */
+static const char digits2[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
 
 void mp_out_u64(struct mp_out *o, uint64_t v)
 {
 	char tmp[20];
 	size_t i = sizeof tmp;
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100) * 2;
+		v /= 100;
+		tmp[--i] = digits2[d + 1];
+		tmp[--i] = digits2[d];
+	}
+	if (v >= 10) {
+		unsigned d = (unsigned)v * 2;
+		tmp[--i] = digits2[d + 1];
+		tmp[--i] = digits2[d];
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
 	mp_out_mem(o, tmp + i, sizeof tmp - i);
 }
 
@@ -107,6 +117,28 @@ void mp_out_addr(struct mp_out *o, int family, const uint8_t *addr)
 {
 	char tmp[INET6_ADDRSTRLEN];
 
+	if (family != 6) {
+		/* inet_ntop's IPv4 form ("%u.%u.%u.%u"), without its sprintf */
+		size_t n = 0;
+		for (int i = 0; i < 4; i++) {
+			unsigned b = addr[i];
+			if (i)
+				tmp[n++] = '.';
+			if (b >= 100) {
+				tmp[n++] = (char)('0' + b / 100);
+				b %= 100;
+				tmp[n++] = digits2[2 * b];
+				tmp[n++] = digits2[2 * b + 1];
+			} else if (b >= 10) {
+				tmp[n++] = digits2[2 * b];
+				tmp[n++] = digits2[2 * b + 1];
+			} else {
+				tmp[n++] = (char)('0' + b);
+			}
+		}
+		mp_out_mem(o, tmp, n);
+		return;
+	}
 	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, tmp, sizeof tmp))
 		strcpy(tmp, "?");
 	mp_out_str(o, tmp);

@@ -480,8 +480,21 @@ void mp_out_conn_text(struct mp_out *o, const struct mp_conn *c)
 			mp_out_str(o, ", removed");
 		mp_out_eol(o);
 	}
-	mp_out_str(o, "  subflow kind    endpoints                                           ids     backup state       reason       hmac bytes fwd/rev");
-	mp_out_eol(o);
+	{
+		size_t start = o->n;
+		mp_out_str(o, "  ");
+		col(o, "sf", 6);
+		col(o, "kind", 8);
+		mp_out_str(o, "endpoints (src > dst)");
+		pad(o, o->n - start, 60);
+		col(o, "ids", 8);
+		col(o, "backup", 7);
+		col(o, "state", 12);
+		col(o, "reason", 13);
+		col(o, "hmac", 5);
+		mp_out_str(o, "bytes fwd/rev");
+		mp_out_eol(o);
+	}
 	for (const struct mp_subflow *s = c->sf_head; s; s = s->conn_next) {
 		mp_out_reserve(o);
 		text_subflow_row(o, s);

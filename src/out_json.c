@@ -1,55 +1,77 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* out_json.c - JSON Lines output: one object per MPTCP option occurrence,
- * then one {"record":"summary"} object.
+ * then one {"record":"connection"} object per connection (and
+ * {"record":"subflow"} per unattributed subflow; src/out_conn.c), then one
+ * {"record":"summary"} object. RFC 8684 §3.
  *
  * Key contract (docs/mpana.1): keys as "0x%016x" strings, tokens and nonces
  * "0x%08x", HMACs "0x" + hex bytes, booleans as JSON booleans, numbers as
  * JSON integers; a field absent from the option is omitted. */
 #include "mpana/analyzer.h"
+#include "mpana/crypto.h"
 #include "mpana/out.h"
+#include "mpana/report.h"
 
-/* ,"name": */
-static void key(struct mp_out *o, const char *name)
-{
-	mp_out_str(o, ",\"");
-	mp_out_str(o, name);
-	mp_out_str(o, "\":");
-}
+/* Keys are string literals: KEY(name) is the whole `,"name":` as one
+ * literal, written with one fixed-size copy (no strlen, one append instead
+ * of three; docs/performance.md). The key_* macros keep the call sites. */
+#define KEY(name) ",\"" name "\":"
+#define key(o, name) mp_out_mem((o), KEY(name), sizeof KEY(name) - 1)
+#define key_u64(o, name, v) key_u64_((o), KEY(name), sizeof KEY(name) - 1, (v))
+#define key_bool(o, name, v) key_bool_((o), KEY(name), sizeof KEY(name) - 1, (v))
+#define key_hex(o, name, v, d) key_hex_((o), KEY(name), sizeof KEY(name) - 1, (v), (d))
+#define key_hexbytes(o, name, p, n) \
+	key_hexbytes_((o), KEY(name), sizeof KEY(name) - 1, (p), (n))
+#define key_str(o, name, v) key_str_((o), KEY(name), sizeof KEY(name) - 1, (v))
+#define key_id(o, name, id) key_id_((o), KEY(name), sizeof KEY(name) - 1, (id))
 
-static void key_u64(struct mp_out *o, const char *name, uint64_t v)
+static void key_u64_(struct mp_out *o, const char *k, size_t kn, uint64_t v)
 {
-	key(o, name);
+	mp_out_mem(o, k, kn);
 	mp_out_u64(o, v);
 }
 
-static void key_bool(struct mp_out *o, const char *name, bool v)
+static void key_bool_(struct mp_out *o, const char *k, size_t kn, bool v)
 {
-	key(o, name);
-	mp_out_str(o, v ? "true" : "false");
+	mp_out_mem(o, k, kn);
+	if (v)
+		mp_out_mem(o, "true", 4);
+	else
+		mp_out_mem(o, "false", 5);
 }
 
-static void key_hex(struct mp_out *o, const char *name, uint64_t v,
-		    unsigned digits)
+static void key_hex_(struct mp_out *o, const char *k, size_t kn, uint64_t v,
+		     unsigned digits)
 {
-	key(o, name);
+	mp_out_mem(o, k, kn);
 	mp_out_ch(o, '"');
 	mp_out_hex(o, v, digits);
 	mp_out_ch(o, '"');
 }
 
-static void key_hexbytes(struct mp_out *o, const char *name, const uint8_t *p,
-			 size_t n)
+static void key_hexbytes_(struct mp_out *o, const char *k, size_t kn,
+			  const uint8_t *p, size_t n)
 {
-	key(o, name);
+	mp_out_mem(o, k, kn);
 	mp_out_ch(o, '"');
 	mp_out_hexbytes(o, p, n);
 	mp_out_ch(o, '"');
 }
 
-static void key_str(struct mp_out *o, const char *name, const char *v)
+static void key_str_(struct mp_out *o, const char *k, size_t kn, const char *v)
 {
-	key(o, name);
+	mp_out_mem(o, k, kn);
 	mp_out_json_str(o, v);
+}
+
+/* ,"name":N or ,"name":null for an id of 0 (none). */
+static void key_id_(struct mp_out *o, const char *k, size_t kn, uint32_t id)
+{
+	mp_out_mem(o, k, kn);
+	if (id)
+		mp_out_u64(o, id);
+	else
+		mp_out_mem(o, "null", 4);
 }
 
 static void json_capable(struct mp_out *o, const struct mp_capable *c)
@@ -166,8 +188,25 @@ static void json_option_fields(struct mp_out *o, const struct mp_opt *opt)
 	}
 }
 
+/* The engine's verdict on an HMAC-bearing option: "hmac_ok" true, false or
+ * null (a key or nonce unknown), and for ADD_ADDR the side that matched. */
+static void json_hmac(struct mp_out *o, const struct mp_opt *opt, int8_t ok,
+		      uint8_t side)
+{
+	bool has = (opt->subtype == MPTCP_SUB_JOIN && opt->u.join.hmac_len) ||
+		   (opt->subtype == MPTCP_SUB_ADD_ADDR && opt->u.add_addr.has_hmac);
+
+	if (!has)
+		return;
+	key(o, "hmac_ok");
+	mp_out_str(o, ok == MP_OK_TRUE ? "true" : ok == MP_OK_FALSE ? "false" : "null");
+	if (opt->subtype == MPTCP_SUB_ADD_ADDR && ok == MP_OK_TRUE)
+		key_str(o, "hmac_side", side == MP_HMAC_LEFT ? "left" : "right");
+}
+
+
 static void json_packet(struct mp_sink *s, const struct mp_frame *f,
-			const struct mp_pkt *p)
+			const struct mp_pkt *p, const struct mp_pkt_ann *ann)
 {
 	struct mp_out *o = s->out;
 
@@ -194,6 +233,8 @@ static void json_packet(struct mp_sink *s, const struct mp_frame *f,
 						: "unknown");
 		mp_out_str(o, "\",\"len\":");
 		mp_out_u64(o, opt->len);
+		key_id(o, "conn", ann ? ann->conn : 0);
+		key_id(o, "subflow", ann ? ann->subflow : 0);
 		if (opt->err != MP_E_NONE) {
 			key_bool(o, "malformed", true);
 			key_str(o, "error", mp_err_name((enum mp_err)opt->err));
@@ -202,6 +243,8 @@ static void json_packet(struct mp_sink *s, const struct mp_frame *f,
 			key_hexbytes(o, "raw", opt->raw, opt->caplen);
 		} else {
 			json_option_fields(o, opt);
+			if (ann)
+				json_hmac(o, opt, ann->hmac_ok[i], ann->hmac_side[i]);
 		}
 		mp_out_ch(o, '}');
 		mp_out_eol(o);
@@ -261,6 +304,12 @@ static void json_summary(struct mp_sink *s, const struct mp_stats *st)
 	key_u64(o, "truncated", st->truncated);
 	key_u64(o, "bad", st->bad);
 	key_u64(o, "not_tcp", st->other);
+	key_u64(o, "connections", st->conns);
+	key_u64(o, "subflows", st->subflows);
+	key_u64(o, "unattributed_subflows", st->unattributed);
+	key_u64(o, "hmac_failures", st->hmac_failures);
+	key_u64(o, "evicted", st->evicted);
+	key_u64(o, "expired", st->expired);
 	if (st->live) {
 		key_u64(o, "received", st->ps_recv);
 		key_u64(o, "dropped", st->ps_drop);
@@ -270,8 +319,20 @@ static void json_summary(struct mp_sink *s, const struct mp_stats *st)
 	mp_out_eol(o);
 }
 
+static void json_conn(struct mp_sink *s, const struct mp_conn *c)
+{
+	mp_out_conn_json(s->out, c);
+}
+
+static void json_loose(struct mp_sink *s, const struct mp_subflow *sf)
+{
+	mp_out_loose_json(s->out, sf);
+}
+
 static const struct mp_sink_ops json_ops = {
 	.packet = json_packet,
+	.conn = json_conn,
+	.loose = json_loose,
 	.summary = json_summary,
 };
 

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* out_text.c - tcpdump-like text output: one line per MPTCP packet, then a
- * summary. Times are UTC; values are printed as on the wire (no relative
- * sequence numbers), so lines can be compared with tcpdump -nn -S. */
+/* out_text.c - tcpdump-like text output: one line per MPTCP packet, then
+ * one block per connection (src/out_conn.c), then a summary. Times are UTC;
+ * values are printed as on the wire (no relative sequence numbers), so lines
+ * can be compared with tcpdump -nn -S. RFC 8684 §3. */
 #include "mpana/analyzer.h"
+#include "mpana/crypto.h"
 #include "mpana/out.h"
+#include "mpana/report.h"
 
 static void flag_letters(struct mp_out *o, uint8_t flags, const char *letters,
 			 unsigned nbits)
@@ -107,6 +110,23 @@ static void text_add_addr(struct mp_out *o, const struct mp_add_addr *a)
 	}
 }
 
+/* The engine's HMAC verdict after an HMAC-bearing option. */
+static void text_hmac(struct mp_out *o, const struct mp_opt *opt, int8_t ok,
+		      uint8_t side)
+{
+	bool has = (opt->subtype == MPTCP_SUB_JOIN && opt->u.join.hmac_len) ||
+		   (opt->subtype == MPTCP_SUB_ADD_ADDR && opt->u.add_addr.has_hmac);
+
+	if (!has || opt->err != MP_E_NONE)
+		return;
+	if (ok == MP_OK_TRUE)
+		mp_out_str(o, opt->subtype == MPTCP_SUB_ADD_ADDR
+				      ? (side == MP_HMAC_LEFT ? " (hmac ok, left)" : " (hmac ok, right)")
+				      : " (hmac ok)");
+	else if (ok == MP_OK_FALSE)
+		mp_out_str(o, " (hmac BAD)");
+}
+
 static void text_option(struct mp_out *o, const struct mp_opt *opt)
 {
 	mp_out_str(o, mp_subtype_name(opt->subtype));
@@ -171,7 +191,7 @@ static void text_option(struct mp_out *o, const struct mp_opt *opt)
 }
 
 static void text_packet(struct mp_sink *s, const struct mp_frame *f,
-			const struct mp_pkt *p)
+			const struct mp_pkt *p, const struct mp_pkt_ann *ann)
 {
 	struct mp_out *o = s->out;
 
@@ -204,6 +224,18 @@ static void text_packet(struct mp_sink *s, const struct mp_frame *f,
 		if (i)
 			mp_out_str(o, "; ");
 		text_option(o, &p->opts.v[i]);
+		if (ann)
+			text_hmac(o, &p->opts.v[i], ann->hmac_ok[i], ann->hmac_side[i]);
+	}
+	if (ann && ann->subflow) {
+		mp_out_str(o, " [conn ");
+		if (ann->conn)
+			mp_out_u64(o, ann->conn);
+		else
+			mp_out_ch(o, '-');
+		mp_out_str(o, " subflow ");
+		mp_out_u64(o, ann->subflow);
+		mp_out_ch(o, ']');
 	}
 	mp_out_eol(o);
 }
@@ -221,6 +253,22 @@ static void text_summary(struct mp_sink *s, const struct mp_stats *st)
 	mp_out_str(o, " TCP, ");
 	mp_out_u64(o, st->mptcp_packets);
 	mp_out_str(o, " with MPTCP options");
+	mp_out_eol(o);
+
+	mp_out_str(o, "  connections: ");
+	mp_out_u64(o, st->conns);
+	mp_out_str(o, ", subflows: ");
+	mp_out_u64(o, st->subflows);
+	mp_out_str(o, " (");
+	mp_out_u64(o, st->unattributed);
+	mp_out_str(o, " unattributed), HMAC failures: ");
+	mp_out_u64(o, st->hmac_failures);
+	if (st->evicted || st->expired) {
+		mp_out_str(o, ", evicted: ");
+		mp_out_u64(o, st->evicted);
+		mp_out_str(o, ", expired: ");
+		mp_out_u64(o, st->expired);
+	}
 	mp_out_eol(o);
 
 	mp_out_str(o, "  options:");
@@ -282,8 +330,20 @@ static void text_summary(struct mp_sink *s, const struct mp_stats *st)
 	}
 }
 
+static void text_conn(struct mp_sink *s, const struct mp_conn *c)
+{
+	mp_out_conn_text(s->out, c);
+}
+
+static void text_loose(struct mp_sink *s, const struct mp_subflow *sf)
+{
+	mp_out_loose_text(s->out, sf);
+}
+
 static const struct mp_sink_ops text_ops = {
 	.packet = text_packet,
+	.conn = text_conn,
+	.loose = text_loose,
 	.summary = text_summary,
 };
 

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* analyzer.h - per-packet pipeline: decode, count, hand to the sink. */
+/* analyzer.h - per-packet pipeline: decode, count, reassemble MPTCP
+ * connections (flow.h), hand to the sink. RFC 8684 §3. */
 #ifndef MPANA_ANALYZER_H
 #define MPANA_ANALYZER_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mpana/event.h"
+#include "mpana/flow.h"
 #include "mpana/opt.h"
 #include "mpana/pkt.h"
 
@@ -28,6 +31,12 @@ struct mp_stats {
 	uint64_t ps_recv;       /* pcap_stats(): received */
 	uint64_t ps_drop;       /* pcap_stats(): dropped, no buffer space */
 	uint64_t ps_ifdrop;     /* pcap_stats(): dropped by the interface */
+	uint64_t conns;         /* MPTCP connections (incl. fallback, partial) */
+	uint64_t subflows;      /* subflows */
+	uint64_t unattributed;  /* subflows never attributed to a connection */
+	uint64_t evicted;       /* entries evicted by --max-conns */
+	uint64_t expired;       /* connections expired by idle capture time */
+	uint64_t hmac_failures; /* HMACs that did not verify */
 };
 
 /* One captured record. */
@@ -39,20 +48,30 @@ struct mp_frame {
 };
 
 struct mp_sink;
+struct mp_store;
 
 /* Output back ends share this table (STYLE R16). `packet` is called for
- * every TCP packet carrying at least one MPTCP option; `summary` once at the
- * end. Both borrow their arguments for the duration of the call. */
+ * every TCP packet carrying at least one MPTCP option, with the engine's
+ * annotations (connection and subflow ids, HMAC verdicts per option);
+ * `conn` for each connection when it is finalized (end of run in id order,
+ * or idle expiry / eviction in live runs), `loose` for each subflow never
+ * attributed to a connection, `event` for every control event (event.h);
+ * `summary` once at the end. All borrow their arguments for the call; any
+ * may be NULL. */
 struct mp_sink_ops {
 	void (*packet)(struct mp_sink *s, const struct mp_frame *f,
-		       const struct mp_pkt *p);
+		       const struct mp_pkt *p, const struct mp_pkt_ann *ann);
+	void (*conn)(struct mp_sink *s, const struct mp_conn *c);
+	void (*loose)(struct mp_sink *s, const struct mp_subflow *sf);
+	void (*event)(struct mp_sink *s, const struct mp_event *ev);
 	void (*summary)(struct mp_sink *s, const struct mp_stats *st);
 };
 
 struct mp_sink {
 	const struct mp_sink_ops *ops; /* back end */
 	struct mp_out *out;            /* where records go */
-	bool quiet;                    /* -q: summary only */
+	bool quiet;                    /* -q: no per-packet records */
+	void *user;                    /* back-end state (mpana graph) */
 };
 
 struct mp_analyzer {
@@ -60,13 +79,32 @@ struct mp_analyzer {
 	struct mp_stats st;   /* counters */
 	struct mp_sink *sink; /* output */
 	struct mp_pkt pkt;    /* scratch for the packet being decoded */
+	struct mp_pkt_ann ann; /* scratch: the engine's annotations */
+	struct mp_engine *eng; /* connection engine, created at the first TCP packet */
+	bool eng_failed;      /* creation failed (OOM): decode only */
+	uint32_t max_conns;   /* --max-conns; 0: MP_DEFAULT_MAX_CONNS */
+	uint64_t idle_ns;     /* idle expiry (capture time); 0: default */
+	bool no_appid;        /* skip application classification (nDPI) */
+	struct mp_store *store; /* --db: SQLite store fed alongside the sink; may be NULL */
+	bool store_dlt_set;   /* the store was told the link type */
 };
 
+/* Sets up `a` (no allocation; the engine comes with the first TCP packet).
+ * Set max_conns/idle_ns before the first packet. */
 void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink);
+
+/* Ends the run: finalizes every connection (sink->conn, in id order) and
+ * unattributed subflow (sink->loose), frees the engine and completes
+ * a->st. Call once, before the summary. */
+void mp_analyzer_finish(struct mp_analyzer *a);
 
 /* Decodes and accounts one record. `bytes` is borrowed for the call. */
 void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 			const uint8_t *bytes);
+
+/* True when the run should stop: stdout failed (closed pipe, full disk)
+ * or the --db store failed. */
+bool mp_analyzer_must_stop(const struct mp_analyzer *a);
 
 /* Sinks for text and JSON Lines output (src/out_text.c, src/out_json.c). */
 void mp_sink_text_init(struct mp_sink *s, struct mp_out *out, bool quiet);

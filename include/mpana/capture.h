@@ -23,6 +23,8 @@ struct mp_capture_cfg {
 	long count;         /* -c: stop after this many packets; 0: no limit */
 	bool promisc;       /* live: promiscuous mode (off with -p) */
 	bool immediate;     /* live: deliver packets at once (-l) */
+	const char *user;   /* -Z: live: become this user once the device is
+			     * open (as tcpdump -Z); NULL: stay as is */
 };
 
 /* Opens the source, runs every packet through `a` (whose sink is already
@@ -30,6 +32,15 @@ struct mp_capture_cfg {
  * the loop cleanly. Errors are reported on stderr. The summary is not
  * printed here. */
 int mp_capture_run(const struct mp_capture_cfg *cfg, struct mp_analyzer *a);
+
+/* Runs every packet of an already opened capture `p` (a pcap_t) through
+ * `a`, at most `count` packets (0: all), setting a->dlt from it. Borrows
+ * `p`: the caller closes it. `what` names the source in messages. Returns
+ * MP_EXIT_OK, or MP_EXIT_ERROR for an unsupported link type or a read
+ * error (message on stderr). Used by mp_capture_run and tests/fuzz. */
+struct pcap;
+int mp_capture_run_pcap(struct pcap *p, const char *what, long count,
+			struct mp_analyzer *a);
 
 /* Prints the interfaces libpcap can capture on (-D). Returns MP_EXIT_*. */
 int mp_capture_list_interfaces(void);

@@ -176,6 +176,12 @@ struct mp_conn_dir {
 	bool data_fin;           /* DATA_FIN seen */
 	uint8_t ring_pos;        /* next slot in ring */
 	struct mp_map ring[MP_REINJ_RING]; /* recent mappings */
+	/* engine index by DSN neighbourhood (partial-capture matching) */
+	struct mp_conn_dir *bnext, *bprev; /* bucket list */
+	struct mp_conn *owner;   /* the connection */
+	uint16_t bucket;         /* bucket while indexed */
+	uint8_t idx;             /* direction index of this entry */
+	bool indexed;            /* in the index */
 };
 
 struct mp_conn {
@@ -271,6 +277,11 @@ void mp_engine_free(struct mp_engine *e);
  * when a new subflow or connection appears. */
 void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 		      const struct mp_pkt *p, struct mp_pkt_ann *ann);
+
+/* The subflow of the packet last passed to mp_engine_packet(), NULL when
+ * that packet was not tracked (plain TCP). Borrowed, valid until the next
+ * call into the engine. */
+const struct mp_subflow *mp_engine_current(const struct mp_engine *e);
 
 /* Finalizes connections idle for cfg.idle_ns before capture time `now_ns`
  * (mp_engine_packet calls it about once a second of capture time). */

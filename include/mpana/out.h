@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define MP_OUT_BUF (256 * 1024)
 #define MP_OUT_LINE_MAX 4096 /* the longest record we ever format */
@@ -40,8 +41,26 @@ static inline void mp_out_ch(struct mp_out *o, char c)
 	o->buf[o->n++] = c;
 }
 
-void mp_out_mem(struct mp_out *o, const char *s, size_t n);
-void mp_out_str(struct mp_out *o, const char *s);
+/* Slow path of mp_out_mem(): flushes first. */
+void mp_out_mem_flush(struct mp_out *o, const char *s, size_t n);
+
+/* Appends n bytes. Inline so that records built from string literals cost
+ * a fixed-size copy each (JSON keys: strlen folds to a constant). */
+static inline void mp_out_mem(struct mp_out *o, const char *s, size_t n)
+{
+	if (n <= MP_OUT_BUF - o->n) {
+		memcpy(o->buf + o->n, s, n);
+		o->n += n;
+	} else {
+		mp_out_mem_flush(o, s, n);
+	}
+}
+
+static inline void mp_out_str(struct mp_out *o, const char *s)
+{
+	mp_out_mem(o, s, strlen(s));
+}
+
 void mp_out_u64(struct mp_out *o, uint64_t v);
 void mp_out_i64(struct mp_out *o, int64_t v);
 /* "0x" + exactly `digits` lowercase hex digits of v. */

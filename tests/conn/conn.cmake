@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# conn.truth.<pcap>: the connections and subflows mpana reassembles from each
+# RFC 8684 §3. conn.truth.<pcap>: the connections and subflows mpana reassembles from each
 # lab capture pcaps/<name>.pcap against pcaps/<name>.truth.json (every HMAC
 # must verify). Exit 77 = skipped (no truth file).
 find_program(PYTHON3 python3)
@@ -17,3 +17,14 @@ foreach(_truth ${_conn_truths})
     COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_truth.py $<TARGET_FILE:mpana> ${_pcap})
   set_tests_properties(conn.truth.${_name} PROPERTIES SKIP_RETURN_CODE 77 LABELS conn TIMEOUT 600)
 endforeach()
+
+# conn.graph: `mpana graph` (DOT rendered with dot -Tsvg when installed).
+add_test(NAME conn.graph COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/graph_test.sh
+  $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps)
+set_tests_properties(conn.graph PROPERTIES SKIP_RETURN_CODE 77 LABELS conn)
+
+# conn.json: conn/subflow ids, hmac_ok (true/false/null), hmac_side on
+# tcpdump's captures in ../shared (skipped when absent).
+add_test(NAME conn.json COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_json.py
+  $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/../shared/peer/tcpdump)
+set_tests_properties(conn.json PROPERTIES SKIP_RETURN_CODE 77 LABELS conn)

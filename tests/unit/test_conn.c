@@ -699,7 +699,7 @@ Test(conn, partial_subflow_unattributed, .init = setup, .fini = teardown)
 {
 	v1_handshake(CLI, 40000, SRV, 80, V1_KC, V1_KS);
 	pk(CLI2, 50000, SRV2, 80, MP_TH_ACK, 777, 888, 500);
-	dss(DSS_M | DSS_m, 0, 42, 1, 500); /* far from any known DSN */
+	dss(DSS_M, 0, 42, 1, 500); /* 32-bit, far from any known DSN */
 	send_pkt();
 	const struct mp_subflow *sf = mp_engine_subflow_by_id(E, 2);
 	cr_assert_null(sf->conn);
@@ -722,7 +722,7 @@ Test(conn, partial_attach_through_later_join, .init = setup, .fini = teardown)
 	pk(CLI, 40000, SRV, 80, MP_TH_ACK, 100, 200, 100);
 	dss(DSS_M | DSS_m, 0, 1000000, 50, 100);
 	send_pkt();
-	cr_assert_null(mp_engine_subflow_by_id(E, 1)->conn);
+	cr_assert(mp_engine_subflow_by_id(E, 1)->conn->partial); /* seeded */
 	join_syn(CLI2, 40001, SRV, 80, 0xabcdef01, 1, 5, false);
 	pk(CLI2, 40001, SRV, 80, MP_TH_ACK, 7001, 9001, 100);
 	dss(DSS_M | DSS_m, 0, 1000100, 1, 100);
@@ -734,6 +734,44 @@ Test(conn, partial_attach_through_later_join, .init = setup, .fini = teardown)
 	cr_assert_not_null(sf->conn);
 	cr_assert_eq(sf->conn, mp_engine_subflow_by_id(E, 2)->conn);
 	cr_assert(sf->conn->partial);
+	cr_assert(sf->conn->token_known[1]); /* the join's group absorbed it */
+	cr_assert_eq(mp_engine_stats(E)->conns_live, 1);
+}
+
+/* Capture started mid-connection, no keys anywhere: the first subflow's
+ * 64-bit DSNs start a partial connection; the others join it by DSN, and
+ * when the keys show up (a v1 MP_CAPABLE with data on a new subflow would
+ * not, but a retransmitted third ACK does) everything merges. */
+Test(conn, partial_subflows_group_then_merge, .init = setup, .fini = teardown)
+{
+	uint64_t idsn_c;
+
+	mp_key_derive(1, V1_KC, NULL, &idsn_c);
+	pk(CLI2, 50000, SRV, 80, MP_TH_ACK, 100, 200, 1000);
+	dss(DSS_M | DSS_m, 0, idsn_c + 5001, 3, 1000);
+	send_pkt();
+	const struct mp_subflow *s1 = mp_engine_subflow_by_id(E, 1);
+	cr_assert_not_null(s1->conn);
+	cr_assert(s1->conn->partial);
+	cr_assert_eq(count_ev(MP_EV_UNATTRIBUTED_SUBFLOW), 1);
+	pk(CLI2, 50001, SRV, 80, MP_TH_ACK, 100, 200, 1000);
+	dss(DSS_M | DSS_m, 0, idsn_c + 6001, 3, 1000);
+	send_pkt();
+	cr_assert_eq(mp_engine_subflow_by_id(E, 2)->conn, s1->conn);
+	/* the initial subflow's third ACK, retransmitted: keys → connection 2,
+	 * whose client IDSN sits just below: partial connection 1 merges */
+	pk(CLI, 40000, SRV, 80, MP_TH_ACK, 1001, 5001, 0);
+	mpc(1, true, V1_KC, true, V1_KS);
+	send_pkt();
+	const struct mp_conn *c = mp_engine_conn_by_token(E, V1_TC);
+	cr_assert_not_null(c);
+	cr_assert_eq(c->n_sf, 3);
+	cr_assert_null(mp_engine_conn_by_id(E, 1));
+	cr_assert_eq(mp_engine_subflow_by_id(E, 1)->conn, c);
+	cr_assert(mp_engine_subflow_by_id(E, 1)->src_is_client);
+	cr_assert_eq(c->dir[0].dsn.val, idsn_c + 7001);
+	teardown();
+	cr_assert_eq(n_fin_conns, 1); /* the merged partial one is not emitted */
 }
 
 /* ---- data level ----------------------------------------------------- */
@@ -1024,7 +1062,7 @@ Test(conn, subflow_cap_and_loose_expiry)
 	E = mp_engine_new(&cfg);
 	for (uint16_t p = 1; p <= 3; p++) {
 		pk(CLI, p, SRV2, 80, MP_TH_ACK, 1, 1, 10);
-		dss(DSS_M | DSS_m, 0, (uint64_t)p << 40, 1, 10);
+		dss(DSS_M, 0, (uint64_t)p << 28, 1, 10); /* 32-bit: stays loose */
 		send_pkt();
 	}
 	cr_assert_eq(mp_engine_stats(E)->subflows_live, 2);
@@ -1116,7 +1154,7 @@ Test(conn, malformed_is_reported, .init = setup, .fini = teardown)
 	send_pkt();
 	const struct rec_ev *e = find_ev(MP_EV_MALFORMED);
 	cr_assert_not_null(e);
-	cr_assert_str_eq(e->detail, "dss.bad_len len 7");
+	cr_assert_str_eq(e->detail, "dss.bad_len len 7 caplen 0 off 0");
 }
 
 Test(conn, event_names_are_stable)
@@ -1259,4 +1297,24 @@ Test(conn, e2e_others_do_not_crash, .init = setup, .fini = teardown)
 	cr_assert(c->closed);
 	cr_assert_eq(c->close_reason, MP_CLOSE_FASTCLOSE);
 	cr_assert_eq(find_ev(MP_EV_MP_FASTCLOSE)->ok, MP_OK_TRUE);
+}
+
+/* nDPI names the application of a connection from its first data packets
+ * (mptcp-v0.pcap carries SSH); without nDPI it stays "unknown". */
+Test(conn, e2e_v0_app_proto)
+{
+	struct mp_engine_cfg cfg = { .on_conn = on_conn };
+	struct e2e r;
+
+	n_fin_conns = 0;
+	E = mp_engine_new(&cfg);
+	NEED_PCAP("mptcp-v0.pcap", &r);
+	teardown();
+	cr_assert_eq(n_fin_conns, 1);
+#ifdef MPANA_WITH_NDPI
+	cr_assert_str_eq(fin_conns[0].app_proto, "SSH");
+#else
+	cr_assert_str_eq(fin_conns[0].app_proto, "unknown");
+#endif
+	cr_assert_null(fin_conns[0].app_flow); /* classifier state freed */
 }

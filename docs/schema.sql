@@ -1,0 +1,246 @@
+-- SPDX-License-Identifier: BSD-2-Clause
+-- schema.sql - the mpana SQLite database (mpana --db FILE), schema version 1.
+--
+-- The one source of truth: CMake embeds this file in the binary
+-- (mp_schema_sql), and mpana runs it on every database it opens for writing.
+-- Every statement is idempotent (IF NOT EXISTS). Explained in docs/sqlite.md.
+-- A change of any table, column, view or stable name (event types, close
+-- reasons, fallback forms) bumps user_version (MP_SCHEMA_VERSION in
+-- include/mpana/store.h, and the PRAGMA at the end).
+--
+-- Conventions: times are REAL seconds since the epoch (UTC, microsecond
+-- precision at least); frame is the 1-based packet number in its capture;
+-- keys, tokens are lowercase hex strings ('0x...'); addresses are text;
+-- verdicts (hmac_ok, ok) are 1, 0 or NULL (not verifiable). Ids (id,
+-- conn_id, subflow_id) are unique in the whole database; conn_no and
+-- sf_no are the numbers of one run (as in mpana's text and JSON output).
+
+CREATE TABLE IF NOT EXISTS captures (
+  id            INTEGER PRIMARY KEY,      -- 1, 2, ... per run written here
+  source        TEXT NOT NULL,            -- file path, "-" (stdin) or "iface:NAME"
+  linktype      INTEGER,                  -- pcap DLT_* of the capture
+  first_ts      REAL,                     -- first packet
+  last_ts       REAL,                     -- latest packet
+  packets       INTEGER NOT NULL DEFAULT 0, -- records read
+  tcp_packets   INTEGER NOT NULL DEFAULT 0, -- TCP headers decoded
+  mptcp_packets INTEGER NOT NULL DEFAULT 0, -- TCP packets with an MPTCP option
+  conn_base     INTEGER NOT NULL DEFAULT 0, -- connections.id = conn_base + conn_no
+  subflow_base  INTEGER NOT NULL DEFAULT 0, -- subflows.id = subflow_base + sf_no
+  started       TEXT,                     -- wall-clock start of the run (UTC)
+  complete      INTEGER NOT NULL DEFAULT 0, -- 1: the run ended and committed everything
+  mpana_version TEXT,
+  malformed     INTEGER NOT NULL DEFAULT 0  -- MPTCP options that did not parse (exact)
+);
+
+-- Exact MPTCP option counts of each capture, per subtype name (mp_capable,
+-- mp_join, dss, ..., unknown_N for subtypes 9-15, unreadable when the subtype
+-- byte was cut off). Updated at every commit.
+CREATE TABLE IF NOT EXISTS option_counts (
+  capture_id    INTEGER NOT NULL REFERENCES captures(id),
+  opt           TEXT NOT NULL,
+  count         INTEGER NOT NULL,
+  PRIMARY KEY (capture_id, opt)
+);
+
+CREATE TABLE IF NOT EXISTS connections (
+  id            INTEGER PRIMARY KEY,      -- unique in the database
+  capture_id    INTEGER NOT NULL REFERENCES captures(id),
+  conn_no       INTEGER NOT NULL,         -- per-run number (text/JSON output)
+  version       INTEGER,                  -- MP_CAPABLE version; NULL unknown
+  client_addr   TEXT, client_port INTEGER, -- initial subflow, MP_CAPABLE SYN sender
+  server_addr   TEXT, server_port INTEGER,
+  client_key    TEXT, server_key TEXT,     -- NULL when not seen
+  client_token  TEXT, server_token TEXT,   -- NULL when not known
+  first_ts      REAL, last_ts REAL,
+  closed_ts     REAL,                     -- NULL while open at the end of the capture
+  close_reason  TEXT,                     -- data_fin, fastclose, subflows, idle, ... ; NULL open
+  fallback      TEXT,                     -- RFC 8684 §3.7 form; NULL when none
+  app_proto     TEXT,                     -- nDPI name, "unknown"
+  partial       INTEGER NOT NULL DEFAULT 0, -- built from a join with an unknown token
+  subflows      INTEGER,                  -- number of subflows
+  vantage       TEXT,                     -- capture point near the 'client', 'server', or 'unknown'
+  bytes_c2s     INTEGER, bytes_s2c INTEGER, -- data-level bytes mapped (highest DSN - IDSN - 1)
+  reinj_frames  INTEGER, reinj_bytes INTEGER, -- reinjected mappings / bytes
+  complete      INTEGER NOT NULL DEFAULT 0  -- 0: stub written when first seen (run not finished)
+);
+CREATE INDEX IF NOT EXISTS connections_capture ON connections(capture_id, conn_no);
+
+CREATE TABLE IF NOT EXISTS subflows (
+  id            INTEGER PRIMARY KEY,
+  conn_id       INTEGER REFERENCES connections(id), -- NULL: never attributed
+  capture_id    INTEGER NOT NULL REFERENCES captures(id),
+  sf_no         INTEGER NOT NULL,         -- per-run number
+  kind          TEXT,                     -- initial, join, partial
+  src_addr      TEXT, src_port INTEGER,   -- SYN sender (or first sender seen)
+  dst_addr      TEXT, dst_port INTEGER,
+  initial       INTEGER,                  -- 1 for the MP_CAPABLE subflow
+  backup        INTEGER,                  -- per the last MP_JOIN / MP_PRIO seen
+  local_addr_id INTEGER,                  -- address id of src (NULL unknown)
+  remote_addr_id INTEGER,                 -- address id of dst (NULL unknown)
+  token         TEXT,                     -- join SYN token
+  syn_ts        REAL, established_ts REAL, closed_ts REAL,
+  close_reason  TEXT,                     -- fin, rst, tcprst, ...; NULL open
+  tcprst_reason INTEGER,                  -- MP_TCPRST reason when close_reason = 'tcprst'
+  state         TEXT,                     -- syn_sent ... closed
+  fallback      TEXT,
+  hmac_ok       INTEGER,                  -- join HMACs: 1 all verified, 0 one failed, NULL n/a
+  orphan        INTEGER,                  -- join token matched no connection
+  bytes_fwd     INTEGER, bytes_rev INTEGER, -- TCP payload src->dst, dst->src
+  pkts_fwd      INTEGER, pkts_rev INTEGER,
+  complete      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS subflows_conn ON subflows(conn_id);
+
+CREATE TABLE IF NOT EXISTS addresses (
+  conn_id       INTEGER NOT NULL REFERENCES connections(id),
+  addr_id       INTEGER NOT NULL,
+  addr          TEXT, port INTEGER,       -- port NULL when the option had none
+  announced_by  TEXT,                     -- 'client' or 'server'
+  announced_ts  REAL, frame INTEGER,      -- the (first) ADD_ADDR
+  removed_ts    REAL,                     -- first REMOVE_ADDR naming it; NULL if none
+  echoed        INTEGER,
+  hmac_ok       INTEGER,
+  hmac_bits     TEXT                      -- which 64 bits matched: 'rightmost'/'leftmost'
+);
+CREATE INDEX IF NOT EXISTS addresses_conn ON addresses(conn_id);
+
+CREATE TABLE IF NOT EXISTS events (
+  id            INTEGER PRIMARY KEY,      -- capture order
+  capture_id    INTEGER NOT NULL REFERENCES captures(id),
+  ts            REAL,
+  frame         INTEGER,                  -- 0 for end-of-run events
+  conn_id       INTEGER,                  -- NULL when none
+  subflow_id    INTEGER,                  -- NULL when none
+  type          TEXT NOT NULL,            -- mpc_syn, join_ack, add_addr, ... (include/mpana/event.h)
+  ok            INTEGER,                  -- verdict where the type has one
+  detail        TEXT
+);
+CREATE INDEX IF NOT EXISTS events_conn ON events(conn_id, type);
+CREATE INDEX IF NOT EXISTS events_subflow ON events(subflow_id);
+
+-- --db-packets only: one row per MPTCP option (small traces).
+CREATE TABLE IF NOT EXISTS options (
+  capture_id    INTEGER NOT NULL REFERENCES captures(id),
+  frame         INTEGER NOT NULL,
+  ts            REAL,
+  conn_id       INTEGER, subflow_id INTEGER,
+  src_addr      TEXT, src_port INTEGER, dst_addr TEXT, dst_port INTEGER,
+  tcp_flags     INTEGER,
+  subtype       TEXT,                     -- mp_capable, dss, ...
+  len           INTEGER,
+  error         TEXT,                     -- malformed: stable code; NULL when it parsed
+  data_ack      INTEGER, dsn INTEGER,     -- DSS, as on the wire (32 or 64 bits)
+  ssn           INTEGER, dll INTEGER,
+  data_fin      INTEGER
+);
+CREATE INDEX IF NOT EXISTS options_frame ON options(capture_id, frame);
+
+-- Failovers found by src/failover.c (definition: MPTCP-NOTES.md,
+-- "Failover latency"; docs/sqlite.md). One row per (connection, data
+-- direction, failed subflow) episode.
+CREATE TABLE IF NOT EXISTS failovers (
+  id            INTEGER PRIMARY KEY,
+  capture_id    INTEGER NOT NULL REFERENCES captures(id),
+  conn_id       INTEGER NOT NULL,
+  direction     TEXT NOT NULL,            -- 'c2s' (client to server data) or 's2c'
+  vantage       TEXT,                     -- capture is on the 'sender' or 'receiver' side, or 'unknown'
+  from_subflow  INTEGER NOT NULL,         -- the subflow that failed
+  to_subflow    INTEGER,                  -- the one whose DATA_ACK resumed progress
+  fail_signal   TEXT,                     -- rst, mp_tcprst, fin, remove_addr, mp_prio_backup, or
+                                          -- 'last_data_ack' (silent: last DATA_ACK advance on it)
+  t_fail        REAL, fail_frame INTEGER,
+  t_last_sf_ack REAL,                     -- last subflow-level ACK advance on it (NULL: none)
+  t_reinject    REAL, reinject_frame INTEGER, -- first re-send of its outstanding data elsewhere
+  t_resume      REAL, resume_frame INTEGER, -- first DATA_ACK elsewhere beyond dsn_outstanding
+  t_recovered   REAL,                     -- first DATA_ACK covering all its mapped data
+  latency_ms    REAL,                     -- t_resume - t_fail
+  stall_ms      REAL,                     -- longest gap between DATA_ACK advances, t_fail..t_resume
+  dsn_acked     INTEGER,                  -- DATA_ACK at t_fail
+  dsn_outstanding INTEGER,                -- highest DSN end outstanding on it at t_fail
+                                          -- (= dsn_acked when all it had sent was acked)
+  outstanding_bytes INTEGER               -- data mapped on it beyond dsn_acked by t_resume
+                                          -- (what the other subflows had to recover)
+);
+CREATE INDEX IF NOT EXISTS failovers_conn ON failovers(conn_id);
+
+CREATE VIEW IF NOT EXISTS failover AS
+  SELECT conn_id, direction, from_subflow, to_subflow, t_fail, t_reinject,
+         t_resume, latency_ms, stall_ms, vantage, fail_signal,
+         outstanding_bytes, t_recovered
+  FROM failovers ORDER BY conn_id, t_fail;
+
+-- Handshake order (MPTCP-NOTES.md, "Handshake order"): the control events
+-- of each connection by capture time and frame number.
+CREATE VIEW IF NOT EXISTS handshake_order AS
+  SELECT e.conn_id AS conn_id,
+         row_number() OVER (PARTITION BY e.conn_id ORDER BY e.ts, e.frame, e.id) AS seq,
+         e.ts AS ts,
+         round((e.ts - min(e.ts) OVER (PARTITION BY e.conn_id)) * 1000.0, 3) AS rel_ms,
+         e.subflow_id AS subflow_id,
+         e.type AS step,
+         e.ok AS ok,
+         e.frame AS frame,
+         e.detail AS detail
+  FROM events e
+  WHERE e.conn_id IS NOT NULL AND e.type IN (
+    'mpc_syn', 'mpc_synack', 'mpc_ack', 'mpc_data',
+    'join_syn', 'join_synack', 'join_ack', 'join_ack_responder',
+    'add_addr', 'add_addr_echo', 'remove_addr', 'mp_prio', 'data_fin',
+    'mp_fastclose', 'mp_tcprst', 'mp_fail', 'fin', 'rst',
+    'hmac_failure', 'key_mismatch', 'orphan_join', 'fallback');
+
+-- Validity: each handshake complete and in order, every join attributed
+-- by its token and after the MP_CAPABLE SYN/ACK, every HMAC verified.
+-- reason names the first rule broken (NULL when valid).
+CREATE VIEW IF NOT EXISTS handshake_verdict AS
+  WITH o AS (SELECT * FROM handshake_order),
+  c AS (
+    SELECT c.id AS conn_id, c.partial AS partial, c.fallback AS fallback,
+      (SELECT min(seq) FROM o WHERE o.conn_id = c.id AND step = 'mpc_syn') AS s1,
+      (SELECT min(seq) FROM o WHERE o.conn_id = c.id AND step = 'mpc_synack') AS s2,
+      (SELECT min(seq) FROM o WHERE o.conn_id = c.id AND step = 'mpc_ack') AS s3,
+      (SELECT min(seq) FROM o WHERE o.conn_id = c.id AND step = 'mpc_data') AS s4,
+      (SELECT count(*) FROM o WHERE o.conn_id = c.id AND
+         (step IN ('hmac_failure') OR (step IN ('add_addr', 'join_synack', 'join_ack') AND ok = 0))) AS hmac_bad,
+      (SELECT count(*) FROM o WHERE o.conn_id = c.id AND step = 'key_mismatch') AS key_bad
+    FROM connections c),
+  j AS (
+    SELECT s.conn_id AS conn_id, s.id AS sf, s.orphan AS orphan,
+      (SELECT min(seq) FROM o WHERE o.subflow_id = s.id AND step = 'join_syn') AS j1,
+      (SELECT min(seq) FROM o WHERE o.subflow_id = s.id AND step = 'join_synack') AS j2,
+      (SELECT min(seq) FROM o WHERE o.subflow_id = s.id AND step = 'join_ack') AS j3,
+      (SELECT min(seq) FROM o WHERE o.subflow_id = s.id AND step = 'join_ack_responder') AS j4,
+      (SELECT count(*) FROM o WHERE o.subflow_id = s.id AND
+         step IN ('join_synack', 'join_ack') AND ok IS NULL) AS hmac_unknown
+    FROM subflows s WHERE s.conn_id IS NOT NULL AND s.initial = 0),
+  jc AS (
+    SELECT c.conn_id AS conn_id, count(j.sf) AS joins,
+      total(j.orphan) AS orphans,
+      total(j.j1 IS NULL OR j.j2 IS NULL OR j.j3 IS NULL OR j.j4 IS NULL) AS incomplete,
+      total(j.j1 IS NOT NULL AND NOT (j.j1 < j.j2 AND j.j2 < j.j3 AND j.j3 < j.j4)) AS disorder,
+      total(j.j1 IS NOT NULL AND (c.s2 IS NULL OR j.j1 < c.s2)) AS early,
+      total(j.hmac_unknown) AS hmac_unknown
+    FROM c LEFT JOIN j ON j.conn_id = c.conn_id GROUP BY c.conn_id)
+  SELECT c.conn_id AS conn_id,
+    CASE WHEN r.reason IS NULL THEN 1 ELSE 0 END AS valid,
+    r.reason AS reason,
+    jc.joins AS joins
+  FROM c JOIN jc ON jc.conn_id = c.conn_id
+  JOIN (SELECT c.conn_id AS conn_id, CASE
+      WHEN c.partial THEN 'no MP_CAPABLE handshake: join token of no known connection'
+      WHEN c.s1 IS NULL OR c.s2 IS NULL OR c.s3 IS NULL THEN
+        CASE WHEN c.fallback IS NOT NULL THEN 'MP_CAPABLE handshake incomplete: fallback (' || c.fallback || ')'
+             ELSE 'MP_CAPABLE handshake incomplete' END
+      WHEN NOT (c.s1 < c.s2 AND c.s2 < c.s3) THEN 'MP_CAPABLE handshake out of order'
+      WHEN c.s4 IS NOT NULL AND c.s4 < c.s3 THEN 'MP_CAPABLE data before the third ACK'
+      WHEN c.key_bad > 0 THEN 'third ACK echoed other keys'
+      WHEN jc.orphans > 0 THEN 'a join token belongs to no connection'
+      WHEN jc.incomplete > 0 THEN 'join handshake incomplete'
+      WHEN jc.disorder > 0 THEN 'join handshake out of order'
+      WHEN jc.early > 0 THEN 'join before the MP_CAPABLE SYN/ACK'
+      WHEN c.hmac_bad > 0 THEN 'HMAC failure'
+      WHEN jc.hmac_unknown > 0 THEN 'join HMAC not verifiable'
+      END AS reason
+    FROM c JOIN jc ON jc.conn_id = c.conn_id) r ON r.conn_id = c.conn_id;
+
+PRAGMA user_version = 1;

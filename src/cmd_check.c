@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* cmd_check.c - `mpana check TRACE... [--expect FILE] [--junit FILE]`:
+ * pass/fail verdicts on captured traces for CI (docs/check.md).
+ *
+ * Each trace is analyzed by this same binary into a temporary SQLite
+ * database (`mpana -r TRACE -q --db TMP`, the schema of docs/schema.sql);
+ * each expectation is then a query on it. Exit status: 0 every expectation
+ * holds, 1 one failed, 2 usage, input or expectation-file error. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "mpana/check.h"
+#include "mpana/expect.h"
+#include "mpana/log.h"
+
+#define MAX_EXPECT 256
+
+enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_ERR = 2 };
+
+/* How a metric is measured: a query returning one row (a count), or one
+ * row per item (value, label) that must each satisfy the comparison. A
+ * `?1` in the query is bound to the metric's suffix (option.X, events.X). */
+struct metric {
+	const char *name;  /* exact name, or a prefix ending in '.' */
+	const char *sql;   /* the query */
+	bool every;        /* one row per item, each must hold */
+	const char *help;  /* for docs and error messages */
+};
+
+static const struct metric metrics[] = {
+	{ "connections", "SELECT count(*) FROM connections", false,
+	  "MPTCP connections, fallback ones included" },
+	{ "mptcp_connections", "SELECT count(*) FROM connections WHERE fallback IS NULL", false,
+	  "connections that did not fall back to TCP" },
+	{ "fallback", "SELECT count(*) FROM connections WHERE fallback IS NOT NULL", false,
+	  "connections that fell back to TCP" },
+	{ "subflows", "SELECT (SELECT count(*) FROM subflows s WHERE s.conn_id = c.id),"
+		      " 'connection ' || c.conn_no FROM connections c"
+		      " WHERE c.fallback IS NULL ORDER BY c.conn_no", true,
+	  "subflows of each MPTCP connection (every connection must hold)" },
+	{ "subflows.total", "SELECT count(*) FROM subflows", false,
+	  "subflows in the trace, attributed or not" },
+	{ "hmac_failures", "SELECT count(*) FROM events WHERE type = 'hmac_failure'", false,
+	  "MP_JOIN and ADD_ADDR HMACs that did not verify" },
+	{ "orphan_joins", "SELECT count(*) FROM events WHERE type = 'orphan_join'", false,
+	  "MP_JOIN SYNs whose token belongs to no connection" },
+	{ "unattributed", "SELECT count(*) FROM subflows WHERE conn_id IS NULL", false,
+	  "subflows never attributed to a connection" },
+	{ "reinjections", "SELECT coalesce(sum(reinj_frames), 0) FROM connections", false,
+	  "mappings re-sent on another subflow" },
+	{ "malformed", "SELECT coalesce(sum(malformed), 0) FROM captures", false,
+	  "MPTCP options that did not parse" },
+	{ "failover.count", "SELECT count(*) FROM failovers", false,
+	  "failovers found (docs/sqlite.md)" },
+	{ "failover.latency_ms", "SELECT latency_ms, 'connection ' || conn_id || ' subflow '"
+				 " || from_subflow FROM failovers ORDER BY id", true,
+	  "latency of each failover (every failover must hold)" },
+	{ "failover.stall_ms", "SELECT stall_ms, 'connection ' || conn_id || ' subflow '"
+			       " || from_subflow FROM failovers ORDER BY id", true,
+	  "longest DATA_ACK stall of each failover" },
+	{ "option.", "SELECT coalesce(sum(count), 0) FROM option_counts WHERE opt = ?1"
+		     " OR (?1 = 'unknown' AND opt LIKE 'unknown_%')", false,
+	  "option.NAME: occurrences of an MPTCP option (mp_capable, mp_join, dss, ...)" },
+	{ "events.", "SELECT count(*) FROM events WHERE type = ?1", false,
+	  "events.TYPE: control events of a type (mpc_syn, join_ack, mp_prio, ...)" },
+};
+
+/* The checks every healthy MPTCP trace passes (no --expect). */
+static const char *const default_expectations[] = {
+	"hmac_failures == 0",
+	"handshake_order valid",
+	"malformed == 0",
+	"orphan_joins == 0",
+};
+
+static const struct metric *metric_find(const char *name, const char **suffix)
+{
+	for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++) {
+		size_t n = strlen(metrics[i].name);
+		if (metrics[i].name[n - 1] == '.') {
+			if (!strncmp(name, metrics[i].name, n) && name[n]) {
+				*suffix = name + n;
+				return &metrics[i];
+			}
+		} else if (!strcmp(name, metrics[i].name)) {
+			*suffix = NULL;
+			return &metrics[i];
+		}
+	}
+	return NULL;
+}
+
+/* Reads and parses the expectation file; returns the count, or -1 after
+ * reporting "FILE:LINE: message" on stderr. */
+static int load_expectations(const char *path, struct mp_expect *ex, int max)
+{
+	char line[MP_EXPECT_TEXT_MAX + 64], err[160];
+	int n = 0, lineno = 0;
+	FILE *f;
+
+	if (!path) {
+		for (size_t i = 0; i < sizeof default_expectations / sizeof default_expectations[0]; i++) {
+			if (mp_expect_parse_line(default_expectations[i], 0, &ex[n], err, sizeof err) == 1)
+				n++;
+		}
+		return n;
+	}
+	f = fopen(path, "r");
+	if (!f) {
+		MP_LOG(MP_LOG_ERR, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			MP_LOG(MP_LOG_ERR, "%s:%d: line too long", path, lineno);
+			fclose(f);
+			return -1;
+		}
+		if (n >= max) {
+			MP_LOG(MP_LOG_ERR, "%s:%d: more than %d expectations", path, lineno, max);
+			fclose(f);
+			return -1;
+		}
+		int r = mp_expect_parse_line(line, lineno, &ex[n], err, sizeof err);
+		if (r < 0) {
+			MP_LOG(MP_LOG_ERR, "%s:%d: %s", path, lineno, err);
+			fclose(f);
+			return -1;
+		}
+		if (r == 0)
+			continue;
+		if (ex[n].kind == MP_EXPECT_VALID && strcmp(ex[n].metric, "handshake_order")) {
+			MP_LOG(MP_LOG_ERR, "%s:%d: only handshake_order can be \"valid\"", path, lineno);
+			fclose(f);
+			return -1;
+		}
+		const char *suffix;
+		if (ex[n].kind == MP_EXPECT_METRIC && !metric_find(ex[n].metric, &suffix)) {
+			MP_LOG(MP_LOG_ERR, "%s:%d: unknown metric \"%s\" (see docs/check.md)",
+			       path, lineno, ex[n].metric);
+			fclose(f);
+			return -1;
+		}
+		n++;
+	}
+	if (ferror(f)) {
+		MP_LOG(MP_LOG_ERR, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Runs `mpana -r trace -q --db db` with this binary. Returns its exit
+ * status, or -1 when it could not run. */
+static int analyze(const char *trace, const char *db)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	pid_t pid;
+	int status;
+
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		FILE *devnull = freopen("/dev/null", "w", stdout);
+		(void)devnull;
+		execl(self, "mpana", "-r", trace, "-q", "--db", db, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+struct verdict {
+	bool pass;          /* the expectation holds */
+	char measured[256]; /* what was measured, for the line and JUnit */
+};
+
+static void fmt_num(char *buf, size_t n, double v)
+{
+	if (v == floor(v) && fabs(v) < 1e15)
+		snprintf(buf, n, "%.0f", v);
+	else
+		snprintf(buf, n, "%.3f", v);
+}
+
+/* Evaluates a count or per-item query; sets v. Returns 0 or -1 (SQL
+ * error, reported). */
+static int eval_query(sqlite3 *db, const char *sql, const char *bind, bool every,
+		      const struct mp_expect *e, struct verdict *v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, rows = 0, bad = 0;
+	char num[64];
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(v->measured, sizeof v->measured, "SQL error: %s", sqlite3_errmsg(db));
+		v->pass = false;
+		return -1;
+	}
+	if (bind)
+		sqlite3_bind_text(st, 1, bind, -1, SQLITE_TRANSIENT);
+	v->pass = true;
+	v->measured[0] = '\0';
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t used = strlen(v->measured);
+		double x = sqlite3_column_double(st, 0);
+		bool null = sqlite3_column_type(st, 0) == SQLITE_NULL;
+		bool ok = !null && mp_cmp_holds(e->cmp, x, e->value);
+		rows++;
+		if (!every) {
+			if (null) {
+				snprintf(v->measured, sizeof v->measured, "NULL");
+			} else {
+				fmt_num(num, sizeof num, x);
+				snprintf(v->measured, sizeof v->measured, "%s", num);
+			}
+			v->pass = ok;
+			break;
+		}
+		/* every: list the items (failing ones first would reorder; keep order). */
+		if (null)
+			snprintf(num, sizeof num, "NULL");
+		else
+			fmt_num(num, sizeof num, x);
+		if (used < sizeof v->measured - 1)
+			snprintf(v->measured + used, sizeof v->measured - used, "%s%s %s%s",
+				 used ? ", " : "", (const char *)sqlite3_column_text(st, 1) ?
+				 (const char *)sqlite3_column_text(st, 1) : "?", num, ok ? "" : " (fails)");
+		if (!ok) {
+			v->pass = false;
+			bad++;
+		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		snprintf(v->measured, sizeof v->measured, "SQL error: %s", sqlite3_errmsg(db));
+		v->pass = false;
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (rows == 0) {
+		v->pass = false;
+		snprintf(v->measured, sizeof v->measured, every ? "nothing to measure (no rows)" :
+			 "query returned no row");
+	}
+	(void)bad;
+	return 0;
+}
+
+static int eval_valid(sqlite3 *db, struct verdict *v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, rows = 0;
+
+	v->pass = true;
+	v->measured[0] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT c.conn_no, h.valid, h.reason FROM handshake_verdict h"
+				   " JOIN connections c ON c.id = h.conn_id ORDER BY c.conn_no",
+			       -1, &st, NULL) != SQLITE_OK) {
+		snprintf(v->measured, sizeof v->measured, "SQL error: %s", sqlite3_errmsg(db));
+		v->pass = false;
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t used = strlen(v->measured);
+		rows++;
+		if (sqlite3_column_int(st, 1))
+			continue;
+		v->pass = false;
+		if (used < sizeof v->measured - 1)
+			snprintf(v->measured + used, sizeof v->measured - used, "%sconnection %d: %s",
+				 used ? "; " : "", sqlite3_column_int(st, 0),
+				 sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "invalid");
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(v->measured, sizeof v->measured, "SQL error: %s", sqlite3_errmsg(db));
+		v->pass = false;
+		return -1;
+	}
+	if (rows == 0) {
+		v->pass = false;
+		snprintf(v->measured, sizeof v->measured, "no connection");
+	} else if (v->pass) {
+		snprintf(v->measured, sizeof v->measured, "%d connection%s valid", rows, rows == 1 ? "" : "s");
+	}
+	return 0;
+}
+
+static void xml_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default:
+			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
+				fputc('?', f);
+			else
+				fputc(*s, f);
+		}
+	}
+}
+
+struct result {
+	const char *trace;       /* borrowed from argv */
+	int analyze_rc;          /* exit status of the analysis */
+	int n;                   /* verdicts used */
+	struct verdict v[MAX_EXPECT];
+};
+
+static int write_junit(const char *path, struct result *res, int ntraces,
+		       const struct mp_expect *ex)
+{
+	FILE *f = fopen(path, "w");
+	int tests = 0, failures = 0, errors = 0;
+
+	if (!f) {
+		MP_LOG(MP_LOG_ERR, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int t = 0; t < ntraces; t++) {
+		if (res[t].analyze_rc != 0) {
+			errors++;
+			continue;
+		}
+		tests += res[t].n;
+		for (int i = 0; i < res[t].n; i++)
+			failures += !res[t].v[i].pass;
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	fprintf(f, "<testsuites name=\"mpana check\" tests=\"%d\" failures=\"%d\" errors=\"%d\">\n",
+		tests + errors, failures, errors);
+	for (int t = 0; t < ntraces; t++) {
+		bool err = res[t].analyze_rc != 0;
+		int tf = 0;
+		for (int i = 0; i < res[t].n; i++)
+			tf += !res[t].v[i].pass;
+		fputs("  <testsuite name=\"", f);
+		xml_escape(f, res[t].trace);
+		fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\">\n", err ? 1 : res[t].n,
+			err ? 0 : tf, err ? 1 : 0);
+		if (err) {
+			fputs("    <testcase classname=\"mpana.check\" name=\"analysis\">\n"
+			      "      <error message=\"the trace could not be analyzed\"/>\n"
+			      "    </testcase>\n", f);
+		}
+		for (int i = 0; !err && i < res[t].n; i++) {
+			fputs("    <testcase classname=\"mpana.check\" name=\"", f);
+			xml_escape(f, ex[i].text);
+			fputs("\">\n", f);
+			fputs(res[t].v[i].pass ? "      <system-out>measured " : "      <failure message=\"measured ", f);
+			xml_escape(f, res[t].v[i].measured);
+			fputs(res[t].v[i].pass ? "</system-out>\n" : "\"/>\n", f);
+			fputs("    </testcase>\n", f);
+		}
+		fputs("  </testsuite>\n", f);
+	}
+	fputs("</testsuites>\n", f);
+	if (fclose(f) != 0) {
+		MP_LOG(MP_LOG_ERR, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: mpana check TRACE... [--expect FILE] [--junit FILE]\n"
+	      "Evaluates expectations on each capture; without --expect, the checks every\n"
+	      "healthy MPTCP trace passes (hmac_failures == 0, handshake_order valid,\n"
+	      "malformed == 0, orphan_joins == 0). Exit status: 0 all hold, 1 one fails,\n"
+	      "2 usage, input or expectation-file error. Metrics: docs/check.md.\n", f);
+}
+
+int mp_cmd_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "expect", required_argument, NULL, 'e' },
+		{ "junit", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct mp_expect ex[MAX_EXPECT];
+	const char *expect_path = NULL, *junit_path = NULL;
+	struct result *res = NULL;
+	int c, nex, ntraces, ret = EXIT_PASS;
+	char dir[] = "/tmp/mpana-check.XXXXXX";
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e': expect_path = optarg; break;
+		case 'j': junit_path = optarg; break;
+		case 'h': usage(stdout); return EXIT_PASS;
+		default: usage(stderr); return EXIT_ERR;
+		}
+	}
+	ntraces = argc - optind;
+	if (ntraces <= 0) {
+		MP_LOG(MP_LOG_ERR, "check: no trace given");
+		usage(stderr);
+		return EXIT_ERR;
+	}
+	nex = load_expectations(expect_path, ex, MAX_EXPECT);
+	if (nex < 0)
+		return EXIT_ERR;
+	if (nex == 0) {
+		MP_LOG(MP_LOG_ERR, "%s: no expectation in the file", expect_path);
+		return EXIT_ERR;
+	}
+	res = calloc((size_t)ntraces, sizeof *res);
+	if (!res || !mkdtemp(dir)) {
+		MP_LOG(MP_LOG_ERR, "check: %s", strerror(errno));
+		free(res);
+		return EXIT_ERR;
+	}
+
+	for (int t = 0; t < ntraces; t++) {
+		const char *trace = argv[optind + t];
+		char dbpath[sizeof dir + 32];
+		sqlite3 *db = NULL;
+
+		res[t].trace = trace;
+		snprintf(dbpath, sizeof dbpath, "%s/%d.db", dir, t);
+		res[t].analyze_rc = analyze(trace, dbpath);
+		if (res[t].analyze_rc != 0) {
+			printf("ERROR %s: the trace could not be analyzed (mpana exited %d)\n",
+			       trace, res[t].analyze_rc);
+			ret = EXIT_ERR;
+			continue;
+		}
+		if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+			printf("ERROR %s: %s\n", trace, db ? sqlite3_errmsg(db) : "cannot open the database");
+			sqlite3_close(db);
+			res[t].analyze_rc = -1;
+			ret = EXIT_ERR;
+			continue;
+		}
+		for (int i = 0; i < nex; i++) {
+			struct verdict *v = &res[t].v[i];
+			const struct mp_expect *e = &ex[i];
+			int r;
+
+			if (e->kind == MP_EXPECT_VALID) {
+				r = eval_valid(db, v);
+			} else if (e->kind == MP_EXPECT_SQL) {
+				r = eval_query(db, e->sql, NULL, false, e, v);
+			} else {
+				const char *suffix = NULL;
+				const struct metric *m = metric_find(e->metric, &suffix);
+				r = eval_query(db, m->sql, suffix, m->every, e, v);
+			}
+			res[t].n = i + 1;
+			if (r < 0) {
+				printf("ERROR %s:%d: %s: %s\n", trace, e->line, e->text, v->measured);
+				if (ret != EXIT_ERR)
+					ret = EXIT_ERR;
+				continue;
+			}
+			if (e->line)
+				printf("%s  %s:%d  %s  (measured %s)\n", v->pass ? "PASS" : "FAIL",
+				       trace, e->line, e->text, v->measured);
+			else
+				printf("%s  %s  %s  (measured %s)\n", v->pass ? "PASS" : "FAIL",
+				       trace, e->text, v->measured);
+			if (!v->pass && ret == EXIT_PASS)
+				ret = EXIT_FAIL;
+		}
+		sqlite3_close(db);
+		unlink(dbpath);
+		/* WAL side files, if any survived the close. */
+		char side[sizeof dbpath + 8];
+		snprintf(side, sizeof side, "%s-wal", dbpath);
+		unlink(side);
+		snprintf(side, sizeof side, "%s-shm", dbpath);
+		unlink(side);
+	}
+	rmdir(dir);
+
+	int npass = 0, nfail = 0;
+	for (int t = 0; t < ntraces; t++)
+		for (int i = 0; i < res[t].n; i++)
+			res[t].v[i].pass ? npass++ : nfail++;
+	printf("check: %d passed, %d failed\n", npass, nfail);
+
+	if (junit_path && write_junit(junit_path, res, ntraces, ex) < 0)
+		ret = EXIT_ERR;
+	free(res);
+	if (fflush(stdout) != 0)
+		ret = EXIT_ERR;
+	return ret;
+}

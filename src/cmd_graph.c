@@ -1,0 +1,525 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* cmd_graph.c - `mpana graph TRACE [--conn ID] [--format dot|json]`: the
+ * subflow graph of each MPTCP connection.
+ *
+ * RFC 8684 §3.2 (subflows), §3.4 (address ids, ADD_ADDR). Nodes are the
+ * addresses a connection used or announced, with their address ids and the
+ * host that announced them; edges are subflows (initial or join, backup,
+ * state, bytes, HMAC verdict). DOT renders with `dot -Tsvg`; JSON is one
+ * {"record":"graph"} object per connection. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mpana/analyzer.h"
+#include "mpana/capture.h"
+#include "mpana/log.h"
+#include "mpana/report.h"
+
+#define NODE_IDS 8 /* address ids listed per node */
+
+struct gnode {
+	uint8_t family;        /* 4 or 6 */
+	uint8_t addr[16];      /* network order */
+	int8_t host;           /* 0 client, 1 server, -1 unknown */
+	int8_t announced_by;   /* host that sent ADD_ADDR for it, -1 none */
+	bool initial;          /* an endpoint of the initial subflow */
+	bool removed;          /* REMOVE_ADDR named its announcement */
+	uint8_t n_ids;         /* entries in ids */
+	uint8_t ids[NODE_IDS]; /* address ids seen for it */
+};
+
+struct graph {
+	bool json;        /* --format json */
+	uint32_t only;    /* --conn ID, 0 for all */
+	bool found;       /* the requested connection was seen */
+	struct mp_out *out;
+};
+
+static struct gnode *node_get(struct gnode *v, size_t *n, uint8_t family,
+			      const uint8_t *addr, int host)
+{
+	size_t al = family == 6 ? 16 : 4;
+
+	for (size_t i = 0; i < *n; i++)
+		if (v[i].family == family && memcmp(v[i].addr, addr, al) == 0) {
+			if (v[i].host < 0)
+				v[i].host = (int8_t)host;
+			return &v[i];
+		}
+	memset(&v[*n], 0, sizeof v[*n]);
+	v[*n].family = family;
+	memcpy(v[*n].addr, addr, al);
+	v[*n].host = (int8_t)host;
+	v[*n].announced_by = -1;
+	return &v[(*n)++];
+}
+
+static void node_id(struct gnode *g, bool known, uint8_t id)
+{
+	if (!known)
+		return;
+	for (unsigned i = 0; i < g->n_ids; i++)
+		if (g->ids[i] == id)
+			return;
+	if (g->n_ids < NODE_IDS)
+		g->ids[g->n_ids++] = id;
+}
+
+static size_t node_index(const struct gnode *v, size_t n, uint8_t family,
+			 const uint8_t *addr)
+{
+	size_t al = family == 6 ? 16 : 4;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].family == family && memcmp(v[i].addr, addr, al) == 0)
+			return i;
+	return 0;
+}
+
+/* Builds the nodes of `c` into an owned array; *n receives the count.
+ * Returns NULL on OOM. */
+static struct gnode *nodes_build(const struct mp_conn *c, size_t *n)
+{
+	size_t cap = 2 + 2 * (size_t)c->n_sf + c->n_addrs;
+	struct gnode *v = calloc(cap, sizeof *v);
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	if (c->family) {
+		node_get(v, n, c->family, c->addr[0], 0)->initial = true;
+		node_get(v, n, c->family, c->addr[1], 1)->initial = true;
+	}
+	for (const struct mp_subflow *s = c->sf_head; s; s = s->conn_next) {
+		int hs = s->src_is_client ? 0 : 1;
+		bool init = s->kind == MP_SF_INITIAL;
+		struct gnode *a = node_get(v, n, s->family, s->src, hs);
+		struct gnode *b = node_get(v, n, s->family, s->dst, 1 - hs);
+		node_id(a, init || s->addr_id_known[0], init ? 0 : s->addr_id[0]);
+		node_id(b, init || s->addr_id_known[1], init ? 0 : s->addr_id[1]);
+	}
+	for (unsigned i = 0; i < c->n_addrs; i++) {
+		const struct mp_addr_ent *e = &c->addrs[i];
+		struct gnode *g = node_get(v, n, e->family, e->addr, e->host);
+		g->announced_by = (int8_t)e->host;
+		g->removed |= e->removed;
+		node_id(g, true, e->id);
+	}
+	return v;
+}
+
+static const char *host_name(int h)
+{
+	return h == 0 ? "client" : h == 1 ? "server" : "unknown";
+}
+
+static const char *hmac_word(int v)
+{
+	return v == MP_OK_TRUE ? "ok" : v == MP_OK_FALSE ? "FAIL" : "n/a";
+}
+
+/* ---- DOT ------------------------------------------------------------ */
+
+static void dot_node(struct mp_out *o, uint32_t conn, size_t i,
+		     const struct gnode *g)
+{
+	mp_out_reserve(o);
+	mp_out_str(o, "    c");
+	mp_out_u64(o, conn);
+	mp_out_str(o, "_n");
+	mp_out_u64(o, i);
+	mp_out_str(o, " [label=\"");
+	mp_out_addr(o, g->family, g->addr);
+	mp_out_str(o, "\\n");
+	mp_out_str(o, host_name(g->host));
+	if (g->n_ids) {
+		mp_out_str(o, g->n_ids > 1 ? ", ids " : ", id ");
+		for (unsigned k = 0; k < g->n_ids; k++) {
+			if (k)
+				mp_out_ch(o, ',');
+			mp_out_u64(o, g->ids[k]);
+		}
+	}
+	if (g->announced_by >= 0) {
+		mp_out_str(o, "\\nannounced by ");
+		mp_out_str(o, host_name(g->announced_by));
+		if (g->removed)
+			mp_out_str(o, ", removed");
+	}
+	mp_out_str(o, "\"");
+	if (g->initial)
+		mp_out_str(o, ", penwidth=2");
+	if (g->announced_by >= 0)
+		mp_out_str(o, ", style=rounded");
+	mp_out_str(o, "];");
+	mp_out_eol(o);
+}
+
+static void dot_edge(struct mp_out *o, uint32_t conn, size_t from, size_t to,
+		     const struct mp_subflow *s)
+{
+	int ok = mp_subflow_hmac_ok(s);
+
+	mp_out_reserve(o);
+	mp_out_str(o, "    c");
+	mp_out_u64(o, conn);
+	mp_out_str(o, "_n");
+	mp_out_u64(o, from);
+	mp_out_str(o, " -> c");
+	mp_out_u64(o, conn);
+	mp_out_str(o, "_n");
+	mp_out_u64(o, to);
+	mp_out_str(o, " [label=\"#");
+	mp_out_u64(o, s->id);
+	mp_out_ch(o, ' ');
+	mp_out_str(o, mp_sf_kind_name(s->kind));
+	if (s->backup)
+		mp_out_str(o, " backup");
+	if (s->orphan)
+		mp_out_str(o, " orphan");
+	if (s->removed)
+		mp_out_str(o, " removed");
+	mp_out_str(o, "\\n:");
+	mp_out_u64(o, s->sport);
+	mp_out_str(o, " -> :");
+	mp_out_u64(o, s->dport);
+	mp_out_str(o, "\\n");
+	mp_out_str(o, mp_sf_state_name(s->state));
+	if (s->close_reason) {
+		mp_out_str(o, " (");
+		mp_out_str(o, mp_close_reason_name(s->close_reason));
+		mp_out_ch(o, ')');
+	}
+	mp_out_str(o, "\\n");
+	mp_out_u64(o, s->bytes[0]);
+	mp_out_str(o, " / ");
+	mp_out_u64(o, s->bytes[1]);
+	mp_out_str(o, " bytes\\nhmac ");
+	mp_out_str(o, hmac_word(ok));
+	mp_out_ch(o, '"');
+	if (s->kind == MP_SF_INITIAL)
+		mp_out_str(o, ", penwidth=2");
+	if (s->backup)
+		mp_out_str(o, ", style=dashed");
+	else if (s->kind == MP_SF_PARTIAL)
+		mp_out_str(o, ", style=dotted");
+	if (ok == MP_OK_FALSE)
+		mp_out_str(o, ", color=red, fontcolor=red");
+	else if (s->state == MP_SFS_CLOSED)
+		mp_out_str(o, ", color=gray40");
+	mp_out_str(o, "];");
+	mp_out_eol(o);
+}
+
+static void dot_conn(struct mp_out *o, const struct mp_conn *c)
+{
+	size_t n;
+	struct gnode *v = nodes_build(c, &n);
+
+	if (!v)
+		return;
+	mp_out_reserve(o);
+	mp_out_str(o, "  subgraph cluster_c");
+	mp_out_u64(o, c->id);
+	mp_out_str(o, " {");
+	mp_out_eol(o);
+	mp_out_str(o, "    label=\"connection ");
+	mp_out_u64(o, c->id);
+	if (c->version <= 1) {
+		mp_out_str(o, " v");
+		mp_out_u64(o, c->version);
+	}
+	if (c->partial)
+		mp_out_str(o, " partial");
+	mp_out_str(o, ", tokens ");
+	if (c->token_known[0])
+		mp_out_hex(o, c->token[0], 8);
+	else
+		mp_out_ch(o, '?');
+	mp_out_ch(o, '/');
+	if (c->token_known[1])
+		mp_out_hex(o, c->token[1], 8);
+	else
+		mp_out_ch(o, '?');
+	mp_out_str(o, ", app ");
+	mp_out_str(o, c->app_proto); /* nDPI names: letters, digits, '.', '_' */
+	if (c->fallback) {
+		mp_out_str(o, ", fallback ");
+		mp_out_str(o, mp_fallback_name(c->fallback));
+	}
+	mp_out_str(o, "\";");
+	mp_out_eol(o);
+	for (size_t i = 0; i < n; i++)
+		dot_node(o, c->id, i, &v[i]);
+	for (const struct mp_subflow *s = c->sf_head; s; s = s->conn_next)
+		dot_edge(o, c->id, node_index(v, n, s->family, s->src),
+			 node_index(v, n, s->family, s->dst), s);
+	mp_out_str(o, "  }");
+	mp_out_eol(o);
+	free(v);
+}
+
+/* ---- JSON ----------------------------------------------------------- */
+
+static void json_conn(struct mp_out *o, const struct mp_conn *c)
+{
+	size_t n;
+	struct gnode *v = nodes_build(c, &n);
+
+	if (!v)
+		return;
+	mp_out_reserve(o);
+	mp_out_str(o, "{\"record\":\"graph\",\"conn\":");
+	mp_out_u64(o, c->id);
+	mp_out_str(o, ",\"nodes\":[");
+	for (size_t i = 0; i < n; i++) {
+		const struct gnode *g = &v[i];
+		mp_out_reserve(o);
+		if (i)
+			mp_out_ch(o, ',');
+		mp_out_str(o, "{\"node\":");
+		mp_out_u64(o, i);
+		mp_out_str(o, ",\"addr\":\"");
+		mp_out_addr(o, g->family, g->addr);
+		mp_out_str(o, "\",\"host\":");
+		if (g->host >= 0)
+			mp_out_json_str(o, host_name(g->host));
+		else
+			mp_out_str(o, "null");
+		mp_out_str(o, ",\"addr_ids\":[");
+		for (unsigned k = 0; k < g->n_ids; k++) {
+			if (k)
+				mp_out_ch(o, ',');
+			mp_out_u64(o, g->ids[k]);
+		}
+		mp_out_str(o, "],\"announced_by\":");
+		if (g->announced_by >= 0)
+			mp_out_json_str(o, host_name(g->announced_by));
+		else
+			mp_out_str(o, "null");
+		mp_out_str(o, ",\"initial\":");
+		mp_out_str(o, g->initial ? "true}" : "false}");
+	}
+	mp_out_str(o, "],\"edges\":[");
+	for (const struct mp_subflow *s = c->sf_head; s; s = s->conn_next) {
+		int ok = mp_subflow_hmac_ok(s);
+		mp_out_reserve(o);
+		if (s != c->sf_head)
+			mp_out_ch(o, ',');
+		mp_out_str(o, "{\"subflow\":");
+		mp_out_u64(o, s->id);
+		mp_out_str(o, ",\"from\":");
+		mp_out_u64(o, node_index(v, n, s->family, s->src));
+		mp_out_str(o, ",\"to\":");
+		mp_out_u64(o, node_index(v, n, s->family, s->dst));
+		mp_out_str(o, ",\"sport\":");
+		mp_out_u64(o, s->sport);
+		mp_out_str(o, ",\"dport\":");
+		mp_out_u64(o, s->dport);
+		mp_out_str(o, ",\"kind\":");
+		mp_out_json_str(o, mp_sf_kind_name(s->kind));
+		mp_out_str(o, ",\"initial\":");
+		mp_out_str(o, s->kind == MP_SF_INITIAL ? "true" : "false");
+		mp_out_str(o, ",\"backup\":");
+		mp_out_str(o, s->backup ? "true" : "false");
+		mp_out_str(o, ",\"state\":");
+		mp_out_json_str(o, mp_sf_state_name(s->state));
+		mp_out_str(o, ",\"close_reason\":");
+		if (s->close_reason)
+			mp_out_json_str(o, mp_close_reason_name(s->close_reason));
+		else
+			mp_out_str(o, "null");
+		mp_out_str(o, ",\"bytes\":{\"fwd\":");
+		mp_out_u64(o, s->bytes[0]);
+		mp_out_str(o, ",\"rev\":");
+		mp_out_u64(o, s->bytes[1]);
+		mp_out_str(o, "},\"hmac_ok\":");
+		mp_out_str(o, ok == MP_OK_TRUE ? "true" : ok == MP_OK_FALSE ? "false" : "null");
+		mp_out_ch(o, '}');
+	}
+	mp_out_str(o, "]}");
+	mp_out_eol(o);
+	free(v);
+}
+
+/* ---- the sink ------------------------------------------------------- */
+
+static void graph_conn(struct mp_sink *s, const struct mp_conn *c)
+{
+	struct graph *g = s->user;
+
+	if (g->only && c->id != g->only)
+		return;
+	g->found = true;
+	if (g->json)
+		json_conn(s->out, c);
+	else
+		dot_conn(s->out, c);
+}
+
+/* A subflow never attributed to a connection: a cluster of its own. */
+static void graph_loose(struct mp_sink *s, const struct mp_subflow *sf)
+{
+	struct graph *g = s->user;
+	struct mp_out *o = s->out;
+
+	if (g->only)
+		return;
+	mp_out_reserve(o);
+	if (g->json) {
+		mp_out_str(o, "{\"record\":\"graph\",\"conn\":null,\"subflow\":");
+		mp_out_u64(o, sf->id);
+		mp_out_str(o, ",\"nodes\":[{\"node\":0,\"addr\":\"");
+		mp_out_addr(o, sf->family, sf->src);
+		mp_out_str(o, "\"},{\"node\":1,\"addr\":\"");
+		mp_out_addr(o, sf->family, sf->dst);
+		mp_out_str(o, "\"}],\"edges\":[{\"subflow\":");
+		mp_out_u64(o, sf->id);
+		mp_out_str(o, ",\"from\":0,\"to\":1,\"sport\":");
+		mp_out_u64(o, sf->sport);
+		mp_out_str(o, ",\"dport\":");
+		mp_out_u64(o, sf->dport);
+		mp_out_str(o, ",\"kind\":");
+		mp_out_json_str(o, mp_sf_kind_name(sf->kind));
+		mp_out_str(o, ",\"unattributed\":true}]}");
+		mp_out_eol(o);
+		return;
+	}
+	mp_out_str(o, "  subgraph cluster_s");
+	mp_out_u64(o, sf->id);
+	mp_out_str(o, " {");
+	mp_out_eol(o);
+	mp_out_str(o, "    label=\"subflow ");
+	mp_out_u64(o, sf->id);
+	mp_out_str(o, " (unattributed)\"; style=dashed;");
+	mp_out_eol(o);
+	for (int i = 0; i < 2; i++) {
+		mp_out_str(o, "    s");
+		mp_out_u64(o, sf->id);
+		mp_out_str(o, i ? "_b [label=\"" : "_a [label=\"");
+		mp_out_addr(o, sf->family, i ? sf->dst : sf->src);
+		mp_out_str(o, "\"];");
+		mp_out_eol(o);
+	}
+	mp_out_str(o, "    s");
+	mp_out_u64(o, sf->id);
+	mp_out_str(o, "_a -> s");
+	mp_out_u64(o, sf->id);
+	mp_out_str(o, "_b [label=\"#");
+	mp_out_u64(o, sf->id);
+	mp_out_str(o, " unattributed\\n:");
+	mp_out_u64(o, sf->sport);
+	mp_out_str(o, " -> :");
+	mp_out_u64(o, sf->dport);
+	mp_out_str(o, "\\n");
+	mp_out_u64(o, sf->bytes[0]);
+	mp_out_str(o, " / ");
+	mp_out_u64(o, sf->bytes[1]);
+	mp_out_str(o, " bytes\", style=dotted];");
+	mp_out_eol(o);
+	mp_out_str(o, "  }");
+	mp_out_eol(o);
+}
+
+static const struct mp_sink_ops graph_ops = {
+	.conn = graph_conn,
+	.loose = graph_loose,
+};
+
+static const char graph_usage[] =
+	"Usage: mpana graph TRACE [--conn ID] [--format dot|json]\n"
+	"Writes the subflow graph of each MPTCP connection in TRACE: nodes are\n"
+	"addresses (with address ids and who announced them), edges are subflows.\n"
+	"  --conn ID        only connection ID (as numbered by mpana --json)\n"
+	"  --format FMT     dot (default; render with dot -Tsvg) or json\n";
+
+int mp_cmd_graph(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "conn", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct mp_out out;
+	static struct mp_analyzer an;
+	struct mp_capture_cfg cfg = { .promisc = true };
+	struct graph g = { 0 };
+	struct mp_sink sink = { .ops = &graph_ops, .out = &out, .quiet = true,
+				.user = &g };
+	int c, rc;
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': {
+			unsigned long v;
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || v == 0 || v > UINT32_MAX) {
+				MP_LOG(MP_LOG_ERR, "invalid connection id \"%s\"", optarg);
+				return MP_EXIT_USAGE;
+			}
+			g.only = (uint32_t)v;
+			break;
+		}
+		case 'f':
+			if (!strcmp(optarg, "json")) {
+				g.json = true;
+			} else if (!strcmp(optarg, "dot")) {
+				g.json = false;
+			} else {
+				MP_LOG(MP_LOG_ERR, "unknown graph format \"%s\" (dot or json)",
+				       optarg);
+				return MP_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(graph_usage, stdout);
+			return MP_EXIT_OK;
+		default:
+			fputs(graph_usage, stderr);
+			return MP_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		MP_LOG(MP_LOG_ERR, "graph: give exactly one TRACE (see mpana graph --help)");
+		return MP_EXIT_USAGE;
+	}
+	cfg.file = argv[optind];
+	g.out = &out;
+	mp_out_init(&out, STDOUT_FILENO, false);
+	mp_analyzer_init(&an, 0, &sink);
+	if (!g.json) {
+		mp_out_str(&out, "digraph mpana {");
+		mp_out_eol(&out);
+		mp_out_str(&out, "  rankdir=LR;");
+		mp_out_eol(&out);
+		mp_out_str(&out, "  node [shape=box, fontname=\"monospace\"];");
+		mp_out_eol(&out);
+		mp_out_str(&out, "  edge [fontname=\"monospace\", fontsize=10];");
+		mp_out_eol(&out);
+	}
+	rc = mp_capture_run(&cfg, &an);
+	mp_analyzer_finish(&an);
+	if (rc == MP_EXIT_USAGE || (rc != MP_EXIT_OK && an.st.packets == 0)) {
+		out.n = 0; /* nothing was read: no half graph */
+		return rc;
+	}
+	if (!g.json) {
+		mp_out_ch(&out, '}');
+		mp_out_eol(&out);
+	}
+	if (g.only && !g.found)
+		MP_LOG(MP_LOG_WARN, "graph: no connection %u in %s", g.only, cfg.file);
+	if (mp_out_flush(&out) != 0 && out.err != EPIPE) {
+		MP_LOG(MP_LOG_ERR, "writing output: %s", strerror(out.err));
+		return MP_EXIT_ERROR;
+	}
+	return rc;
+}

@@ -1,0 +1,1024 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* store.c - the SQLite store: control events, connections, subflows,
+ * addresses and failovers of one capture into a database (mpana --db).
+ *
+ * RFC 8684 §3 for what is stored; schema in docs/schema.sql (embedded as
+ * mp_schema_sql), documentation in docs/sqlite.md. STYLE R16: WAL with
+ * synchronous=NORMAL, sqlite3_prepare_v3(SQLITE_PREPARE_PERSISTENT) once per
+ * statement, a commit every batch_events events or batch_ns of capture time
+ * and at close, sqlite3_step() checked against SQLITE_DONE. Ids are made
+ * unique in the database by offsetting the engine's per-run numbers with
+ * the largest ids present when the run starts; a second writer is refused
+ * (flock on the database file) so the offsets cannot collide. Connection and
+ * subflow rows are written as stubs when first seen in an event, so that a
+ * database cut by kill -9 still names them, and completed when the engine
+ * finalizes them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <sqlite3.h>
+
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
+#include "mpana/failover.h"
+#include "mpana/log.h"
+#include "mpana/report.h"
+#include "mpana/seq.h"
+#include "mpana/store.h"
+#include "mpana/crypto.h"
+
+enum {
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_EVENT, S_CONN_STUB, S_SF_STUB, S_CONN,
+	S_SF, S_ADDR, S_FAILOVER, S_OPTION, S_CAPTURE, S_OPTCOUNT, S__COUNT
+};
+
+static const char *const sql_text[S__COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_EVENT] = "INSERT INTO events(capture_id, ts, frame, conn_id, subflow_id,"
+		    " type, ok, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_CONN_STUB] = "INSERT OR IGNORE INTO connections(id, capture_id, conn_no,"
+			" first_ts) VALUES(?1, ?2, ?3, ?4)",
+	[S_SF_STUB] = "INSERT OR IGNORE INTO subflows(id, conn_id, capture_id, sf_no)"
+		      " VALUES(?1, ?2, ?3, ?4)",
+	[S_CONN] = "INSERT OR REPLACE INTO connections(id, capture_id, conn_no,"
+		   " version, client_addr, client_port, server_addr, server_port,"
+		   " client_key, server_key, client_token, server_token, first_ts,"
+		   " last_ts, closed_ts, close_reason, fallback, app_proto, partial,"
+		   " subflows, vantage, bytes_c2s, bytes_s2c, reinj_frames,"
+		   " reinj_bytes, complete) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+		   " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
+		   " ?22, ?23, ?24, ?25, 1)",
+	[S_SF] = "INSERT OR REPLACE INTO subflows(id, conn_id, capture_id, sf_no,"
+		 " kind, src_addr, src_port, dst_addr, dst_port, initial, backup,"
+		 " local_addr_id, remote_addr_id, token, syn_ts, established_ts,"
+		 " closed_ts, close_reason, tcprst_reason, state, fallback, hmac_ok,"
+		 " orphan, bytes_fwd, bytes_rev, pkts_fwd, pkts_rev, complete)"
+		 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+		 " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,"
+		 " ?27, 1)",
+	[S_ADDR] = "INSERT INTO addresses(conn_id, addr_id, addr, port, announced_by,"
+		   " announced_ts, frame, removed_ts, echoed, hmac_ok, hmac_bits)"
+		   " VALUES(?1, ?2, ?3, ?4, ?5,"
+		   " (SELECT ts FROM events WHERE conn_id = ?1 AND frame = ?6"
+		   "  AND type = 'add_addr' ORDER BY id LIMIT 1), ?6,"
+		   " CASE WHEN ?7 THEN (SELECT min(ts) FROM events WHERE conn_id = ?1"
+		   "  AND type = 'remove_addr' AND detail LIKE '% by ' || ?5 || ':%'"
+		   "  AND ',' || substr(detail, 5, instr(detail, ' by ') - 5) || ','"
+		   "  LIKE '%,' || ?2 || ',%') END, ?8, ?9, ?10)",
+	[S_FAILOVER] = "INSERT INTO failovers(capture_id, conn_id, direction, vantage,"
+		       " from_subflow, to_subflow, fail_signal, t_fail, fail_frame,"
+		       " t_last_sf_ack, t_reinject, reinject_frame, t_resume,"
+		       " resume_frame, t_recovered, latency_ms, stall_ms, dsn_acked,"
+		       " dsn_outstanding, outstanding_bytes) VALUES(?1, ?2, ?3, ?4,"
+		       " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+		       " ?18, ?19, ?20)",
+	[S_OPTION] = "INSERT INTO options(capture_id, frame, ts, conn_id, subflow_id,"
+		     " src_addr, src_port, dst_addr, dst_port, tcp_flags, subtype,"
+		     " len, error, data_ack, dsn, ssn, dll, data_fin) VALUES(?1, ?2,"
+		     " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		     " ?17, ?18)",
+	[S_CAPTURE] = "UPDATE captures SET linktype = ?2, first_ts = ?3, last_ts = ?4,"
+		      " packets = ?5, tcp_packets = ?6, mptcp_packets = ?7,"
+		      " complete = ?8, malformed = ?9 WHERE id = ?1",
+	[S_OPTCOUNT] = "INSERT OR REPLACE INTO option_counts(capture_id, opt, count)"
+		       " VALUES(?1, ?2, ?3)",
+};
+
+/* Capture point relative to a connection's hosts (connections.vantage). */
+enum { NEAR_CLIENT = 0, NEAR_SERVER = 1, NEAR_UNKNOWN = 2 };
+
+/* MP_CAPABLE handshake times of a live connection, for the vantage point. */
+struct cinfo {
+	UT_hash_handle hh;   /* st->cinfo by id */
+	uint32_t id;         /* engine connection id */
+	uint64_t ts[3];      /* mpc_syn, mpc_synack, mpc_ack; 0 unseen */
+	uint8_t near;        /* NEAR_* */
+};
+
+struct mp_store {
+	sqlite3 *db;               /* the connection */
+	sqlite3_stmt *s[S__COUNT]; /* persistent statements */
+	char *path;                /* owned copy of cfg.path */
+	int lock_fd;               /* flock'ed descriptor of the file, -1 none */
+	struct mp_store_cfg cfg;   /* copy; strings not kept */
+	int64_t capture_id;        /* captures.id of this run */
+	int64_t conn_base;         /* connections.id = conn_base + engine id */
+	int64_t sf_base;           /* subflows.id = sf_base + engine id */
+	bool in_tx;                /* a transaction is open */
+	bool failed;               /* an error was reported: inert */
+	uint32_t pending;          /* rows since the last commit */
+	uint64_t batch_ts;         /* capture time of the batch start, 0 unset */
+	uint32_t last_conn_stub;   /* conn id stubbed last (skip repeats) */
+	uint32_t last_sf_stub;     /* subflow id stubbed last */
+	struct cinfo *cinfo;       /* live connections' handshake times */
+	struct mp_fo *fo;          /* failover detector */
+};
+
+/* ---- helpers ------------------------------------------------------- */
+
+static void fail(struct mp_store *st, const char *what, int rc)
+{
+	if (st->failed)
+		return;
+	st->failed = true;
+	MP_LOG(MP_LOG_ERR, "%s: %s: %s", st->path, what,
+	       st->db && sqlite3_errcode(st->db) == rc ? sqlite3_errmsg(st->db)
+						       : sqlite3_errstr(rc));
+}
+
+/* Steps a bound statement to completion and resets it. */
+static bool run(struct mp_store *st, int which, const char *what)
+{
+	sqlite3_stmt *s = st->s[which];
+	int rc;
+
+	if (st->failed)
+		return false;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		fail(st, what, rc);
+		sqlite3_reset(s);
+		return false;
+	}
+	sqlite3_reset(s);
+	return true;
+}
+
+static double secs(uint64_t ns)
+{
+	return (double)(ns / 1000000000u) + (double)(ns % 1000000000u) / 1e9;
+}
+
+static void bind_ts(sqlite3_stmt *s, int i, uint64_t ns)
+{
+	if (ns)
+		sqlite3_bind_double(s, i, secs(ns));
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *t)
+{
+	if (t && *t)
+		sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void bind_tri(sqlite3_stmt *s, int i, int ok)
+{
+	if (ok == MP_OK_TRUE || ok == MP_OK_FALSE)
+		sqlite3_bind_int(s, i, ok);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void bind_id(sqlite3_stmt *s, int i, int64_t base, uint32_t id)
+{
+	if (id)
+		sqlite3_bind_int64(s, i, base + id);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void addr_str(char *buf, size_t n, uint8_t family, const uint8_t *a)
+{
+	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)n))
+		buf[0] = '\0';
+}
+
+static const char *hex_u64(char *buf, size_t n, uint64_t v, unsigned digits)
+{
+	snprintf(buf, n, "0x%0*llx", (int)digits, (unsigned long long)v);
+	return buf;
+}
+
+/* ---- transactions --------------------------------------------------- */
+
+static void update_capture(struct mp_store *st, bool complete)
+{
+	sqlite3_stmt *s = st->s[S_CAPTURE];
+	const struct mp_stats *t = st->cfg.stats;
+
+	sqlite3_bind_int64(s, 1, st->capture_id);
+	sqlite3_bind_int(s, 2, st->cfg.linktype);
+	bind_ts(s, 3, t && t->packets ? t->first_ts_ns : 0);
+	bind_ts(s, 4, t && t->packets ? t->last_ts_ns : 0);
+	sqlite3_bind_int64(s, 5, t ? (int64_t)t->packets : 0);
+	sqlite3_bind_int64(s, 6, t ? (int64_t)t->tcp : 0);
+	sqlite3_bind_int64(s, 7, t ? (int64_t)t->mptcp_packets : 0);
+	sqlite3_bind_int(s, 8, complete);
+	sqlite3_bind_int64(s, 9, t ? (int64_t)t->malformed : 0);
+	run(st, S_CAPTURE, "updating the capture row");
+	/* Exact option counts per subtype (mpana check: option.NAME). */
+	for (unsigned i = 0; t && i < 17; i++) {
+		char name[16];
+		if (!t->options[i])
+			continue;
+		if (i == 16)
+			snprintf(name, sizeof name, "unreadable");
+		else if (!strcmp(mp_subtype_name((uint8_t)i), "unknown"))
+			snprintf(name, sizeof name, "unknown_%u", i);
+		else
+			snprintf(name, sizeof name, "%s", mp_subtype_name((uint8_t)i));
+		s = st->s[S_OPTCOUNT];
+		sqlite3_bind_int64(s, 1, st->capture_id);
+		sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 3, (int64_t)t->options[i]);
+		run(st, S_OPTCOUNT, "updating the option counts");
+	}
+}
+
+static bool begin(struct mp_store *st)
+{
+	if (st->in_tx || st->failed)
+		return !st->failed;
+	if (!run(st, S_BEGIN, "starting a transaction"))
+		return false;
+	st->in_tx = true;
+	st->pending = 0;
+	return true;
+}
+
+static int commit(struct mp_store *st, bool complete, bool again)
+{
+	if (st->failed)
+		return -1;
+	if (!st->in_tx && !begin(st))
+		return -1;
+	update_capture(st, complete);
+	if (!run(st, S_COMMIT, "committing")) {
+		/* SQLITE_FULL or an I/O error: roll back what is left */
+		if (!sqlite3_get_autocommit(st->db))
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		st->in_tx = false;
+		return -1;
+	}
+	st->in_tx = false;
+	st->pending = 0;
+	if (again && !begin(st))
+		return -1;
+	return 0;
+}
+
+int mp_store_commit(struct mp_store *st)
+{
+	return st ? commit(st, false, true) : -1;
+}
+
+/* Commits when the batch is full or 1 s of capture time old. */
+static void maybe_commit(struct mp_store *st, uint64_t ts_ns)
+{
+	if (st->failed)
+		return;
+	if (!st->batch_ts || ts_ns < st->batch_ts)
+		st->batch_ts = ts_ns;
+	if (st->pending >= st->cfg.batch_events ||
+	    (st->pending && ts_ns - st->batch_ts >= st->cfg.batch_ns)) {
+		commit(st, false, true);
+		st->batch_ts = ts_ns;
+	}
+}
+
+/* ---- failovers ------------------------------------------------------ */
+
+static void on_failover(void *user, const struct mp_fo_result *r)
+{
+	struct mp_store *st = user;
+	sqlite3_stmt *s = st->s[S_FAILOVER];
+
+	if (st->failed)
+		return;
+	sqlite3_bind_int64(s, 1, st->capture_id);
+	bind_id(s, 2, st->conn_base, r->conn);
+	sqlite3_bind_text(s, 3, r->dir ? "s2c" : "c2s", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, mp_fo_vantage_name(r->vantage), -1, SQLITE_STATIC);
+	bind_id(s, 5, st->sf_base, r->from_sf);
+	bind_id(s, 6, st->sf_base, r->to_sf);
+	sqlite3_bind_text(s, 7, mp_fo_signal_name(r->signal), -1, SQLITE_STATIC);
+	bind_ts(s, 8, r->t_fail_ns);
+	sqlite3_bind_int64(s, 9, (int64_t)r->fail_frame);
+	bind_ts(s, 10, r->t_last_sf_ack_ns);
+	bind_ts(s, 11, r->t_reinject_ns);
+	if (r->reinject_frame)
+		sqlite3_bind_int64(s, 12, (int64_t)r->reinject_frame);
+	else
+		sqlite3_bind_null(s, 12);
+	bind_ts(s, 13, r->t_resume_ns);
+	sqlite3_bind_int64(s, 14, (int64_t)r->resume_frame);
+	bind_ts(s, 15, r->t_recovered_ns);
+	sqlite3_bind_double(s, 16, (double)(int64_t)(r->t_resume_ns - r->t_fail_ns) / 1e6);
+	sqlite3_bind_double(s, 17, (double)r->stall_ns / 1e6);
+	/* DSNs are 64-bit unsigned: SQLite stores them as signed integers */
+	sqlite3_bind_int64(s, 18, (int64_t)r->dsn_acked);
+	sqlite3_bind_int64(s, 19, (int64_t)r->dsn_outstanding);
+	sqlite3_bind_int64(s, 20, (int64_t)r->bytes_stranded);
+	if (run(st, S_FAILOVER, "inserting a failover"))
+		st->pending++;
+}
+
+/* ---- open / close --------------------------------------------------- */
+
+static int64_t query_i64(struct mp_store *st, const char *sql, int *rc)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = 0;
+
+	*rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (*rc == SQLITE_OK) {
+		*rc = sqlite3_step(s);
+		if (*rc == SQLITE_ROW) {
+			v = sqlite3_column_int64(s, 0);
+			*rc = SQLITE_OK;
+		} else if (*rc == SQLITE_DONE) {
+			*rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Refuses a second writer: an exclusive flock() on the database file,
+ * which SQLite's own fcntl() locks do not interact with on Linux. */
+static bool lock_writer(struct mp_store *st)
+{
+	st->lock_fd = open(st->path, O_RDONLY | O_CLOEXEC);
+	if (st->lock_fd < 0) {
+		MP_LOG(MP_LOG_ERR, "%s: %s", st->path, strerror(errno));
+		st->failed = true;
+		return false;
+	}
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			MP_LOG(MP_LOG_ERR, "%s: the database is being written by another"
+			       " mpana process; wait for it to end or use another file",
+			       st->path);
+		else
+			MP_LOG(MP_LOG_ERR, "%s: lock: %s", st->path, strerror(errno));
+		st->failed = true;
+		return false;
+	}
+	return true;
+}
+
+static bool setup_schema(struct mp_store *st)
+{
+	char *err = NULL;
+	int64_t ver;
+	int rc;
+
+	ver = query_i64(st, "PRAGMA user_version", &rc);
+	if (rc != SQLITE_OK) {
+		fail(st, "reading the schema version", rc);
+		return false;
+	}
+	if (ver != 0 && ver != MP_SCHEMA_VERSION) {
+		MP_LOG(MP_LOG_ERR, "%s: schema version %lld, this mpana writes version %d;"
+		       " use a new file", st->path, (long long)ver, MP_SCHEMA_VERSION);
+		st->failed = true;
+		return false;
+	}
+	rc = sqlite3_exec(st->db, mp_schema_sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		MP_LOG(MP_LOG_ERR, "%s: creating the schema: %s", st->path,
+		       err ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+		st->failed = true;
+		return false;
+	}
+	return true;
+}
+
+static bool start_capture(struct mp_store *st, const char *source)
+{
+	sqlite3_stmt *s = NULL;
+	char started[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	st->conn_base = query_i64(st, "SELECT coalesce(max(id), 0) FROM connections", &rc);
+	if (rc == SQLITE_OK)
+		st->sf_base = query_i64(st, "SELECT coalesce(max(id), 0) FROM subflows", &rc);
+	if (rc != SQLITE_OK) {
+		fail(st, "reading the largest ids", rc);
+		return false;
+	}
+	gmtime_r(&now, &tm);
+	strftime(started, sizeof started, "%Y-%m-%d %H:%M:%SZ", &tm);
+	rc = sqlite3_prepare_v2(st->db,
+		"INSERT INTO captures(source, linktype, conn_base, subflow_base,"
+		" started, mpana_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, source ? source : "", -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(s, 2, st->cfg.linktype);
+		sqlite3_bind_int64(s, 3, st->conn_base);
+		sqlite3_bind_int64(s, 4, st->sf_base);
+		sqlite3_bind_text(s, 5, started, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 6, MPANA_VERSION, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK) {
+		fail(st, "inserting the capture row", rc);
+		return false;
+	}
+	st->capture_id = sqlite3_last_insert_rowid(st->db);
+	return true;
+}
+
+/* WAL mode sticks to the file; a file system without shared memory
+ * support leaves the old mode, which is reported and accepted. */
+static bool wal_check(struct mp_store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode", -1, &s, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *m = sqlite3_column_text(s, 0);
+		if (!m || strcmp((const char *)m, "wal") != 0)
+			MP_LOG(MP_LOG_WARN, "%s: journal mode %s, not wal", st->path,
+			       m ? (const char *)m : "unknown");
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK) {
+		fail(st, "PRAGMA journal_mode", rc);
+		return false;
+	}
+	return true;
+}
+
+struct mp_store *mp_store_open(const struct mp_store_cfg *cfg)
+{
+	struct mp_store *st = calloc(1, sizeof *st);
+	int rc;
+
+	if (!st || !(st->path = strdup(cfg->path))) {
+		MP_LOG(MP_LOG_ERR, "%s: out of memory", cfg->path);
+		free(st);
+		return NULL;
+	}
+	st->lock_fd = -1;
+	st->cfg = *cfg;
+	st->cfg.path = st->cfg.source = NULL; /* not kept */
+	if (!st->cfg.batch_events)
+		st->cfg.batch_events = MP_STORE_BATCH_EVENTS;
+	if (!st->cfg.batch_ns)
+		st->cfg.batch_ns = MP_STORE_BATCH_NS;
+	if (!st->cfg.busy_timeout_ms)
+		st->cfg.busy_timeout_ms = 5000;
+
+	rc = sqlite3_open_v2(st->path, &st->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		MP_LOG(MP_LOG_ERR, "%s: cannot open the database: %s", st->path,
+		       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto err;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, st->cfg.busy_timeout_ms);
+	/* an empty new file is created only at the first write: force it */
+	rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		fail(st, "cannot write the database (PRAGMA journal_mode)", rc);
+		goto err;
+	}
+	if (!lock_writer(st))
+		goto err;
+	rc = sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		fail(st, "PRAGMA synchronous", rc);
+		goto err;
+	}
+	if (!wal_check(st))
+		goto err;
+	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		fail(st, "starting a transaction", rc);
+		goto err;
+	}
+	if (!setup_schema(st) || !start_capture(st, cfg->source))
+		goto err_rollback;
+	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		fail(st, "committing the schema", rc);
+		goto err_rollback;
+	}
+	if (st->cfg.max_pages) {
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA max_page_count = %u",
+			 (unsigned)st->cfg.max_pages);
+		sqlite3_exec(st->db, pragma, NULL, NULL, NULL);
+	}
+	for (int i = 0; i < S__COUNT; i++) {
+		rc = sqlite3_prepare_v3(st->db, sql_text[i], -1,
+					SQLITE_PREPARE_PERSISTENT, &st->s[i], NULL);
+		if (rc != SQLITE_OK) {
+			fail(st, "preparing a statement", rc);
+			goto err;
+		}
+	}
+	st->fo = mp_fo_new(on_failover, st);
+	if (!st->fo) {
+		MP_LOG(MP_LOG_ERR, "%s: out of memory", st->path);
+		goto err;
+	}
+	if (!begin(st))
+		goto err;
+	return st;
+
+err_rollback:
+	if (st->db && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+err:
+	st->failed = true;
+	mp_store_close(st);
+	return NULL;
+}
+
+bool mp_store_failed(const struct mp_store *st)
+{
+	return !st || st->failed;
+}
+
+void mp_store_set_linktype(struct mp_store *st, int linktype)
+{
+	if (st)
+		st->cfg.linktype = linktype;
+}
+
+int mp_store_close(struct mp_store *st)
+{
+	struct cinfo *ci, *tmp;
+	int ret;
+
+	if (!st)
+		return 0;
+	mp_fo_free(st->fo); /* reports what is still pending */
+	st->fo = NULL;
+	if (st->db && !st->failed)
+		commit(st, true, false);
+	ret = st->failed ? -1 : 0;
+	for (int i = 0; i < S__COUNT; i++)
+		sqlite3_finalize(st->s[i]);
+	if (st->db && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (st->db) {
+		int rc = sqlite3_close(st->db);
+		if (rc != SQLITE_OK && ret == 0) {
+			MP_LOG(MP_LOG_ERR, "%s: closing: %s", st->path, sqlite3_errstr(rc));
+			ret = -1;
+		}
+	}
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	HASH_ITER(hh, st->cinfo, ci, tmp) {
+		HASH_DELETE(hh, st->cinfo, ci);
+		free(ci);
+	}
+	free(st->path);
+	free(st);
+	return ret;
+}
+
+/* ---- events ------------------------------------------------------- */
+
+static struct cinfo *cinfo_get(struct mp_store *st, uint32_t id, bool create)
+{
+	struct cinfo *ci = NULL;
+
+	HASH_FIND(hh, st->cinfo, &id, sizeof id, ci);
+	if (ci || !create)
+		return ci;
+	ci = calloc(1, sizeof *ci);
+	if (!ci)
+		return NULL;
+	ci->id = id;
+	ci->near = NEAR_UNKNOWN;
+	HASH_ADD(hh, st->cinfo, id, sizeof ci->id, ci);
+	if (!st->cinfo) {
+		free(ci);
+		return NULL;
+	}
+	return ci;
+}
+
+/* The capture point is near the host that answers at once: on the client
+ * side SYN → SYN/ACK takes a round trip and SYN/ACK → ACK almost nothing. */
+static void handshake_time(struct mp_store *st, const struct mp_event *ev,
+			   unsigned step)
+{
+	struct cinfo *ci = cinfo_get(st, ev->conn, true);
+
+	if (!ci || ci->ts[step])
+		return;
+	ci->ts[step] = ev->ts_ns ? ev->ts_ns : 1;
+	if (ci->ts[0] && ci->ts[1] && ci->ts[2] && ci->ts[1] >= ci->ts[0] &&
+	    ci->ts[2] >= ci->ts[1]) {
+		uint64_t there = ci->ts[1] - ci->ts[0], back = ci->ts[2] - ci->ts[1];
+		/* only a clear difference counts (sub-ms lab RTTs are noisy) */
+		ci->near = there >= 2 * back ? NEAR_CLIENT
+			 : back >= 2 * there ? NEAR_SERVER : NEAR_UNKNOWN;
+	}
+}
+
+/* Signals the subflows named in "... subflows 2,3" of a detail. */
+static void signal_list(struct mp_store *st, const struct mp_event *ev,
+			unsigned sig)
+{
+	const char *p = strstr(ev->detail, "subflows ");
+
+	if (!p)
+		return;
+	p += 9;
+	while (*p >= '0' && *p <= '9') {
+		unsigned long id = strtoul(p, (char **)&p, 10);
+		mp_fo_signal(st->fo, ev->conn, (uint32_t)id, sig, ev->ts_ns, ev->frame);
+		if (*p != ',')
+			break;
+		p++;
+	}
+}
+
+static void failover_signal(struct mp_store *st, const struct mp_event *ev)
+{
+	switch (ev->type) {
+	case MP_EV_RST:
+		mp_fo_signal(st->fo, ev->conn, ev->subflow, MP_FO_SIG_RST, ev->ts_ns, ev->frame);
+		break;
+	case MP_EV_MP_TCPRST:
+		mp_fo_signal(st->fo, ev->conn, ev->subflow, MP_FO_SIG_TCPRST, ev->ts_ns, ev->frame);
+		break;
+	case MP_EV_FIN:
+		mp_fo_signal(st->fo, ev->conn, ev->subflow, MP_FO_SIG_FIN, ev->ts_ns, ev->frame);
+		break;
+	case MP_EV_REMOVE_ADDR:
+		signal_list(st, ev, MP_FO_SIG_REMOVE_ADDR);
+		break;
+	case MP_EV_MP_PRIO:
+		if (!strncmp(ev->detail, "backup ", 7))
+			signal_list(st, ev, MP_FO_SIG_PRIO_BACKUP);
+		break;
+	case MP_EV_MPC_SYN:
+		handshake_time(st, ev, 0);
+		break;
+	case MP_EV_MPC_SYNACK:
+		handshake_time(st, ev, 1);
+		break;
+	case MP_EV_MPC_ACK:
+		handshake_time(st, ev, 2);
+		break;
+	default:
+		break;
+	}
+}
+
+void mp_store_on_event(void *user, const struct mp_event *ev)
+{
+	struct mp_store *st = user;
+	sqlite3_stmt *s;
+
+	if (!st || st->failed)
+		return;
+	if (ev->conn && ev->conn != st->last_conn_stub) {
+		s = st->s[S_CONN_STUB];
+		sqlite3_bind_int64(s, 1, st->conn_base + ev->conn);
+		sqlite3_bind_int64(s, 2, st->capture_id);
+		sqlite3_bind_int64(s, 3, ev->conn);
+		bind_ts(s, 4, ev->ts_ns);
+		run(st, S_CONN_STUB, "inserting a connection");
+		st->last_conn_stub = ev->conn;
+	}
+	if (ev->subflow && ev->subflow != st->last_sf_stub) {
+		s = st->s[S_SF_STUB];
+		sqlite3_bind_int64(s, 1, st->sf_base + ev->subflow);
+		bind_id(s, 2, st->conn_base, ev->conn);
+		sqlite3_bind_int64(s, 3, st->capture_id);
+		sqlite3_bind_int64(s, 4, ev->subflow);
+		run(st, S_SF_STUB, "inserting a subflow");
+		st->last_sf_stub = ev->subflow;
+	}
+	s = st->s[S_EVENT];
+	sqlite3_bind_int64(s, 1, st->capture_id);
+	bind_ts(s, 2, ev->ts_ns);
+	sqlite3_bind_int64(s, 3, (int64_t)ev->frame);
+	bind_id(s, 4, st->conn_base, ev->conn);
+	bind_id(s, 5, st->sf_base, ev->subflow);
+	sqlite3_bind_text(s, 6, mp_ev_name(ev->type), -1, SQLITE_STATIC);
+	bind_tri(s, 7, ev->ok);
+	sqlite3_bind_text(s, 8, ev->detail, -1, SQLITE_STATIC); /* lives until reset */
+	if (run(st, S_EVENT, "inserting an event"))
+		st->pending++;
+	if (ev->conn)
+		failover_signal(st, ev);
+	if (st->pending >= st->cfg.batch_events)
+		commit(st, false, true);
+}
+
+/* ---- connections and subflows ------------------------------------- */
+
+static void put_subflow(struct mp_store *st, const struct mp_subflow *sf)
+{
+	sqlite3_stmt *s = st->s[S_SF];
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], tok[24];
+	bool initial = sf->kind == MP_SF_INITIAL;
+
+	addr_str(src, sizeof src, sf->family, sf->src);
+	addr_str(dst, sizeof dst, sf->family, sf->dst);
+	sqlite3_bind_int64(s, 1, st->sf_base + sf->id);
+	bind_id(s, 2, st->conn_base, sf->conn ? sf->conn->id : 0);
+	sqlite3_bind_int64(s, 3, st->capture_id);
+	sqlite3_bind_int64(s, 4, sf->id);
+	sqlite3_bind_text(s, 5, mp_sf_kind_name(sf->kind), -1, SQLITE_STATIC);
+	bind_text(s, 6, src);
+	sqlite3_bind_int(s, 7, sf->sport);
+	bind_text(s, 8, dst);
+	sqlite3_bind_int(s, 9, sf->dport);
+	sqlite3_bind_int(s, 10, initial);
+	sqlite3_bind_int(s, 11, sf->backup);
+	for (int k = 0; k < 2; k++) {
+		if (sf->addr_id_known[k])
+			sqlite3_bind_int(s, 12 + k, sf->addr_id[k]);
+		else if (initial) /* RFC 8684 §3.4.1: address id 0 */
+			sqlite3_bind_int(s, 12 + k, 0);
+		else
+			sqlite3_bind_null(s, 12 + k);
+	}
+	if (sf->kind == MP_SF_JOIN)
+		bind_text(s, 14, hex_u64(tok, sizeof tok, sf->token, 8));
+	else
+		sqlite3_bind_null(s, 14);
+	bind_ts(s, 15, sf->syn_ts);
+	bind_ts(s, 16, sf->established_ts);
+	bind_ts(s, 17, sf->closed_ts);
+	bind_text(s, 18, mp_close_reason_name(sf->close_reason));
+	if (sf->close_reason == MP_CLOSE_TCPRST)
+		sqlite3_bind_int(s, 19, sf->tcprst_reason);
+	else
+		sqlite3_bind_null(s, 19);
+	sqlite3_bind_text(s, 20, mp_sf_state_name(sf->state), -1, SQLITE_STATIC);
+	bind_text(s, 21, mp_fallback_name(sf->fallback));
+	bind_tri(s, 22, mp_subflow_hmac_ok(sf));
+	sqlite3_bind_int(s, 23, sf->orphan);
+	sqlite3_bind_int64(s, 24, (int64_t)sf->bytes[0]);
+	sqlite3_bind_int64(s, 25, (int64_t)sf->bytes[1]);
+	sqlite3_bind_int64(s, 26, (int64_t)sf->pkts[0]);
+	sqlite3_bind_int64(s, 27, (int64_t)sf->pkts[1]);
+	if (run(st, S_SF, "inserting a subflow"))
+		st->pending++;
+}
+
+static void put_address(struct mp_store *st, const struct mp_conn *c,
+			const struct mp_addr_ent *a)
+{
+	sqlite3_stmt *s = st->s[S_ADDR];
+	char addr[INET6_ADDRSTRLEN];
+
+	addr_str(addr, sizeof addr, a->family, a->addr);
+	bind_id(s, 1, st->conn_base, c->id);
+	sqlite3_bind_int(s, 2, a->id);
+	bind_text(s, 3, addr);
+	if (a->has_port)
+		sqlite3_bind_int(s, 4, a->port);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_bind_text(s, 5, a->host ? "server" : "client", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, (int64_t)a->frame);
+	sqlite3_bind_int(s, 7, a->removed);
+	sqlite3_bind_int(s, 8, a->echoed);
+	bind_tri(s, 9, a->hmac_ok);
+	if (a->hmac_ok == MP_OK_TRUE)
+		sqlite3_bind_text(s, 10, mp_hmac_side_name((enum mp_hmac_side)a->hmac_side),
+				  -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 10);
+	if (run(st, S_ADDR, "inserting an address"))
+		st->pending++;
+}
+
+/* Data-level bytes of direction d: highest DSN end - IDSN - 1, without the
+ * DATA_FIN's sequence number. -1 when unknown. */
+static int64_t data_bytes(const struct mp_conn *c, int d)
+{
+	uint64_t n;
+
+	if (!c->dir[d].dsn.valid || !c->key_known[d])
+		return -1;
+	n = c->dir[d].dsn.val - c->idsn[d] - 1u - (c->dir[d].data_fin ? 1u : 0u);
+	return (int64_t)n < 0 ? -1 : (int64_t)n;
+}
+
+void mp_store_on_conn(void *user, const struct mp_conn *c)
+{
+	struct mp_store *st = user;
+	sqlite3_stmt *s;
+	char ca[INET6_ADDRSTRLEN], sa[INET6_ADDRSTRLEN], k[2][24], t[2][16];
+	struct cinfo *ci;
+	uint8_t near = NEAR_UNKNOWN;
+
+	if (!st)
+		return;
+	ci = cinfo_get(st, c->id, false);
+	if (ci) {
+		near = ci->near;
+		HASH_DELETE(hh, st->cinfo, ci);
+		free(ci);
+	}
+	if (st->failed)
+		return;
+	s = st->s[S_CONN];
+	addr_str(ca, sizeof ca, c->family, c->addr[0]);
+	addr_str(sa, sizeof sa, c->family, c->addr[1]);
+	sqlite3_bind_int64(s, 1, st->conn_base + c->id);
+	sqlite3_bind_int64(s, 2, st->capture_id);
+	sqlite3_bind_int64(s, 3, c->id);
+	if (c->version != 0xff)
+		sqlite3_bind_int(s, 4, c->version);
+	else
+		sqlite3_bind_null(s, 4);
+	bind_text(s, 5, c->family ? ca : NULL);
+	sqlite3_bind_int(s, 6, c->port[0]);
+	bind_text(s, 7, c->family ? sa : NULL);
+	sqlite3_bind_int(s, 8, c->port[1]);
+	for (int h = 0; h < 2; h++) {
+		bind_text(s, 9 + h, c->key_known[h] ? hex_u64(k[h], sizeof k[h], c->key[h], 16) : NULL);
+		bind_text(s, 11 + h, c->token_known[h] ? hex_u64(t[h], sizeof t[h], c->token[h], 8) : NULL);
+	}
+	bind_ts(s, 13, c->first_ts);
+	bind_ts(s, 14, c->last_ts);
+	bind_ts(s, 15, c->closed_ts);
+	bind_text(s, 16, mp_close_reason_name(c->close_reason));
+	bind_text(s, 17, mp_fallback_name(c->fallback));
+	bind_text(s, 18, c->app_proto);
+	sqlite3_bind_int(s, 19, c->partial);
+	sqlite3_bind_int(s, 20, (int)c->n_sf);
+	sqlite3_bind_text(s, 21, near == NEAR_CLIENT ? "client"
+			  : near == NEAR_SERVER ? "server" : "unknown", -1,
+			  SQLITE_STATIC);
+	for (int d = 0; d < 2; d++) {
+		int64_t n = data_bytes(c, d);
+		if (n >= 0)
+			sqlite3_bind_int64(s, 22 + d, n);
+		else
+			sqlite3_bind_null(s, 22 + d);
+	}
+	sqlite3_bind_int64(s, 24, (int64_t)c->reinj_frames);
+	sqlite3_bind_int64(s, 25, (int64_t)c->reinj_bytes);
+	if (run(st, S_CONN, "inserting a connection"))
+		st->pending++;
+	for (const struct mp_subflow *sf = c->sf_head; sf; sf = sf->conn_next)
+		put_subflow(st, sf);
+	for (unsigned i = 0; i < c->n_addrs; i++)
+		put_address(st, c, &c->addrs[i]);
+	mp_fo_conn_end(st->fo, c->id);
+	if (st->last_conn_stub == c->id)
+		st->last_conn_stub = 0;
+}
+
+void mp_store_on_subflow(void *user, const struct mp_subflow *sf)
+{
+	struct mp_store *st = user;
+
+	if (st && !st->failed)
+		put_subflow(st, sf);
+}
+
+/* ---- packets -------------------------------------------------------- */
+
+static void put_options(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
+			const struct mp_pkt *p, const struct mp_pkt_ann *ann)
+{
+	sqlite3_stmt *s = st->s[S_OPTION];
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+
+	addr_str(src, sizeof src, p->family, p->src);
+	addr_str(dst, sizeof dst, p->family, p->dst);
+	for (unsigned i = 0; i < p->opts.n; i++) {
+		const struct mp_opt *o = &p->opts.v[i];
+		const struct mp_dss *d = &o->u.dss;
+		bool dss = o->err == MP_E_NONE && o->subtype == MPTCP_SUB_DSS;
+
+		sqlite3_bind_int64(s, 1, st->capture_id);
+		sqlite3_bind_int64(s, 2, (int64_t)frame);
+		bind_ts(s, 3, ts_ns);
+		bind_id(s, 4, st->conn_base, ann ? ann->conn : 0);
+		bind_id(s, 5, st->sf_base, ann ? ann->subflow : 0);
+		bind_text(s, 6, src);
+		sqlite3_bind_int(s, 7, p->sport);
+		bind_text(s, 8, dst);
+		sqlite3_bind_int(s, 9, p->dport);
+		sqlite3_bind_int(s, 10, p->flags);
+		sqlite3_bind_text(s, 11, mp_subtype_name(o->subtype), -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 12, o->len);
+		bind_text(s, 13, o->err != MP_E_NONE ? mp_err_name((enum mp_err)o->err) : NULL);
+		if (dss && (d->flags & DSS_A))
+			sqlite3_bind_int64(s, 14, (int64_t)d->data_ack);
+		else
+			sqlite3_bind_null(s, 14);
+		if (dss && (d->flags & DSS_M)) {
+			sqlite3_bind_int64(s, 15, (int64_t)d->dsn);
+			sqlite3_bind_int64(s, 16, d->ssn);
+			sqlite3_bind_int(s, 17, d->dll);
+		} else {
+			sqlite3_bind_null(s, 15);
+			sqlite3_bind_null(s, 16);
+			sqlite3_bind_null(s, 17);
+		}
+		if (dss)
+			sqlite3_bind_int(s, 18, (d->flags & DSS_F) != 0);
+		else
+			sqlite3_bind_null(s, 18);
+		if (!run(st, S_OPTION, "inserting an option"))
+			return;
+		st->pending++;
+	}
+}
+
+/* Derives the detector's input from the packet and the engine state. */
+static void feed_failover(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
+			  const struct mp_pkt *p, const struct mp_subflow *sf)
+{
+	const struct mp_conn *c = sf->conn;
+	struct mp_fo_pkt f;
+	size_t alen = sf->family == 6 ? 16 : 4;
+	int d, cd;
+
+	if (!c || c->partial)
+		return;
+	d = (p->sport == sf->sport && memcmp(p->src, sf->src, alen) == 0) ? 0 : 1;
+	cd = sf->src_is_client ? d : 1 - d;
+	memset(&f, 0, sizeof f);
+	f.frame = frame;
+	f.ts_ns = ts_ns;
+	f.conn = c->id;
+	f.subflow = sf->id;
+	f.dir = (uint8_t)cd;
+	f.ack_flag = (p->flags & MP_TH_ACK) != 0;
+	f.seq = p->seq;
+	f.ack = p->ack;
+	f.payload_len = (p->flags & MP_TH_SYN) ? 0 : p->payload_len;
+	for (unsigned i = 0; i < p->opts.n; i++) {
+		const struct mp_opt *o = &p->opts.v[i];
+		const struct mp_dss *x = &o->u.dss;
+		if (o->err != MP_E_NONE || o->subtype != MPTCP_SUB_DSS)
+			continue;
+		if ((x->flags & DSS_M) && x->dll && f.payload_len) {
+			uint32_t len = x->dll - ((x->flags & DSS_F) ? 1u : 0u);
+			uint64_t ref = c->dir[cd].dsn.valid ? c->dir[cd].dsn.val
+				       : c->key_known[cd] ? c->idsn[cd] + 1 : 0;
+			uint64_t dsn = mp_seq_expand(ref, x->dsn, (x->flags & DSS_m) != 0);
+			bool isn_known = d == 0 ? sf->syn_ts != 0 : sf->synack_seen;
+			/* this segment's part of the mapping (Linux repeats the
+			 * mapping of a GSO burst on each segment): the SSN is
+			 * relative to the subflow's ISN */
+			if (isn_known) {
+				uint32_t off = p->seq - sf->isn[d] - x->ssn;
+				if (off < len) {
+					dsn += off;
+					len -= off;
+					if (len > f.payload_len)
+						len = f.payload_len;
+				}
+			}
+			if (len) {
+				f.has_map = true;
+				f.dsn = dsn;
+				f.dll = len;
+			}
+		}
+		if (x->flags & DSS_A) {
+			uint64_t ref = c->dir[cd].dack.valid ? c->dir[cd].dack.val
+				       : c->dir[1 - cd].dsn.valid ? c->dir[1 - cd].dsn.val
+				       : c->key_known[1 - cd] ? c->idsn[1 - cd] + 1 : 0;
+			f.has_dack = true;
+			f.dack = mp_seq_expand(ref, x->data_ack, (x->flags & DSS_a) != 0);
+		}
+		break;
+	}
+	mp_fo_packet(st->fo, &f);
+}
+
+void mp_store_packet(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
+		     const struct mp_pkt *p, const struct mp_pkt_ann *ann,
+		     const struct mp_subflow *sf)
+{
+	if (!st || st->failed)
+		return;
+	if (sf && ann && ann->subflow == sf->id)
+		feed_failover(st, frame, ts_ns, p, sf);
+	if (st->cfg.packets && p->opts.n)
+		put_options(st, frame, ts_ns, p, ann);
+	maybe_commit(st, ts_ns);
+}
