@@ -56,6 +56,31 @@ static inline unsigned hash_seeded(const void *k, size_t n)
 	((hashv) = hash_seeded((keyptr), (size_t)(keylen)))
 #include "mpana/flow.h"
 
+/* Subflow lookup cache: direct-mapped by the port pair of the canonical
+ * 4-tuple, verified by the whole key. Packets of a dozen subflows
+ * interleave on a busy link, where a one-entry cache missed almost always
+ * and every packet paid the 40-byte hash and the table probe
+ * (docs/performance.md). */
+#define SF_CACHE 256
+
+static inline unsigned sf_slot(const struct mp_tuple *k)
+{
+	return ((unsigned)k->port_lo * 40503u ^ k->port_hi) % SF_CACHE;
+}
+
+/* Equal keys (padding included: tuple_make() zeroes it), without a
+ * memcmp call. */
+static inline bool tuple_eq(const struct mp_tuple *a, const struct mp_tuple *b)
+{
+	uint64_t x[5], y[5];
+
+	_Static_assert(sizeof *a == sizeof x, "mp_tuple is 40 bytes");
+	memcpy(x, a, sizeof x);
+	memcpy(y, b, sizeof y);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
+		(x[4] ^ y[4])) == 0;
+}
+
 #define LOOSE_ATTACH_TRIES 8   /* DSS packets of a partial subflow tried */
 #define ATTACH_SHIFT 22        /* DSN index buckets of 4 MB (low 32 bits) */
 #define DSN_BUCKETS (1u << (32 - ATTACH_SHIFT))
@@ -71,7 +96,7 @@ struct mp_engine {
 	struct mp_conn *all_head, *all_tail; /* connections in id order */
 	struct mp_conn *lru_head, *lru_tail; /* by last activity, oldest first */
 	struct mp_subflow *loose_head, *loose_tail; /* loose subflows, LRU */
-	struct mp_subflow *last_sf;    /* cache: subflow of the previous packet */
+	struct mp_subflow *sf_cache[SF_CACHE]; /* recent subflows, by sf_slot() */
 	struct mp_subflow *cur_sf;     /* subflow of the current packet, or NULL */
 	struct mp_conn_dir *dsn_index[DSN_BUCKETS]; /* directions by DSN bucket */
 	uint32_t next_conn_id;         /* last id given */
@@ -248,27 +273,53 @@ static void conn_touch(struct mp_engine *e, struct mp_conn *c, uint64_t ts)
 
 /* ---- tuples ------------------------------------------------------- */
 
+/* memcmp(a, b, 4 or 16)'s sign without the call: big-endian word
+ * compares order addresses exactly as memcmp does. Per-packet path. */
+static inline int addr_cmp(const uint8_t *a, const uint8_t *b, size_t alen)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+
+	if (alen == 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		u = __builtin_bswap32(u);
+		v = __builtin_bswap32(v);
+		return (u > v) - (u < v);
+	}
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	if (x == y) {
+		memcpy(&x, a + 8, 8);
+		memcpy(&y, b + 8, 8);
+	}
+	x = __builtin_bswap64(x);
+	y = __builtin_bswap64(y);
+	return (x > y) - (x < y);
+}
+
 /* Fills the canonical key of `p`; returns the packet's direction relative
  * to the lower end (0: sent by the lower end). */
 static int tuple_make(const struct mp_pkt *p, struct mp_tuple *t)
 {
 	size_t alen = p->family == 6 ? 16 : 4;
-	int c = memcmp(p->src, p->dst, alen);
+	int c = addr_cmp(p->src, p->dst, alen);
 	int lo_is_src = c < 0 || (c == 0 && p->sport <= p->dport);
+
+	const uint8_t *lo = lo_is_src ? p->src : p->dst;
+	const uint8_t *hi = lo_is_src ? p->dst : p->src;
 
 	memset(t, 0, sizeof *t);
 	t->family = p->family;
-	if (lo_is_src) {
-		memcpy(t->addr_lo, p->src, alen);
-		memcpy(t->addr_hi, p->dst, alen);
-		t->port_lo = p->sport;
-		t->port_hi = p->dport;
+	if (alen == 4) { /* constant sizes: plain moves, no memcpy call */
+		memcpy(t->addr_lo, lo, 4);
+		memcpy(t->addr_hi, hi, 4);
 	} else {
-		memcpy(t->addr_lo, p->dst, alen);
-		memcpy(t->addr_hi, p->src, alen);
-		t->port_lo = p->dport;
-		t->port_hi = p->sport;
+		memcpy(t->addr_lo, lo, 16);
+		memcpy(t->addr_hi, hi, 16);
 	}
+	t->port_lo = lo_is_src ? p->sport : p->dport;
+	t->port_hi = lo_is_src ? p->dport : p->sport;
 	return lo_is_src ? 0 : 1;
 }
 
@@ -281,7 +332,7 @@ static size_t alen_of(uint8_t family)
 static int sf_dir(const struct mp_subflow *sf, const struct mp_pkt *p)
 {
 	return (p->sport == sf->sport &&
-		memcmp(p->src, sf->src, alen_of(sf->family)) == 0) ? 0 : 1;
+		addr_cmp(p->src, sf->src, alen_of(sf->family)) == 0) ? 0 : 1;
 }
 
 /* Connection direction (= sending host: 0 client, 1 server) of subflow
@@ -355,8 +406,8 @@ static void sf_free(struct mp_engine *e, struct mp_subflow *sf)
 {
 	if (sf->in_table)
 		HASH_DELETE(hh, e->sf_tab, sf);
-	if (e->last_sf == sf)
-		e->last_sf = NULL;
+	if (e->sf_cache[sf_slot(&sf->key)] == sf)
+		e->sf_cache[sf_slot(&sf->key)] = NULL;
 	if (e->cur_sf == sf)
 		e->cur_sf = NULL;
 	e->st.subflows_live--;
@@ -559,8 +610,8 @@ static void sf_replace(struct mp_engine *e, struct mp_subflow *sf)
 {
 	HASH_DELETE(hh, e->sf_tab, sf);
 	sf->in_table = false;
-	if (e->last_sf == sf)
-		e->last_sf = NULL;
+	if (e->sf_cache[sf_slot(&sf->key)] == sf)
+		e->sf_cache[sf_slot(&sf->key)] = NULL;
 	if (e->cur_sf == sf)
 		e->cur_sf = NULL;
 	if (sf->state != MP_SFS_CLOSED) {
@@ -1850,14 +1901,15 @@ static bool sf_lookup(struct pctx *x, bool *created)
 	const struct mp_pkt *p = x->p;
 	struct mp_tuple key;
 	struct mp_subflow *sf = NULL;
-	unsigned hashv;
+	unsigned hashv, slot;
 	bool syn = (p->flags & MP_TH_SYN) != 0, ack = (p->flags & MP_TH_ACK) != 0;
 	bool any_ok = false;
 
 	*created = false;
 	tuple_make(p, &key);
-	if (e->last_sf && memcmp(&e->last_sf->key, &key, sizeof key) == 0) {
-		sf = e->last_sf;
+	slot = sf_slot(&key);
+	if (e->sf_cache[slot] && tuple_eq(&e->sf_cache[slot]->key, &key)) {
+		sf = e->sf_cache[slot];
 	} else {
 		HASH_VALUE(&key, sizeof key, hashv);
 		HASH_FIND_BYHASHVALUE(hh, e->sf_tab, &key, sizeof key, hashv, sf);
@@ -1906,7 +1958,7 @@ static bool sf_lookup(struct pctx *x, bool *created)
 	}
 	x->sf = sf;
 	x->d = sf_dir(sf, p);
-	e->last_sf = sf;
+	e->sf_cache[sf_slot(&sf->key)] = sf;
 	return true;
 }
 

@@ -160,7 +160,7 @@ multi)
 	[ "$(sql1 "$db" "SELECT count(*) FROM captures")" = 2 ] || fail "captures"
 	[ "$(sql1 "$db" "SELECT count(*), count(DISTINCT id) FROM subflows")" = "5|5" ] || fail "subflow ids"
 	[ "$(sql1 "$db" "SELECT count(*) FROM connections WHERE conn_no = 1")" = 2 ] || fail "conn_no"
-	[ "$(sql1 "$db" "SELECT capture_id FROM connections f JOIN failovers x ON x.conn_id = f.id")" = 2 ] ||
+	[ "$(sql1 "$db" "SELECT x.capture_id FROM connections f JOIN failovers x ON x.conn_id = f.id")" = 2 ] ||
 		fail "failover belongs to capture 2"
 	;;
 readonly)
