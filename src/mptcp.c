@@ -99,6 +99,7 @@ struct mp_engine {
 	struct mp_subflow *sf_cache[SF_CACHE]; /* recent subflows, by sf_slot() */
 	struct mp_subflow *cur_sf;     /* subflow of the current packet, or NULL */
 	struct mp_conn_dir *dsn_index[DSN_BUCKETS]; /* directions by DSN bucket */
+	uint32_t n_partial;            /* live partial connections (merge candidates) */
 	uint32_t next_conn_id;         /* last id given */
 	uint32_t next_sf_id;           /* idem */
 	uint64_t now_ns;               /* latest capture time seen */
@@ -451,6 +452,8 @@ static void conn_finalize_ex(struct mp_engine *e, struct mp_conn *c,
 	DL_UNLINK(e->all_head, e->all_tail, c, all_prev, all_next);
 	DL_UNLINK(e->lru_head, e->lru_tail, c, lru_prev, lru_next);
 	e->st.conns_live--;
+	if (c->partial)
+		e->n_partial--;
 	free(c);
 }
 
@@ -1043,6 +1046,10 @@ static void merge_partials(struct pctx *x, struct mp_conn *c, int cd)
 	struct mp_conn *cand[4];
 	int cand_flip[4], n = 0;
 
+	/* Only partial connections are candidates: without any, the bucket
+	 * walk (every live connection of three buckets) is wasted work. */
+	if (e->n_partial == 0)
+		return;
 	for (int k = -1; k <= 1; k++) {
 		uint32_t b = (d->bucket + (uint32_t)(k + (int)DSN_BUCKETS)) % DSN_BUCKETS;
 		for (struct mp_conn_dir *nd = e->dsn_index[b]; nd && n < 4; nd = nd->bnext) {
@@ -1088,6 +1095,7 @@ static void partial_seed(struct pctx *x)
 	if (!c)
 		return;
 	c->partial = true;
+	x->e->n_partial++;
 	sf_attach(x->e, x->sf, c, true);
 	ev(x, MP_EV_UNATTRIBUTED_SUBFLOW, MP_OK_UNKNOWN,
 	   "no handshake and no known connection: starts partial connection %u",
@@ -1193,6 +1201,7 @@ static void opt_join(struct pctx *x, const struct mp_join *j, unsigned i)
 					if (!c)
 						return;
 					c->partial = true;
+					e->n_partial++;
 					sf_attach(e, sf, c, true);
 					conn_set_token(x, c, 1, j->token);
 				} else {
@@ -1856,6 +1865,18 @@ void mp_engine_expire(struct mp_engine *e, uint64_t now_ns)
 	while (e->loose_head && now_ns > e->loose_head->last_ts &&
 	       now_ns - e->loose_head->last_ts > idle)
 		sf_loose_finalize(e, e->loose_head);
+	/* Closed connections (every subflow closed, or fast-closed) are
+	 * finalized once quiet for MP_CLOSED_GRACE_NS, like TCP's TIME_WAIT:
+	 * late retransmissions still find them, and memory does not hold
+	 * every finished connection for the whole idle time. */
+	uint64_t grace = idle < MP_CLOSED_GRACE_NS ? idle : MP_CLOSED_GRACE_NS;
+	for (struct mp_conn *c = e->lru_head, *next; c; c = next) {
+		next = c->lru_next;
+		if (now_ns <= c->last_ts || now_ns - c->last_ts <= grace)
+			break; /* LRU order: the rest are more recent */
+		if (c->closed)
+			conn_finalize(e, c, MP_CLOSE_NONE);
+	}
 }
 
 const struct mp_engine_stats *mp_engine_stats(const struct mp_engine *e)

@@ -33,6 +33,7 @@
 #define MP_APP_NAME_MAX 32   /* application protocol name, NUL included */
 #define MP_DEFAULT_MAX_CONNS 65536u
 #define MP_DEFAULT_IDLE_NS (600ull * 1000000000ull) /* 10 min of capture time */
+#define MP_CLOSED_GRACE_NS (60ull * 1000000000ull) /* closed connections kept, like TIME_WAIT */
 
 enum mp_sf_kind {
 	MP_SF_INITIAL = 0, /* MP_CAPABLE handshake */

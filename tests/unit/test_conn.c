@@ -1120,6 +1120,40 @@ Test(conn, idle_expiry_by_capture_time)
 	teardown();
 }
 
+/* A closed connection leaves memory after MP_CLOSED_GRACE_NS of capture
+ * time (like TIME_WAIT), not after the whole idle time; an open one stays. */
+Test(conn, closed_connection_freed_after_grace, .init = setup, .fini = teardown)
+{
+	v1_handshake(CLI, 40000, SRV, 80, V1_KC, V1_KS);
+	v1_handshake(CLI, 40001, SRV, 80, 3, 4);
+	pk(CLI, 40000, SRV, 80, MP_TH_ACK, 1001, 5001, 0);
+	dss(DSS_M | DSS_m | DSS_F, 0, 12345, 0, 1);
+	send_pkt();
+	pk(SRV, 80, CLI, 40000, MP_TH_ACK, 5001, 1001, 0);
+	dss(DSS_M | DSS_m | DSS_F, 0, 999, 0, 1);
+	send_pkt();
+	pk(CLI, 40000, SRV, 80, MP_TH_ACK | MP_TH_FIN, 1001, 5001, 0);
+	send_pkt();
+	pk(SRV, 80, CLI, 40000, MP_TH_ACK | MP_TH_FIN, 5001, 1002, 0);
+	send_pkt();
+	cr_assert(mp_engine_conn_by_id(E, 1)->closed);
+	cr_assert_eq(n_fin_conns, 0);
+
+	TS += MP_CLOSED_GRACE_NS / 2; /* within the grace: kept */
+	pk(CLI, 40001, SRV, 80, MP_TH_ACK, 1001, 5001, 0);
+	send_pkt();
+	cr_assert_eq(n_fin_conns, 0);
+	TS += MP_CLOSED_GRACE_NS / 2 + 2000000000u; /* past it: freed */
+	pk(CLI, 40001, SRV, 80, MP_TH_ACK, 1001, 5001, 0);
+	send_pkt();
+	cr_assert_eq(n_fin_conns, 1);
+	cr_assert_eq(fin_conns[0].id, 1);
+	cr_assert_eq(fin_conns[0].close_reason, MP_CLOSE_DATA_FIN);
+	cr_assert_eq(count_ev(MP_EV_CONN_EXPIRED), 0);
+	cr_assert_null(mp_engine_conn_by_id(E, 1));
+	cr_assert_not_null(mp_engine_conn_by_id(E, 2));
+}
+
 Test(conn, tuple_reuse_replaces_subflow, .init = setup, .fini = teardown)
 {
 	v1_handshake(CLI, 40000, SRV, 80, V1_KC, V1_KS);
