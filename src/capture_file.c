@@ -6,6 +6,8 @@
  * stdin, live, BPF filters) stays on libpcap. Same frames, same counters,
  * same messages as the libpcap loop in capture.c. MPANA_READER=libpcap in
  * the environment turns it off (comparisons, bisecting). */
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,27 @@
 #include "mpana/out.h"
 #include "mpana/pcapfile.h"
 #include "mpana/progress.h"
+
+/* A file that shrinks while it is mapped (another process truncates it)
+ * raises SIGBUS on the first access past its new end. Only faults inside
+ * our mapping jump back to the loop, which then reports the damage like a
+ * truncated file; any other SIGBUS keeps its default action. The jump can
+ * only interrupt reads of packet bytes, before or while the analyzer reads
+ * them, never a write to our own state. */
+static sigjmp_buf bus_jump;
+static const struct mp_pcapfile *volatile bus_file;
+
+static void on_sigbus(int sig, siginfo_t *si, void *ctx)
+{
+	const struct mp_pcapfile *f = bus_file;
+	const uint8_t *addr = si ? (const uint8_t *)si->si_addr : NULL;
+
+	(void)ctx;
+	if (f && addr >= f->base && addr < f->base + f->size)
+		siglongjmp(bus_jump, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 int mp_capture_file_mapped(const struct mp_capture_cfg *cfg,
 			   struct mp_analyzer *a)
@@ -33,6 +56,25 @@ int mp_capture_file_mapped(const struct mp_capture_cfg *cfg,
 	a->dlt = f.dlt;
 	mp_progress_init(&pr, cfg->file, f.size);
 
+	struct sigaction sa, old_sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old_sa);
+	bus_file = &f;
+	if (sigsetjmp(bus_jump, 0)) {
+		bus_file = NULL;
+		sigaction(SIGBUS, &old_sa, NULL);
+		mp_progress_end(&pr);
+		/* `n` is indeterminate after the jump; the analyzer's count
+		 * lives in memory and is exact. */
+		MP_LOG(MP_LOG_ERR, "%s: the file shrank while being read (after %llu packets)",
+		       cfg->file, (unsigned long long)a->st.packets);
+		mp_pcapfile_close(&f);
+		return MP_EXIT_ERROR;
+	}
+
 	while (n < limit && !mp_stop_requested &&
 	       (rc = mp_pcapfile_next(&f, &r)) == 1) {
 		fr.num = ++n;
@@ -44,6 +86,8 @@ int mp_capture_file_mapped(const struct mp_capture_cfg *cfg,
 			break; /* stdout or the database failed: stop */
 		mp_progress_tick(&pr, f.off, n);
 	}
+	bus_file = NULL;
+	sigaction(SIGBUS, &old_sa, NULL);
 	mp_progress_end(&pr);
 	if (rc < 0) {
 		MP_LOG(MP_LOG_ERR, "%s: %s (after %llu packets)", cfg->file, f.err,

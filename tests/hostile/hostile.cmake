@@ -27,3 +27,8 @@ add_test(NAME soak.short COMMAND bash ${PROJECT_SOURCE_DIR}/tests/soak/soak.sh
 set_tests_properties(soak.short PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
   TIMEOUT 120 LABELS soak
   ENVIRONMENT "ASAN_OPTIONS=quarantine_size_mb=4;SOAK_MPANA_ARGS=--max-conns 200")
+
+# hostile.shrink: the file is truncated by another process mid-read (SIGBUS
+# in the memory-mapped reader): exit 1, a message, the summary.
+add_test(NAME hostile.shrink COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/shrink_test.py
+  $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps/basic.pcap)
