@@ -66,7 +66,7 @@ CMDS+=("pipeline: engine|$PIPELINE $TRACE"
 TSHARK="tshark -n -r $TRACE -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE -Y mptcp -q"
 
 PACKETS=$("$FLOOR" "$TRACE" | cut -d' ' -f1)
-JSON_RECORDS=$("$MPANA" --json -r "$TRACE" | grep -c '"frame"' || true)
+JSON_RECORDS=$("$MPANA" --json -r "$TRACE" | grep -c '^{"frame"' || true)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 declare -A WALL RSS CPU
