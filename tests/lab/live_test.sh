@@ -63,6 +63,11 @@ trap 'rm -rf "$WORK"' EXIT
 trap 'exit 1' INT TERM
 
 echo "running the basic scenario with live mpana capture (work dir $WORK)"
+leftovers() { # the lab's namespaces, nft tables and processes, as a count
+    { ip netns list 2>/dev/null | grep -c '^mpana-'; nft list tables 2>/dev/null | grep -c mpana;
+      pgrep -fc 'tests/lab/lab.py' ; } | awk '{s += $1} END {print s + 0}'
+}
+before=$(leftovers)
 python3 "$LAB" --out "$WORK" --filter "port 12345" \
     --live-cmd "$MPANA --json -i any port 12345" --live-wait 1.5 basic
 rc=$?
@@ -152,4 +157,12 @@ if ndiff > tolerance:
 print("PASS: %d option records, live and offline agree (%d differing, tolerance %d)"
       % (sum(off.values()), ndiff, tolerance))
 EOF
-exit $?
+verdict=$?
+after=$(leftovers)
+if [ "$after" -gt "$before" ]; then
+    echo "FAIL: the lab left namespaces, nft tables or processes behind:" >&2
+    ip netns list | grep '^mpana-' >&2; nft list tables | grep mpana >&2
+    exit 1
+fi
+echo "no namespace, nft table or lab process left behind"
+exit $verdict
