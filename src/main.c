@@ -14,6 +14,7 @@
 #include "mpana/analyzer.h"
 #include "mpana/capture.h"
 #include "mpana/check.h"
+#include "mpana/htmlreport.h"
 #include "mpana/log.h"
 #include "mpana/out.h"
 #include "mpana/report.h"
@@ -26,6 +27,7 @@ static const char usage_text[] =
 "       mpana graph FILE [--conn ID] [--format dot|json]\n"
 "       mpana query [--table|--csv|--json] DB NAME|SQL\n"
 "       mpana check TRACE... [--expect FILE] [--junit FILE]\n"
+"       mpana report TRACE|DB -o FILE [--conn ID]\n"
 "\n"
 "Decodes the Multipath TCP options (RFC 8684 v1, RFC 6824 v0) of every packet\n"
 "in a capture file or a live capture. The filter expression is a libpcap\n"
@@ -154,6 +156,8 @@ int main(int argc, char **argv)
 		return mp_cmd_query(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "check") == 0)
 		return mp_cmd_check(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return mp_cmd_report(argc - 1, argv + 1);
 
 	while ((c = getopt_long(argc, argv, "+r:i:c:s:pZ:Dqlnh", longopts, NULL)) != -1) {
 		switch (c) {

@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# report.<scenario>: `mpana report` on every pcaps/ scenario, checked
+# structurally (well-formed XHTML, one lane and one graph edge per subflow,
+# failover bands exactly where the database has failovers; docs/report.md).
+# report.from_db: from a database without option rows; report.conn: --conn;
+# report.browser: failover's report rendered in headless Chromium (skips
+# when chromium is not installed).
+file(GLOB _report_pcaps CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/pcaps/*.pcap)
+foreach(_p ${_report_pcaps})
+  get_filename_component(_n ${_p} NAME_WE)
+  set(_fo db)
+  if(_n STREQUAL "failover" OR _n STREQUAL "backup")
+    set(_fo yes)
+  endif()
+  add_test(NAME report.${_n} COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_report.py
+    $<TARGET_FILE:mpana> ${_p} --failover ${_fo})
+endforeach()
+add_test(NAME report.from_db COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_report.py
+  $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps/failover.pcap --from-db --failover yes)
+add_test(NAME report.conn COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_report.py
+  $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps/multiconn.pcap --conn 2)
+add_test(NAME report.cli COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/report_cli_test.sh
+  $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps)
+add_test(NAME report.browser COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/browser_test.py
+  $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps/failover.pcap)
+set_tests_properties(report.browser PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
