@@ -38,16 +38,45 @@ static void on_sigbus(int sig, siginfo_t *si, void *ctx)
 	raise(sig);
 }
 
+/* The packet loop proper. Kept out of the function that calls sigsetjmp,
+ * so that nothing it changes lives in that frame (C11 7.13.2.1). Returns
+ * MP_EXIT_*. */
+static int mapped_loop(const struct mp_capture_cfg *cfg, struct mp_analyzer *a,
+		       struct mp_pcapfile *f, struct mp_progress *pr)
+{
+	struct mp_pcaprec r;
+	struct mp_frame fr;
+	uint64_t n = 0, limit = cfg->count > 0 ? (uint64_t)cfg->count : UINT64_MAX;
+	int rc = 1;
+
+	while (n < limit && !mp_stop_requested &&
+	       (rc = mp_pcapfile_next(f, &r)) == 1) {
+		fr.num = ++n;
+		fr.ts_ns = r.ts_ns;
+		fr.caplen = r.caplen;
+		fr.wirelen = r.len;
+		mp_analyzer_packet(a, &fr, r.data);
+		if (mp_analyzer_must_stop(a))
+			break; /* stdout or the database failed: stop */
+		mp_progress_tick(pr, f->off, n);
+	}
+	if (rc < 0) {
+		MP_LOG(MP_LOG_ERR, "%s: %s (after %llu packets)", cfg->file, f->err,
+		       (unsigned long long)n);
+		return MP_EXIT_ERROR;
+	}
+	return MP_EXIT_OK;
+}
+
 int mp_capture_file_mapped(const struct mp_capture_cfg *cfg,
 			   struct mp_analyzer *a)
 {
 	static struct mp_pcapfile f; /* static: keeps 256 bytes off the stack */
+	static struct mp_progress pr; /* static: unchanged by a longjmp */
+	static struct sigaction old_sa;
 	const char *env = getenv("MPANA_READER");
-	struct mp_progress pr;
-	struct mp_pcaprec r;
-	struct mp_frame fr;
-	uint64_t n = 0, limit = cfg->count > 0 ? (uint64_t)cfg->count : UINT64_MAX;
-	int rc = 1, ret = MP_EXIT_OK;
+	struct sigaction sa;
+	int ret;
 
 	if (env && !strcmp(env, "libpcap"))
 		return -1;
@@ -56,7 +85,6 @@ int mp_capture_file_mapped(const struct mp_capture_cfg *cfg,
 	a->dlt = f.dlt;
 	mp_progress_init(&pr, cfg->file, f.size);
 
-	struct sigaction sa, old_sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_sigbus;
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
@@ -64,36 +92,16 @@ int mp_capture_file_mapped(const struct mp_capture_cfg *cfg,
 	sigaction(SIGBUS, &sa, &old_sa);
 	bus_file = &f;
 	if (sigsetjmp(bus_jump, 0)) {
-		bus_file = NULL;
-		sigaction(SIGBUS, &old_sa, NULL);
-		mp_progress_end(&pr);
-		/* `n` is indeterminate after the jump; the analyzer's count
-		 * lives in memory and is exact. */
+		/* The analyzer's packet count lives in memory and is exact. */
 		MP_LOG(MP_LOG_ERR, "%s: the file shrank while being read (after %llu packets)",
 		       cfg->file, (unsigned long long)a->st.packets);
-		mp_pcapfile_close(&f);
-		return MP_EXIT_ERROR;
-	}
-
-	while (n < limit && !mp_stop_requested &&
-	       (rc = mp_pcapfile_next(&f, &r)) == 1) {
-		fr.num = ++n;
-		fr.ts_ns = r.ts_ns;
-		fr.caplen = r.caplen;
-		fr.wirelen = r.len;
-		mp_analyzer_packet(a, &fr, r.data);
-		if (mp_analyzer_must_stop(a))
-			break; /* stdout or the database failed: stop */
-		mp_progress_tick(&pr, f.off, n);
+		ret = MP_EXIT_ERROR;
+	} else {
+		ret = mapped_loop(cfg, a, &f, &pr);
 	}
 	bus_file = NULL;
 	sigaction(SIGBUS, &old_sa, NULL);
 	mp_progress_end(&pr);
-	if (rc < 0) {
-		MP_LOG(MP_LOG_ERR, "%s: %s (after %llu packets)", cfg->file, f.err,
-		       (unsigned long long)n);
-		ret = MP_EXIT_ERROR;
-	}
 	mp_pcapfile_close(&f);
 	return ret;
 }

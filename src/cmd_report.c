@@ -374,9 +374,10 @@ static int load_subflows(sqlite3 *db, struct cdata *d)
 		struct sf *s = &d->sf[i];
 		s->server_init = !s->initial && server_side_addr(db, &d->c, s->src) &&
 				 !server_side_addr(db, &d->c, s->dst);
-		if (!strcmp(s->close_reason, "rst") || !strcmp(s->close_reason, "tcprst")) {
+		if (!strcmp(s->close_reason, "rst") || !strcmp(s->close_reason, "mp_tcprst")) {
 			s->failed = true;
-			snprintf(s->why, sizeof s->why, "closed by %s", s->close_reason);
+			snprintf(s->why, sizeof s->why, "closed by %s",
+				 s->close_reason[0] == 'r' ? "RST" : "MP_TCPRST");
 		} else if (s->hmac_ok == 0) {
 			s->failed = true;
 			snprintf(s->why, sizeof s->why, "HMAC failed");
