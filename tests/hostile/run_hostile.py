@@ -15,7 +15,6 @@ docs/robustness.md has 1 000 000 measured by hand).
 """
 import json
 import os
-import resource
 import struct
 import subprocess
 import sys

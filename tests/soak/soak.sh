@@ -39,7 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-ip netns add $C && ip netns add $S || skip "cannot create network namespaces"
+if ! ip netns add $C || ! ip netns add $S; then skip "cannot create network namespaces"; fi
 for i in 1 2; do
 	ip link add c$i netns $C type veth peer name s$i netns $S
 	ip -n $C addr add 10.77.$i.1/24 dev c$i; ip -n $C link set c$i up
@@ -95,7 +95,7 @@ CLI=$!
 
 rss() { awk '/^VmRSS:/{r=$2} /^VmHWM:/{h=$2} END{print r" "h}' /proc/$MP/status; }
 echo "t_s  VmRSS_KiB  VmHWM_KiB  connections"
-t=0 first= mid= n=0 half=$((DUR / EVERY / 2))
+t=0 first='' mid='' n=0 half=$((DUR / EVERY / 2))
 while [ $t -lt "$DUR" ]; do
 	sleep "$EVERY"; t=$((t + EVERY))
 	kill -0 $MP 2>/dev/null || fail "mpana died: $(cat "$WORK/err")"
