@@ -21,6 +21,7 @@
 #include "mpana/check.h"
 #include "mpana/expect.h"
 #include "mpana/log.h"
+#include "mpana/selfrun.h"
 
 #define MAX_EXPECT 256
 
@@ -160,34 +161,6 @@ static int load_expectations(const char *path, struct mp_expect *ex, int max)
 	}
 	fclose(f);
 	return n;
-}
-
-/* Runs `mpana -r trace -q --db db` with this binary. Returns its exit
- * status, or -1 when it could not run. */
-static int analyze(const char *trace, const char *db)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	pid_t pid;
-	int status;
-
-	if (n <= 0)
-		return -1;
-	self[n] = '\0';
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		FILE *devnull = freopen("/dev/null", "w", stdout);
-		(void)devnull;
-		execl(self, "mpana", "-r", trace, "-q", "--db", db, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 struct verdict {
@@ -446,7 +419,7 @@ int mp_cmd_check(int argc, char **argv)
 
 		res[t].trace = trace;
 		snprintf(dbpath, sizeof dbpath, "%s/%d.db", dir, t);
-		res[t].analyze_rc = analyze(trace, dbpath);
+		res[t].analyze_rc = mp_selfrun_analyze(trace, dbpath, false);
 		if (res[t].analyze_rc != 0) {
 			printf("ERROR %s: the trace could not be analyzed (mpana exited %d)\n",
 			       trace, res[t].analyze_rc);

@@ -32,6 +32,7 @@
 #include "mpana/crypto.h"
 #include "mpana/htmlreport.h"
 #include "mpana/log.h"
+#include "mpana/selfrun.h"
 #include "mpana/seq.h"
 
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
@@ -224,34 +225,6 @@ static bool is_sqlite_file(const char *path)
 	yes = fread(hdr, 1, sizeof hdr, f) == sizeof hdr && memcmp(hdr, "SQLite format 3", 16) == 0;
 	fclose(f);
 	return yes;
-}
-
-/* Runs `mpana -r trace -q --db db --db-packets` with this binary. Returns
- * its exit status, or -1 when it could not run. */
-static int analyze(const char *trace, const char *db)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	pid_t pid;
-	int status;
-
-	if (n <= 0)
-		return -1;
-	self[n] = '\0';
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		FILE *devnull = freopen("/dev/null", "w", stdout);
-		(void)devnull;
-		execl(self, "mpana", "-r", trace, "-q", "--db", db, "--db-packets", (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
@@ -1385,7 +1358,7 @@ int mp_cmd_report(int argc, char **argv)
 		}
 		tmp = true;
 		snprintf(dbpath, sizeof dbpath, "%s/r.db", dir);
-		int rc = analyze(input, dbpath);
+		int rc = mp_selfrun_analyze(input, dbpath, true);
 		if (rc != 0) {
 			MP_LOG(MP_LOG_ERR, "%s: the trace could not be analyzed (mpana exited %d)", input, rc);
 			ret = EXIT_ERR;
