@@ -132,16 +132,26 @@ uint64_t mp_fo_ignored(const struct mp_fo *fo)
 	return fo ? fo->ignored : 0;
 }
 
-static struct connst *conn_find(struct mp_fo *fo, uint32_t id, bool create)
+static struct connst *conn_find_slow(struct mp_fo *fo, uint32_t id, bool create);
+
+static inline struct connst *conn_find(struct mp_fo *fo, uint32_t id, bool create)
+{
+	/* connection ids are small and sequential: a direct-mapped cache
+	 * skips the hash on almost every packet (88 instructions per packet,
+	 * docs/performance.md); the hit is inlined into mp_fo_packet (a call
+	 * saving every register for the hash path cost 26 per packet) */
+	struct connst *c = fo->cache[id % FO_CACHE];
+
+	if (c && c->id == id)
+		return c;
+	return conn_find_slow(fo, id, create);
+}
+
+__attribute__((noinline))
+static struct connst *conn_find_slow(struct mp_fo *fo, uint32_t id, bool create)
 {
 	struct connst *c = NULL;
 
-	/* connection ids are small and sequential: a direct-mapped cache
-	 * skips the hash on almost every packet (88 instructions per packet,
-	 * docs/performance.md) */
-	c = fo->cache[id % FO_CACHE];
-	if (c && c->id == id)
-		return c;
 	HASH_FIND(hh, fo->conns, &id, sizeof id, c);
 	if (c)
 		fo->cache[id % FO_CACHE] = c;
@@ -234,17 +244,27 @@ static void on_map(struct connst *c, struct sfst *t, unsigned d, uint64_t dsn,
 	uint64_t end = dsn + len;
 	struct range *last;
 
-	/* reinjection: the range overlaps data outstanding on another subflow */
-	for (unsigned i = 0; i < c->n_sf; i++) {
-		struct sfdir *s = &c->sf[i]->d[d];
-		uint64_t floor = c->dack_known[d] ? c->dack[d] : 0;
-		if (c->sf[i] == t || s->reinj_ts || !s->dsn_known ||
+	/* reinjection: the range overlaps data outstanding on another subflow
+	 * (the connection's DATA_ACK is read once: the loop writes only the
+	 * other subflows' reinj_ts/reinj_frame) */
+	const bool dk = c->dack_known[d];
+	const uint64_t floor = dk ? c->dack[d] : 0;
+	const unsigned n_sf = c->n_sf;
+	for (unsigned i = 0; i < n_sf; i++) {
+		struct sfst *o = c->sf[i];
+		struct sfdir *s = &o->d[d];
+		unsigned n;
+		if (o == t || s->reinj_ts || !s->dsn_known ||
 		    !after(s->dsn_hi, floor))
 			continue;
-		for (unsigned k = 0; k < s->n_ranges; k++) {
+		n = s->n_ranges;
+		for (unsigned k = 0; k < n; k++) {
 			const struct range *r = &s->ranges[k];
-			uint64_t lo = c->dack_known[d] && after(floor, r->lo) ? floor : r->lo;
-			if (after(r->hi, lo) && after(end, lo) && after(r->hi, dsn)) {
+			uint64_t lo;
+			if (!after(r->hi, dsn))
+				continue; /* the common case: ends before dsn */
+			lo = dk && after(floor, r->lo) ? floor : r->lo;
+			if (after(r->hi, lo) && after(end, lo)) {
 				s->reinj_ts = ts;
 				s->reinj_frame = frame;
 				break;

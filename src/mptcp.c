@@ -56,29 +56,24 @@ static inline unsigned hash_seeded(const void *k, size_t n)
 	((hashv) = hash_seeded((keyptr), (size_t)(keylen)))
 #include "mpana/flow.h"
 
-/* Subflow lookup cache: direct-mapped by the port pair of the canonical
- * 4-tuple, verified by the whole key. Packets of a dozen subflows
- * interleave on a busy link, where a one-entry cache missed almost always
- * and every packet paid the 40-byte hash and the table probe
- * (docs/performance.md). */
+/* Subflow lookup cache: direct-mapped by the port pair, verified against
+ * the packet's raw addresses and ports in either direction (equal to
+ * comparing the canonical 4-tuple, which a hit then need not build).
+ * Packets of a dozen subflows interleave on a busy link, where a one-entry
+ * cache missed almost always and every packet paid the 40-byte hash and
+ * the table probe (docs/performance.md). */
 #define SF_CACHE 256
+
+/* Symmetric in (a, b): a packet's (sport, dport) and its subflow's
+ * (port_lo, port_hi) give the same slot whichever way it was sent. */
+static inline unsigned port_slot(uint16_t a, uint16_t b)
+{
+	return ((unsigned)(a ^ b) * 40503u + (unsigned)a + b) % SF_CACHE;
+}
 
 static inline unsigned sf_slot(const struct mp_tuple *k)
 {
-	return ((unsigned)k->port_lo * 40503u ^ k->port_hi) % SF_CACHE;
-}
-
-/* Equal keys (padding included: tuple_make() zeroes it), without a
- * memcmp call. */
-static inline bool tuple_eq(const struct mp_tuple *a, const struct mp_tuple *b)
-{
-	uint64_t x[5], y[5];
-
-	_Static_assert(sizeof *a == sizeof x, "mp_tuple is 40 bytes");
-	memcpy(x, a, sizeof x);
-	memcpy(y, b, sizeof y);
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
-		(x[4] ^ y[4])) == 0;
+	return port_slot(k->port_lo, k->port_hi);
 }
 
 #define LOOSE_ATTACH_TRIES 8   /* DSS packets of a partial subflow tried */
@@ -327,6 +322,44 @@ static int tuple_make(const struct mp_pkt *p, struct mp_tuple *t)
 static size_t alen_of(uint8_t family)
 {
 	return family == 6 ? 16 : 4;
+}
+
+static inline bool addr_eq(const uint8_t *a, const uint8_t *b, size_t alen)
+{
+	uint64_t x0, y0, x1, y1;
+	uint32_t u, v;
+
+	if (alen == 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		return u == v;
+	}
+	memcpy(&x0, a, 8);
+	memcpy(&y0, b, 8);
+	memcpy(&x1, a + 8, 8);
+	memcpy(&y1, b + 8, 8);
+	return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+}
+
+/* Whether `p` belongs to the 4-tuple of `sf` (sent either way): the same
+ * as tuple_make(p) equal to sf->key, since sf->src/dst/sport/dport are
+ * the two ends of that key. Returns sf_dir(sf, p) (0: sent by sf->src,
+ * tried first, so equal to sf_dir() even when both ends are the same),
+ * or -1 when it does not belong. */
+static inline int sf_match(const struct mp_subflow *sf, const struct mp_pkt *p)
+{
+	size_t alen;
+
+	if (sf->family != p->family)
+		return -1;
+	alen = alen_of(p->family);
+	if (p->sport == sf->sport && p->dport == sf->dport &&
+	    addr_eq(p->src, sf->src, alen) && addr_eq(p->dst, sf->dst, alen))
+		return 0;
+	if (p->sport == sf->dport && p->dport == sf->sport &&
+	    addr_eq(p->src, sf->dst, alen) && addr_eq(p->dst, sf->src, alen))
+		return 1;
+	return -1;
 }
 
 /* Subflow direction of packet `p` on `sf`: 0 when sent by sf->src. */
@@ -791,16 +824,27 @@ static void data_map(struct pctx *x, int cd, uint64_t dsn, uint32_t len,
 	dend = dsn + len;
 	if (!len || !x->p->payload_len || x->tcp_retrans)
 		goto marks; /* a TCP retransmission is not a reinjection */
-	for (unsigned i = 0; i < MP_REINJ_RING; i++) {
-		const struct mp_map *m = &dir->ring[i];
+	/* repeated (GSO) or retransmitted here: Linux repeats a burst's
+	 * mapping on each of its segments, so the newest entry first */
+	{
+		const struct mp_map *m =
+			&dir->ring[(dir->ring_pos + MP_REINJ_RING - 1) % MP_REINJ_RING];
 		if (m->len && m->sf == sf->id && m->dsn == dsn && m->len == len)
-			goto marks; /* repeated (GSO) or retransmitted here */
+			goto marks;
 	}
+	/* one pass: a duplicate on this subflow ends it (nothing of the
+	 * overlap sums is kept then), other subflows' entries add overlap */
 	for (unsigned i = 0; i < MP_REINJ_RING; i++) {
 		const struct mp_map *m = &dir->ring[i];
-		uint64_t lo, hi, mend = m->dsn + m->len;
-		if (!m->len || m->sf == sf->id)
+		uint64_t lo, hi, mend;
+		if (!m->len)
 			continue;
+		if (m->sf == sf->id) {
+			if (m->dsn == dsn && m->len == len)
+				goto marks; /* repeated (GSO) or retransmitted here */
+			continue;
+		}
+		mend = m->dsn + m->len;
 		lo = seq_after(dsn, m->dsn) ? dsn : m->dsn;
 		hi = seq_after(dend, mend) ? mend : dend;
 		if (!seq_after(hi, lo))
@@ -1924,14 +1968,17 @@ static bool sf_lookup(struct pctx *x, bool *created)
 	struct mp_subflow *sf = NULL;
 	unsigned hashv, slot;
 	bool syn = (p->flags & MP_TH_SYN) != 0, ack = (p->flags & MP_TH_ACK) != 0;
-	bool any_ok = false;
+	bool any_ok = false, key_made = false;
+	int hit_d = -1; /* sf_dir() of a cache hit, -1 when none */
 
 	*created = false;
-	tuple_make(p, &key);
-	slot = sf_slot(&key);
-	if (e->sf_cache[slot] && tuple_eq(&e->sf_cache[slot]->key, &key)) {
-		sf = e->sf_cache[slot];
-	} else {
+	slot = port_slot(p->sport, p->dport);
+	sf = e->sf_cache[slot];
+	if (sf && (hit_d = sf_match(sf, p)) < 0)
+		sf = NULL;
+	if (!sf) {
+		tuple_make(p, &key);
+		key_made = true;
 		HASH_VALUE(&key, sizeof key, hashv);
 		HASH_FIND_BYHASHVALUE(hh, e->sf_tab, &key, sizeof key, hashv, sf);
 	}
@@ -1941,12 +1988,15 @@ static bool sf_lookup(struct pctx *x, bool *created)
 	     has_subtype(&p->opts, MPTCP_SUB_JOIN))) {
 		sf_replace(e, sf); /* the 4-tuple is reused by a new subflow */
 		sf = NULL;
+		hit_d = -1;
 	}
 	if (!sf) {
 		for (unsigned i = 0; i < p->opts.n; i++)
 			any_ok |= p->opts.v[i].err == MP_E_NONE;
 		if (!any_ok)
 			return false; /* plain TCP, or nothing usable */
+		if (!key_made)
+			tuple_make(p, &key);
 		HASH_VALUE(&key, sizeof key, hashv);
 		if (syn && !ack && has_subtype(&p->opts, MPTCP_SUB_CAPABLE)) {
 			sf = sf_new(x, &key, hashv, MP_SF_INITIAL, true);
@@ -1978,6 +2028,10 @@ static bool sf_lookup(struct pctx *x, bool *created)
 		}
 	}
 	x->sf = sf;
+	if (hit_d >= 0) { /* found in the cache, in its slot */
+		x->d = hit_d;
+		return true;
+	}
 	x->d = sf_dir(sf, p);
 	e->sf_cache[sf_slot(&sf->key)] = sf;
 	return true;
@@ -1994,6 +2048,7 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 		ann = &scratch;
 	ann->conn = 0;
 	ann->subflow = 0;
+	ann->sf_dir = 0;
 	memset(ann->hmac_ok, MP_OK_UNKNOWN, sizeof ann->hmac_ok);
 	memset(ann->hmac_side, 0, sizeof ann->hmac_side);
 	e->cur_sf = NULL;
@@ -2045,6 +2100,7 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 		   "no handshake seen; not yet matched to a connection");
 	ann->conn = x.sf->conn ? x.sf->conn->id : 0;
 	ann->subflow = x.sf->id;
+	ann->sf_dir = (uint8_t)x.d;
 	e->cur_sf = x.sf;
 }
 

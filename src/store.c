@@ -948,16 +948,18 @@ static void put_options(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
 
 /* Derives the detector's input from the packet and the engine state. */
 static void feed_failover(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
-			  const struct mp_pkt *p, const struct mp_subflow *sf)
+			  const struct mp_pkt *p, const struct mp_subflow *sf,
+			  unsigned sf_dir)
 {
 	const struct mp_conn *c = sf->conn;
 	struct mp_fo_pkt f;
-	size_t alen = sf->family == 6 ? 16 : 4;
 	int d, cd;
 
 	if (!c || c->partial)
 		return;
-	d = (p->sport == sf->sport && memcmp(p->src, sf->src, alen) == 0) ? 0 : 1;
+	/* the subflow direction the engine found (sf_dir() in src/mptcp.c:
+	 * same source port and address as the subflow's source) */
+	d = sf_dir ? 1 : 0;
 	cd = sf->src_is_client ? d : 1 - d;
 	memset(&f, 0, sizeof f);
 	f.frame = frame;
@@ -1017,7 +1019,7 @@ void mp_store_packet(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
 	if (!st || st->failed)
 		return;
 	if (sf && ann && ann->subflow == sf->id)
-		feed_failover(st, frame, ts_ns, p, sf);
+		feed_failover(st, frame, ts_ns, p, sf, ann->sf_dir);
 	if (st->cfg.packets && p->opts.n)
 		put_options(st, frame, ts_ns, p, ann);
 	maybe_commit(st, ts_ns);

@@ -230,6 +230,8 @@ struct mp_conn {
 struct mp_pkt_ann {
 	uint32_t conn;                 /* connection id, 0 when none */
 	uint32_t subflow;              /* subflow id, 0 when the packet was not tracked */
+	uint8_t sf_dir;                /* subflow direction when tracked: 0 when sent by
+					* the subflow's source (mp_subflow src/sport), else 1 */
 	int8_t hmac_ok[MP_OPTS_MAX];   /* MP_OK_* per option (join synack/ack, add_addr) */
 	uint8_t hmac_side[MP_OPTS_MAX]; /* enum mp_hmac_side for add_addr */
 };

@@ -68,7 +68,8 @@ void mp_store_on_conn(void *user, const struct mp_conn *c);
 void mp_store_on_subflow(void *user, const struct mp_subflow *sf);
 
 /* One TCP packet after mp_engine_packet(): `sf` is the subflow the engine
- * put it on (NULL when untracked), `ann` its annotation. Feeds the
+ * put it on (NULL when untracked), `ann` its annotation from that same
+ * mp_engine_packet() call (its sf_dir is used). Feeds the
  * failover detector, writes option rows with cfg.packets, and commits
  * when a batch is due. Borrows everything; allocates nothing. */
 void mp_store_packet(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
