@@ -236,15 +236,7 @@ static void dot_conn(struct mp_out *o, const struct mp_conn *c)
 	if (c->partial)
 		mp_out_str(o, " partial");
 	mp_out_str(o, ", tokens ");
-	if (c->token_known[0])
-		mp_out_hex(o, c->token[0], 8);
-	else
-		mp_out_ch(o, '?');
-	mp_out_ch(o, '/');
-	if (c->token_known[1])
-		mp_out_hex(o, c->token[1], 8);
-	else
-		mp_out_ch(o, '?');
+	mp_out_conn_tokens(o, c);
 	mp_out_str(o, ", app ");
 	mp_out_str(o, c->app_proto); /* nDPI names: letters, digits, '.', '_' */
 	if (c->fallback) {

@@ -401,6 +401,18 @@ static void text_subflow_row(struct mp_out *o, const struct mp_subflow *s)
 	mp_out_eol(o);
 }
 
+void mp_out_conn_tokens(struct mp_out *o, const struct mp_conn *c)
+{
+	for (int h = 0; h < 2; h++) {
+		if (h)
+			mp_out_ch(o, '/');
+		if (c->token_known[h])
+			mp_out_hex(o, c->token[h], 8);
+		else
+			mp_out_ch(o, '?');
+	}
+}
+
 void mp_out_conn_text(struct mp_out *o, const struct mp_conn *c)
 {
 	mp_out_reserve(o);
@@ -422,15 +434,7 @@ void mp_out_conn_text(struct mp_out *o, const struct mp_conn *c)
 		text_endpoint(o, c->family, c->addr[1], c->port[1]);
 	}
 	mp_out_str(o, ", tokens ");
-	if (c->token_known[0])
-		mp_out_hex(o, c->token[0], 8);
-	else
-		mp_out_ch(o, '?');
-	mp_out_ch(o, '/');
-	if (c->token_known[1])
-		mp_out_hex(o, c->token[1], 8);
-	else
-		mp_out_ch(o, '?');
+	mp_out_conn_tokens(o, c);
 	mp_out_str(o, ", app ");
 	mp_out_str(o, c->app_proto);
 	mp_out_eol(o);

@@ -16,6 +16,9 @@ void mp_out_conn_json(struct mp_out *o, const struct mp_conn *c);
 void mp_out_loose_json(struct mp_out *o, const struct mp_subflow *sf);
 /* The readable forms: one block per connection, one row per subflow. */
 void mp_out_conn_text(struct mp_out *o, const struct mp_conn *c);
+
+/* "0xCLIENT/0xSERVER" tokens of `c`, '?' for one not known (text, DOT). */
+void mp_out_conn_tokens(struct mp_out *o, const struct mp_conn *c);
 void mp_out_loose_text(struct mp_out *o, const struct mp_subflow *sf);
 
 /* The combined HMAC verdict of a subflow: MP_OK_FALSE when any HMAC failed,
