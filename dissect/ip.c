@@ -25,29 +25,55 @@ enum {
 /* RFC 8200 §4.5: offset (13 bits), 2 reserved bits, M. */
 #define IPV6_FRAG_OFFSET_SHIFT 3
 
+/* The header length the version/IHL byte declares, 0 when the version is
+ * not 4 or the IHL is below 5 (RFC 791 §3.1). */
+static inline size_t ipv4_hdr_len(uint8_t vihl)
+{
+	size_t hdr_len = (size_t)(vihl & 0x0f) * 4;
+	return vihl >> 4 != 4 || hdr_len < IPV4_MIN_HDR_LEN ? 0 : hdr_len;
+}
+
+/* The fixed 20 bytes of an IPv4 header (RFC 791 §3.1) from the total
+ * length on, read from `h` (see tcp_fixed_fields() in tcp.c for why twice). */
+MP_RD_INLINE void ipv4_fixed_fields(struct mp_rd *h, struct mp_pkt *out,
+				    uint16_t *total_len, uint16_t *frag,
+				    uint8_t *proto)
+{
+	mp_rd_skip(h, 1);               /* DSCP, ECN */
+	*total_len = mp_rd_be16(h);     /* header + data, octets */
+	mp_rd_skip(h, 2);               /* identification */
+	*frag = mp_rd_be16(h);          /* flags, fragment offset */
+	mp_rd_skip(h, 1);               /* TTL */
+	*proto = mp_rd_u8(h);           /* protocol */
+	mp_rd_skip(h, 2);               /* header checksum */
+	mp_rd_copy(h, out->src, 4);     /* source address */
+	mp_rd_copy(h, out->dst, 4);     /* destination address */
+}
+
 enum mp_pkt_status mp_ipv4_decode(struct mp_rd *r, struct mp_pkt *out,
 				  size_t *l4_len)
 {
-	uint8_t vihl = mp_rd_u8(r); /* version, IHL */
-	if (r->err)
-		return MP_PKT_TRUNC;
-	if (vihl >> 4 != 4)
-		return MP_PKT_BAD;
-	size_t hdr_len = (size_t)(vihl & 0x0f) * 4;
-	if (hdr_len < IPV4_MIN_HDR_LEN)
-		return MP_PKT_BAD;
+	uint16_t total_len, frag;
+	uint8_t proto;
+	size_t hdr_len;
+	struct mp_rd h;
 
-	mp_rd_skip(r, 1);                 /* DSCP, ECN */
-	uint16_t total_len = mp_rd_be16(r); /* header + data, octets */
-	mp_rd_skip(r, 2);                 /* identification */
-	uint16_t frag = mp_rd_be16(r);    /* flags, fragment offset */
-	mp_rd_skip(r, 1);                 /* TTL */
-	uint8_t proto = mp_rd_u8(r);      /* protocol */
-	mp_rd_skip(r, 2);                 /* header checksum */
-	mp_rd_copy(r, out->src, 4);       /* source address */
-	mp_rd_copy(r, out->dst, 4);       /* destination address */
-	if (r->err)
+	if (mp_rd_fixed(r, IPV4_MIN_HDR_LEN, &h)) {
+		hdr_len = ipv4_hdr_len(mp_rd_u8(&h));
+		if (hdr_len == 0)
+			return MP_PKT_BAD;
+		ipv4_fixed_fields(&h, out, &total_len, &frag, &proto);
+	} else {
+		/* cut inside the fixed part: a wrong version or IHL is still
+		 * reported as such when its byte was captured */
+		uint8_t vihl = mp_rd_u8(r);
+		if (r->err)
+			return MP_PKT_TRUNC;
+		if (ipv4_hdr_len(vihl) == 0)
+			return MP_PKT_BAD;
+		ipv4_fixed_fields(r, out, &total_len, &frag, &proto);
 		return MP_PKT_TRUNC;
+	}
 	out->family = 4;
 	out->ip_proto = proto;
 

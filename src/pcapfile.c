@@ -5,6 +5,8 @@
  * sf-pcap.c (pcap_check_header, pcap_next_packet), so that results and
  * errors are those of the libpcap path it replaces. */
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,6 +24,7 @@
 #define MAX_SNAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN for these types */
 #define PREFETCH_AHEAD 2048 /* bytes; a prefetch never faults */
 #define WINDOW (4u << 20) /* mapped-in ahead / kept behind the cursor */
+#define RA_STACK (64u << 10) /* the read-ahead thread's stack */
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels say EINVAL */
 #endif
@@ -125,13 +128,15 @@ not_mine:
 	return 0;
 }
 
-/* Every WINDOW bytes: gives back the pages more than a window behind the
- * cursor (they stay in the page cache; the resident size stays flat), and
- * maps in the page tables of the next two windows with one call
- * (MADV_POPULATE_READ) instead of a page fault every 16 pages. */
-static void window_move(struct mp_pcapfile *f)
+/* Every WINDOW bytes of cursor movement: gives back the pages more than a
+ * window behind the cursor `at` (they stay in the page cache; the resident
+ * size stays flat), and maps in the page tables of the next two windows
+ * with one call (MADV_POPULATE_READ) instead of a page fault every 16
+ * pages. Neither call can fault: a range past a shrunken file's end makes
+ * MADV_POPULATE_READ fail with EFAULT, not SIGBUS. */
+static void window_move(struct mp_pcapfile *f, size_t at)
 {
-	size_t page = 4096, off = f->off & ~(page - 1);
+	size_t page = 4096, off = at & ~(page - 1);
 	size_t behind = off > WINDOW ? off - WINDOW : 0;
 	size_t ahead = f->size - off > 2 * (size_t)WINDOW ? off + 2 * (size_t)WINDOW
 							  : f->size;
@@ -146,6 +151,92 @@ static void window_move(struct mp_pcapfile *f)
 		madvise((void *)(uintptr_t)(f->base + from), ahead - from,
 			MADV_POPULATE_READ);
 		f->populated = (ahead + page - 1) & ~(page - 1);
+	}
+}
+
+/* The read-ahead thread: moves the window to each cursor it is handed,
+ * so that the system time of mapping pages in and out is spent beside the
+ * analysis instead of in it. Pages it drops are behind the cursor; if the
+ * reader ever outruns it, the reader just takes ordinary page faults. */
+static void *readahead_main(void *arg)
+{
+	struct mp_pcapfile *f = arg;
+	size_t done = 0;
+
+	pthread_mutex_lock(&f->ra_mu);
+	for (;;) {
+		while (!f->ra_stop && f->ra_cursor == done)
+			pthread_cond_wait(&f->ra_cv, &f->ra_mu);
+		if (f->ra_stop)
+			break;
+		done = f->ra_cursor;
+		pthread_mutex_unlock(&f->ra_mu);
+		window_move(f, done);
+		pthread_mutex_lock(&f->ra_mu);
+	}
+	pthread_mutex_unlock(&f->ra_mu);
+	return NULL;
+}
+
+/* Starts the read-ahead thread with every signal blocked in it (SIGINT,
+ * SIGTERM, SIGPIPE and SIGBUS keep going to the reader). On failure the
+ * reader moves the window itself, as for small files. */
+static void readahead_start(struct mp_pcapfile *f)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+
+	if (pthread_mutex_init(&f->ra_mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&f->ra_cv, NULL) != 0) {
+		pthread_mutex_destroy(&f->ra_mu);
+		return;
+	}
+	f->ra_cursor = 0;
+	f->ra_stop = false;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, RA_STACK); /* two madvise calls deep */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	f->ra_on = pthread_create(&f->ra, &attr, readahead_main, f) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (!f->ra_on) {
+		pthread_cond_destroy(&f->ra_cv);
+		pthread_mutex_destroy(&f->ra_mu);
+	}
+}
+
+static void readahead_stop(struct mp_pcapfile *f)
+{
+	if (!f->ra_on)
+		return;
+	pthread_mutex_lock(&f->ra_mu);
+	f->ra_stop = true;
+	pthread_cond_signal(&f->ra_cv);
+	pthread_mutex_unlock(&f->ra_mu);
+	pthread_join(f->ra, NULL);
+	pthread_cond_destroy(&f->ra_cv);
+	pthread_mutex_destroy(&f->ra_mu);
+	f->ra_on = false;
+}
+
+/* Called when the cursor crosses next_move. The first window is mapped in
+ * before the first record is read; after it, large files hand the cursor
+ * to the read-ahead thread (one lock and signal per WINDOW bytes). */
+static void window_advance(struct mp_pcapfile *f)
+{
+	if (f->next_move == 0) {
+		window_move(f, f->off);
+		if (f->size > 2 * (size_t)WINDOW)
+			readahead_start(f);
+	} else if (f->ra_on) {
+		pthread_mutex_lock(&f->ra_mu);
+		f->ra_cursor = f->off;
+		pthread_cond_signal(&f->ra_cv);
+		pthread_mutex_unlock(&f->ra_mu);
+	} else {
+		window_move(f, f->off);
 	}
 	f->next_move = f->off + WINDOW;
 }
@@ -166,7 +257,7 @@ int mp_pcapfile_next(struct mp_pcapfile *f, struct mp_pcaprec *r)
 		return -1;
 	}
 	if (f->off >= f->next_move)
-		window_move(f);
+		window_advance(f);
 	/* the hardware prefetcher stops at page boundaries: ask ahead */
 	__builtin_prefetch(h + PREFETCH_AHEAD);
 
@@ -216,6 +307,7 @@ int mp_pcapfile_next(struct mp_pcapfile *f, struct mp_pcaprec *r)
 
 void mp_pcapfile_close(struct mp_pcapfile *f)
 {
+	readahead_stop(f);
 	if (f->base)
 		munmap((void *)(uintptr_t)f->base, f->size);
 	f->base = NULL;

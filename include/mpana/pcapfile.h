@@ -18,10 +18,14 @@
  * Packets point into the mapping: no copy, no allocation per packet. Pages
  * more than a few MiB behind the cursor are released (MADV_DONTNEED), so
  * the resident size stays flat however large the file is; the next few MiB
- * are mapped in ahead with one MADV_POPULATE_READ. */
+ * are mapped in ahead with one MADV_POPULATE_READ. For files larger than
+ * two windows, a read-ahead thread makes those two calls while the caller
+ * goes on analyzing (it touches nothing but the page tables of the
+ * mapping, and blocks every signal, so signals still reach the caller). */
 #ifndef MPANA_PCAPFILE_H
 #define MPANA_PCAPFILE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +45,14 @@ struct mp_pcapfile {
 	uint32_t max_caplen; /* largest sane caplen for the link type */
 	int dlt;             /* DLT_* of the link type */
 	char err[MP_PCAPFILE_ERRBUF]; /* message of the last error */
+	/* Read-ahead thread (ra_on): it alone moves released/populated once
+	 * started; the reader hands it the cursor through ra_cursor. */
+	bool ra_on;
+	pthread_t ra;
+	pthread_mutex_t ra_mu;
+	pthread_cond_t ra_cv;
+	size_t ra_cursor; /* under ra_mu: the last cursor handed over */
+	bool ra_stop;     /* under ra_mu: asks the thread to end */
 };
 
 /* One record. `data` borrows the mapping: valid until mp_pcapfile_close(). */
@@ -61,7 +73,7 @@ int mp_pcapfile_open(struct mp_pcapfile *f, const char *path);
  * damaged record (message in f->err, libpcap's wording). */
 int mp_pcapfile_next(struct mp_pcapfile *f, struct mp_pcaprec *r);
 
-/* Unmaps. */
+/* Stops the read-ahead thread, if any, and unmaps. */
 void mp_pcapfile_close(struct mp_pcapfile *f);
 
 struct mp_capture_cfg;

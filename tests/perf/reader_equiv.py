@@ -95,10 +95,20 @@ def main():
     craft("empty.pcap", b"")
     craft("version-2-3.pcap", good[:4] + struct.pack("<HH", 2, 3) + good[8:])
     craft("zero-caplen.pcap", build(hdr, [(1, 2, 0, 60, b"")] + few[:3]))
+    # Larger than two 4 MiB windows: the mapped reader hands the window to
+    # its read-ahead thread (src/pcapfile.c); summary mode only (the others are slow under ASan).
+    n = (10 << 20) // len(base) + 1
+    many = [(s + i * 10, f, c, l, b) for i in range(n) for s, f, c, l, b in recs]
+    large = build(hdr, many)
+    craft("large.pcap", large)
+    craft("large-cut.pcap", large[:-7])
+    large_files = set(files[-2:])
 
     fails = 0
     for f in files:
-        for args in (["-r", f], ["--json", "-r", f], ["-q", "-c", "3", "-r", f]):
+        modes = ((["-q", "-r", f],) if f in large_files else
+                 (["-r", f], ["--json", "-r", f], ["-q", "-c", "3", "-r", f]))
+        for args in modes:
             a = run(mpana, args, None)
             b = run(mpana, args, "libpcap")
             if a != b:
@@ -112,7 +122,7 @@ def main():
     for f in os.listdir(tmp):
         os.unlink(os.path.join(tmp, f))
     os.rmdir(tmp)
-    print("%d files x 3 modes, %d differences" % (len(files), fails))
+    print("%d files x 1-3 modes, %d differences" % (len(files), fails))
     return 1 if fails else 0
 
 
