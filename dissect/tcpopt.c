@@ -80,10 +80,9 @@ enum mp_err mp_opt_parse(struct mp_rd *r, uint8_t len, uint8_t tcp_flags,
 {
 	enum mp_err e;
 
-	/* Paths that call no parser must not leave a previous packet's
-	 * fields behind in the union. */
-	memset(&o->u, 0, sizeof o->u);
 	o->subtype = MPTCP_SUB_UNKNOWN;
+	if (len < 3 || mp_rd_left(r) < 1)
+		memset(&o->u, 0, sizeof o->u);
 	if (len < 3) { /* kind, length, subtype: nothing shorter is MPTCP */
 		o->err = MP_E_MPTCP_LEN_SHORT;
 		return (enum mp_err)o->err;
@@ -94,6 +93,11 @@ enum mp_err mp_opt_parse(struct mp_rd *r, uint8_t len, uint8_t tcp_flags,
 	}
 	struct mp_rd peek = *r;
 	o->subtype = mp_rd_u8(&peek) >> 4;
+	/* No previous packet's fields may stay behind in the union: the DSS
+	 * parser (nearly every option) zeroes its member itself, every other
+	 * path starts from a zeroed union. */
+	if (o->subtype != MPTCP_SUB_DSS)
+		memset(&o->u, 0, sizeof o->u);
 
 	switch (o->subtype) {
 	case MPTCP_SUB_CAPABLE:
