@@ -44,10 +44,26 @@ static bool is_vlan_tpid(uint16_t type)
 	       type == ETHERTYPE_QINQ;
 }
 
+/* Consumes a fixed link header of `hdr_len` bytes with a big-endian
+ * ethertype at `type_off`, with one bounds check (mp_rd_fixed). A header
+ * the capture cuts sets r->err, which ethertype_next() reports. */
+MP_RD_INLINE uint16_t fixed_hdr_type(struct mp_rd *r, size_t hdr_len,
+				     size_t type_off)
+{
+	struct mp_rd h;
+
+	if (!mp_rd_fixed(r, hdr_len, &h)) {
+		mp_rd_skip(r, hdr_len);
+		return 0;
+	}
+	mp_rd_skip(&h, type_off);
+	return mp_rd_be16(&h);
+}
+
 /* `type` was just read, `r` is right after it. Follows any number of VLAN
  * tags (each one consumes 4 bytes, so the loop ends with the capture) and
  * maps the final ethertype to an IP family. */
-static enum mp_pkt_status ethertype_next(struct mp_rd *r, uint16_t type,
+static enum mp_pkt_status ethertype_walk(struct mp_rd *r, uint16_t type,
 					 uint8_t *family)
 {
 	while (!r->err && is_vlan_tpid(type)) {
@@ -63,6 +79,18 @@ static enum mp_pkt_status ethertype_next(struct mp_rd *r, uint16_t type,
 	else
 		return MP_PKT_OTHER; /* incl. 802.3 length fields (LLC) */
 	return MP_PKT_NEXT;
+}
+
+/* ethertype_walk(), with an untagged IPv4 frame (nearly every frame)
+ * decided inline. */
+MP_RD_INLINE enum mp_pkt_status ethertype_next(struct mp_rd *r, uint16_t type,
+					       uint8_t *family)
+{
+	if (!r->err && type == ETHERTYPE_IPV4) {
+		*family = 4;
+		return MP_PKT_NEXT;
+	}
+	return ethertype_walk(r, type, family);
 }
 
 static enum mp_pkt_status bsd_af_next(struct mp_rd *r, uint32_t af,
@@ -154,18 +182,15 @@ enum mp_pkt_status mp_link_decode(int dlt, struct mp_rd *r, uint8_t *family)
 
 	switch (dlt) {
 	case DLT_EN10MB:
-		mp_rd_skip(r, ETH_ADDRS_LEN);
-		type = mp_rd_be16(r);
+		type = fixed_hdr_type(r, ETH_ADDRS_LEN + 2, ETH_ADDRS_LEN);
 		return ethertype_next(r, type, family);
 	case DLT_LINUX_SLL:
 		/* Protocol at offset 14; libpcap puts a VLAN tag it
 		 * reinserts right there, so tags are followed here too. */
-		mp_rd_skip(r, SLL_PROTO_OFF);
-		type = mp_rd_be16(r);
+		type = fixed_hdr_type(r, SLL_PROTO_OFF + 2, SLL_PROTO_OFF);
 		return ethertype_next(r, type, family);
-	case DLT_LINUX_SLL2:
-		type = mp_rd_be16(r); /* protocol at offset 0 */
-		mp_rd_skip(r, SLL2_AFTER_PROTO);
+	case DLT_LINUX_SLL2: /* protocol at offset 0 */
+		type = fixed_hdr_type(r, 2 + SLL2_AFTER_PROTO, 0);
 		return ethertype_next(r, type, family);
 	case DLT_NULL:
 		return null_decode(r, family);

@@ -4,7 +4,9 @@
  * Contract: a reader covers [p, end). Every take checks the remaining length
  * first; a short read sets the sticky `err` flag, returns NULL or 0 and never
  * touches memory outside the span. Callers read straight through and test
- * `err` once at the end. */
+ * `err` once at the end. Invariant: once `err` is set, p == end (nothing is
+ * left), so later reads fail on the length test alone; only mp_rd_take()
+ * sets `err`. */
 #ifndef MPANA_RD_H
 #define MPANA_RD_H
 
@@ -32,14 +34,18 @@ MP_RD_INLINE struct mp_rd mp_rd_init(const uint8_t *p, size_t len)
 
 MP_RD_INLINE size_t mp_rd_left(const struct mp_rd *r)
 {
-	return r->err ? 0 : (size_t)(r->end - r->p);
+	return (size_t)(r->end - r->p); /* 0 after an error: p == end */
 }
 
 /* Returns a pointer to the next n bytes and advances, or NULL (and sets err). */
 MP_RD_INLINE const uint8_t *mp_rd_take(struct mp_rd *r, size_t n)
 {
-	if (r->err || (size_t)(r->end - r->p) < n) {
+	/* A failed take also empties the span (p = end), so for n > 0 the
+	 * length test alone covers the sticky flag: with a constant n, one
+	 * compare per read. */
+	if ((size_t)(r->end - r->p) < n || (n == 0 && r->err)) {
 		r->err = true;
+		r->p = r->end;
 		return NULL;
 	}
 	const uint8_t *q = r->p;
@@ -101,7 +107,7 @@ MP_RD_INLINE uint32_t mp_rd_le32(struct mp_rd *r)
  * of one per field (docs/performance.md). */
 MP_RD_INLINE bool mp_rd_fixed(struct mp_rd *r, size_t n, struct mp_rd *sub)
 {
-	if (r->err || (size_t)(r->end - r->p) < n)
+	if ((size_t)(r->end - r->p) < n || (n == 0 && r->err))
 		return false;
 	*sub = mp_rd_init(r->p, n);
 	r->p += n;
