@@ -257,13 +257,24 @@ static void ev(struct pctx *x, unsigned type, int ok, const char *fmt, ...)
 		(tail) = (n);                                       \
 	} while (0)
 
+/* Moves live connection `c` to the most recent end of the LRU list. Per
+ * packet: DL_UNLINK + DL_APPEND, minus the tests that c being in the list
+ * but not its tail answers (c has a successor; the list has a tail). */
 static void conn_touch(struct mp_engine *e, struct mp_conn *c, uint64_t ts)
 {
 	if (ts > c->last_ts)
 		c->last_ts = ts;
 	if (e->lru_tail != c) {
-		DL_UNLINK(e->lru_head, e->lru_tail, c, lru_prev, lru_next);
-		DL_APPEND(e->lru_head, e->lru_tail, c, lru_prev, lru_next);
+		struct mp_conn *prev = c->lru_prev, *next = c->lru_next;
+		if (prev)
+			prev->lru_next = next;
+		else
+			e->lru_head = next;
+		next->lru_prev = prev;
+		c->lru_prev = e->lru_tail;
+		c->lru_next = NULL;
+		e->lru_tail->lru_next = c;
+		e->lru_tail = c;
 	}
 }
 
@@ -370,10 +381,10 @@ static int sf_dir(const struct mp_subflow *sf, const struct mp_pkt *p)
 }
 
 /* Connection direction (= sending host: 0 client, 1 server) of subflow
- * direction d. */
+ * direction d (0 or 1): d itself when sf->src is the client, else 1 - d. */
 static int conn_dir(const struct mp_subflow *sf, int d)
 {
-	return ((d == 0) == sf->src_is_client) ? 0 : 1;
+	return d ^ !sf->src_is_client;
 }
 
 /* ---- DSN index ---------------------------------------------------- */
@@ -1627,6 +1638,9 @@ static void opt_malformed(struct pctx *x, const struct mp_opt *o)
 	}
 }
 
+/* Every MPTCP option of the packet, in wire order. Out of line: the
+ * typical packet (one DSS option) takes mp_engine_packet's fast path. */
+__attribute__((noinline))
 static void options(struct pctx *x)
 {
 	const struct mp_opts *opts = &x->p->opts;
@@ -1700,14 +1714,15 @@ static bool has_subtype(const struct mp_opts *o, uint8_t subtype)
 	return false;
 }
 
-/* Handshake progress from the TCP flags (events come from the options). */
-static void tcp_handshake(struct pctx *x)
+/* The SYN and SYN/ACK of a subflow (tcp_handshake). */
+__attribute__((noinline))
+static void tcp_handshake_syn(struct pctx *x)
 {
 	struct mp_subflow *sf = x->sf;
 	const struct mp_pkt *p = x->p;
 	uint8_t fl = p->flags;
 
-	if ((fl & MP_TH_SYN) && !(fl & MP_TH_ACK)) {
+	if (!(fl & MP_TH_ACK)) {
 		if (x->d == 0 && !sf->syn_ts) {
 			sf->syn_ts = x->ts;
 			sf->syn_frame = x->frame;
@@ -1716,23 +1731,27 @@ static void tcp_handshake(struct pctx *x)
 		}
 		return;
 	}
-	if (fl & MP_TH_SYN) {
-		if (x->d != 1 || sf->synack_seen)
-			return;
-		sf->synack_seen = true;
-		sf->isn[1] = p->seq;
-		if (sf->state < MP_SFS_SYN_RCVD)
-			sf->state = MP_SFS_SYN_RCVD;
-		if (sf->kind == MP_SF_INITIAL &&
-		    !has_subtype(&p->opts, MPTCP_SUB_CAPABLE))
-			set_fallback(x, MP_FB_NO_MPC_SYNACK);
-		else if (sf->kind == MP_SF_JOIN &&
-			 !has_subtype(&p->opts, MPTCP_SUB_JOIN))
-			set_fallback(x, MP_FB_JOIN_REFUSED);
+	if (x->d != 1 || sf->synack_seen)
 		return;
-	}
-	if (!(fl & MP_TH_ACK))
-		return;
+	sf->synack_seen = true;
+	sf->isn[1] = p->seq;
+	if (sf->state < MP_SFS_SYN_RCVD)
+		sf->state = MP_SFS_SYN_RCVD;
+	if (sf->kind == MP_SF_INITIAL &&
+	    !has_subtype(&p->opts, MPTCP_SUB_CAPABLE))
+		set_fallback(x, MP_FB_NO_MPC_SYNACK);
+	else if (sf->kind == MP_SF_JOIN &&
+		 !has_subtype(&p->opts, MPTCP_SUB_JOIN))
+		set_fallback(x, MP_FB_JOIN_REFUSED);
+}
+
+/* An ACK without SYN: the third ACK, or a join's fourth (tcp_handshake). */
+__attribute__((noinline))
+static void tcp_handshake_ack(struct pctx *x)
+{
+	struct mp_subflow *sf = x->sf;
+	const struct mp_pkt *p = x->p;
+
 	if (x->d == 0 && sf->synack_seen && !sf->ack3_seen) {
 		sf->ack3_seen = true;
 		sf->established_ts = x->ts;
@@ -1748,7 +1767,28 @@ static void tcp_handshake(struct pctx *x)
 	}
 }
 
-static void tcp_endings(struct pctx *x)
+/* Handshake progress from the TCP flags (events come from the options).
+ * Per packet only the test that nothing is left to do once a subflow's
+ * handshake was seen: tcp_handshake_ack() acts only before the third ACK
+ * (after a SYN/ACK) or, on a join, before the responder's ACK. */
+static inline void tcp_handshake(struct pctx *x)
+{
+	const struct mp_subflow *sf = x->sf;
+	uint8_t fl = x->p->flags;
+
+	if (fl & MP_TH_SYN) {
+		tcp_handshake_syn(x);
+		return;
+	}
+	if (!(fl & MP_TH_ACK))
+		return;
+	if ((sf->synack_seen && !sf->ack3_seen) ||
+	    (sf->kind == MP_SF_JOIN && !sf->ack4_seen))
+		tcp_handshake_ack(x);
+}
+
+__attribute__((noinline))
+static void tcp_endings_slow(struct pctx *x)
 {
 	struct mp_subflow *sf = x->sf;
 	uint8_t fl = x->p->flags;
@@ -1773,6 +1813,13 @@ static void tcp_endings(struct pctx *x)
 		else if (sf->state < MP_SFS_CLOSING)
 			sf->state = MP_SFS_CLOSING;
 	}
+}
+
+/* Subflow endings from the TCP flags (RST, FIN): rare, out of line. */
+static inline void tcp_endings(struct pctx *x)
+{
+	if (x->p->flags & (MP_TH_RST | MP_TH_FIN))
+		tcp_endings_slow(x);
 }
 
 static void put16(uint8_t *b, uint16_t v)
@@ -1932,6 +1979,7 @@ void mp_engine_free(struct mp_engine *e)
 	free(e);
 }
 
+__attribute__((noinline)) /* about once a second of capture time */
 void mp_engine_expire(struct mp_engine *e, uint64_t now_ns)
 {
 	uint64_t idle = e->cfg.idle_ns;
