@@ -436,13 +436,13 @@ static bool dir_index(struct mp_engine *e, struct mp_conn *c, int cd)
 	return true;
 }
 
-/* dir_index() after direction cd of c advanced its DSN: inline for the
- * common case, where it stays in its bucket. */
+/* dir_index() after direction cd of c saw a mapping (its DSN mark is
+ * valid): inline for the common case, where it stays in its bucket. */
 static inline bool dir_reindex(struct mp_engine *e, struct mp_conn *c, int cd)
 {
 	const struct mp_conn_dir *d = &c->dir[cd];
 
-	if (d->indexed && d->dsn.valid &&
+	if (d->indexed &&
 	    d->bucket == (uint16_t)((uint32_t)d->dsn.val >> ATTACH_SHIFT))
 		return false;
 	return dir_index(e, c, cd);
