@@ -6,9 +6,11 @@
  * §3.7 (fallback), §3.3.8 (MP_PRIO); RFC 6824 for version 0.
  *
  * The only file that mutates connection state (STYLE R5). Tables are uthash
- * with a seeded hash and non-fatal OOM (STYLE R12); a packet hashes its
- * 4-tuple once, and the last subflow hit is cached. Memory is allocated
- * only when a subflow or connection appears (and for the classifier's
+ * with a seeded hash and non-fatal OOM (STYLE R12); a packet whose subflow
+ * is in the lookup cache (sf_cached) hashes nothing, and the typical packet
+ * (one DSS option on a subflow of a connection) takes mp_engine_packet()'s
+ * fast path, with the rare cases out of line. Memory is allocated only
+ * when a subflow or connection appears (and for the classifier's
  * per-connection state); it is bounded by the caps and freed on expiry. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -894,7 +896,7 @@ static void map_record(struct pctx *x, struct mp_conn *c,
  * Inline: on the per-packet path it is a few compares. */
 static inline __attribute__((always_inline))
 void data_map(struct pctx *x, int cd, uint64_t dsn, uint32_t len,
-		     bool data_fin)
+	      bool data_fin)
 {
 	struct mp_subflow *sf = x->sf;
 	struct mp_conn *c = sf->conn;

@@ -24,12 +24,11 @@
  * values near 0 and UINT64_MAX wrap into each other, as 64-bit DSNs do. */
 static inline uint64_t mp_seq_expand32(uint64_t ref, uint32_t wire)
 {
-	/* The candidates are ref + (wire - ref32) in ref's epoch and that
-	 * ± 2^32; the closest is ref plus the 32-bit distance from ref32 to
-	 * wire read as signed: (-2^31, 2^31) ahead of ref. A distance of
-	 * exactly 2^31 reads as -2^31 (the previous epoch when wire > ref32,
-	 * as the kernel has it) and is turned into +2^31 when wire < ref32,
-	 * i.e. when ref32 >= 2^31 (the next epoch). */
+	/* ref plus the distance from ref's low word to wire read as a signed
+	 * 32-bit number: the candidate closest to ref, in ref's epoch or a
+	 * neighbouring one. A distance of exactly 2^31 reads as -2^31, the
+	 * kernel's answer when wire > ref32 (then ref32 < 2^31); when
+	 * wire < ref32 (then ref32 >= 2^31) the kernel takes +2^31. */
 	const uint32_t ahead = wire - (uint32_t)ref;
 	int64_t delta = (int32_t)ahead; /* modulo 2^32, as gcc and clang convert */
 
