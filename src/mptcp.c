@@ -6,9 +6,11 @@
  * §3.7 (fallback), §3.3.8 (MP_PRIO); RFC 6824 for version 0.
  *
  * The only file that mutates connection state (STYLE R5). Tables are uthash
- * with a seeded hash and non-fatal OOM (STYLE R12); a packet hashes its
- * 4-tuple once, and the last subflow hit is cached. Memory is allocated
- * only when a subflow or connection appears (and for the classifier's
+ * with a seeded hash and non-fatal OOM (STYLE R12); a packet whose subflow
+ * is in the lookup cache (sf_cached) hashes nothing, and the typical packet
+ * (one DSS option on a subflow of a connection) takes mp_engine_packet()'s
+ * fast path, with the rare cases out of line. Memory is allocated only
+ * when a subflow or connection appears (and for the classifier's
  * per-connection state); it is bounded by the caps and freed on expiry. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -257,13 +259,24 @@ static void ev(struct pctx *x, unsigned type, int ok, const char *fmt, ...)
 		(tail) = (n);                                       \
 	} while (0)
 
+/* Moves live connection `c` to the most recent end of the LRU list. Per
+ * packet: DL_UNLINK + DL_APPEND, minus the tests that c being in the list
+ * but not its tail answers (c has a successor; the list has a tail). */
 static void conn_touch(struct mp_engine *e, struct mp_conn *c, uint64_t ts)
 {
 	if (ts > c->last_ts)
 		c->last_ts = ts;
 	if (e->lru_tail != c) {
-		DL_UNLINK(e->lru_head, e->lru_tail, c, lru_prev, lru_next);
-		DL_APPEND(e->lru_head, e->lru_tail, c, lru_prev, lru_next);
+		struct mp_conn *prev = c->lru_prev, *next = c->lru_next;
+		if (prev)
+			prev->lru_next = next;
+		else
+			e->lru_head = next;
+		next->lru_prev = prev;
+		c->lru_prev = e->lru_tail;
+		c->lru_next = NULL;
+		e->lru_tail->lru_next = c;
+		e->lru_tail = c;
 	}
 }
 
@@ -370,10 +383,10 @@ static int sf_dir(const struct mp_subflow *sf, const struct mp_pkt *p)
 }
 
 /* Connection direction (= sending host: 0 client, 1 server) of subflow
- * direction d. */
+ * direction d (0 or 1): d itself when sf->src is the client, else 1 - d. */
 static int conn_dir(const struct mp_subflow *sf, int d)
 {
-	return ((d == 0) == sf->src_is_client) ? 0 : 1;
+	return d ^ !sf->src_is_client;
 }
 
 /* ---- DSN index ---------------------------------------------------- */
@@ -423,6 +436,18 @@ static bool dir_index(struct mp_engine *e, struct mp_conn *c, int cd)
 	e->dsn_index[b] = d;
 	d->indexed = true;
 	return true;
+}
+
+/* dir_index() after direction cd of c saw a mapping (its DSN mark is
+ * valid): inline for the common case, where it stays in its bucket. */
+static inline bool dir_reindex(struct mp_engine *e, struct mp_conn *c, int cd)
+{
+	const struct mp_conn_dir *d = &c->dir[cd];
+
+	if (d->indexed &&
+	    d->bucket == (uint16_t)((uint32_t)d->dsn.val >> ATTACH_SHIFT))
+		return false;
+	return dir_index(e, c, cd);
 }
 
 static void merge_partials(struct pctx *x, struct mp_conn *c, int cd);
@@ -803,35 +828,22 @@ static void set_fallback(struct pctx *x, uint8_t form)
 	ev(x, MP_EV_FALLBACK, MP_OK_UNKNOWN, "%s", mp_fallback_name(form));
 }
 
-/* A mapping [dsn, dsn+len) in connection direction cd on x->sf: reinjection
- * check against the ring of recent mappings, then the high-water marks. */
-static void data_map(struct pctx *x, int cd, uint64_t dsn, uint32_t len,
-		     bool data_fin)
+/* A new mapping [dsn, dsn+len) (len > 0, DATA_FIN excluded) with payload
+ * in connection direction cd on x->sf, not a repeat of the mapping in the
+ * ring slot sf->map_slot[x->d]: the reinjection check against the ring of
+ * recent mappings (RFC 8684 §3.3: data re-sent on another subflow keeps
+ * its DSN), then the ring entry. Off the per-packet path: most mapped
+ * packets repeat their subflow's latest mapping (a GSO burst's). */
+__attribute__((noinline))
+static void map_record(struct pctx *x, struct mp_conn *c,
+		       struct mp_conn_dir *dir, uint64_t dsn, uint32_t len)
 {
 	struct mp_subflow *sf = x->sf;
-	struct mp_conn *c = sf->conn;
-	struct mp_conn_dir *dir = &c->dir[cd];
-	uint64_t end = dsn + len, dend;
+	uint64_t dend = dsn + len;
 	uint64_t overlap = 0, delay = 0;
 	uint32_t first_sf = 0;
 	bool found = false;
 
-	x->has_dss_map = true;
-	/* Reinjection concerns data: a DATA_FIN's sequence number is not data
-	 * (Linux repeats a bare DATA_FIN on every subflow), nor is a mapping
-	 * announced on a packet without payload. */
-	len -= data_fin ? 1u : 0u;
-	dend = dsn + len;
-	if (!len || !x->p->payload_len || x->tcp_retrans)
-		goto marks; /* a TCP retransmission is not a reinjection */
-	/* repeated (GSO) or retransmitted here: Linux repeats a burst's
-	 * mapping on each of its segments, so the newest entry first */
-	{
-		const struct mp_map *m =
-			&dir->ring[(dir->ring_pos + MP_REINJ_RING - 1) % MP_REINJ_RING];
-		if (m->len && m->sf == sf->id && m->dsn == dsn && m->len == len)
-			goto marks;
-	}
 	/* one pass: a duplicate on this subflow ends it (nothing of the
 	 * overlap sums is kept then), other subflows' entries add overlap */
 	for (unsigned i = 0; i < MP_REINJ_RING; i++) {
@@ -840,8 +852,11 @@ static void data_map(struct pctx *x, int cd, uint64_t dsn, uint32_t len,
 		if (!m->len)
 			continue;
 		if (m->sf == sf->id) {
-			if (m->dsn == dsn && m->len == len)
-				goto marks; /* repeated (GSO) or retransmitted here */
+			if (m->dsn == dsn && m->len == len) {
+				/* repeated (GSO) or retransmitted here */
+				sf->map_slot[x->d] = (uint8_t)i;
+				return;
+			}
 			continue;
 		}
 		mend = m->dsn + m->len;
@@ -868,15 +883,44 @@ static void data_map(struct pctx *x, int cd, uint64_t dsn, uint32_t len,
 		   (unsigned long long)dsn, len, (unsigned long long)overlap,
 		   first_sf, (unsigned long long)(delay / 1000));
 	}
+	sf->map_slot[x->d] = dir->ring_pos;
 	dir->ring[dir->ring_pos].dsn = dsn;
 	dir->ring[dir->ring_pos].len = len;
 	dir->ring[dir->ring_pos].sf = sf->id;
 	dir->ring[dir->ring_pos].ts_ns = x->ts;
 	dir->ring_pos = (uint8_t)((dir->ring_pos + 1) % MP_REINJ_RING);
-marks:
+}
+
+/* A mapping [dsn, dsn+len) in connection direction cd on x->sf: reinjection
+ * check against the ring of recent mappings, then the high-water marks.
+ * Inline: on the per-packet path it is a few compares. */
+static inline __attribute__((always_inline))
+void data_map(struct pctx *x, int cd, uint64_t dsn, uint32_t len,
+	      bool data_fin)
+{
+	struct mp_subflow *sf = x->sf;
+	struct mp_conn *c = sf->conn;
+	struct mp_conn_dir *dir = &c->dir[cd];
+	uint64_t end = dsn + len;
+
+	x->has_dss_map = true;
+	/* Reinjection concerns data: a DATA_FIN's sequence number is not data
+	 * (Linux repeats a bare DATA_FIN on every subflow), nor is a mapping
+	 * announced on a packet without payload; a TCP retransmission is not
+	 * a reinjection. */
+	len -= data_fin ? 1u : 0u;
+	if (len && x->p->payload_len && !x->tcp_retrans) {
+		/* Linux repeats a burst's mapping on each of its segments:
+		 * this subflow's latest ring entry first. Entries carry the
+		 * subflow id, so a match is a repeat whatever the hint's age;
+		 * map_record() finds any other one. */
+		const struct mp_map *m = &dir->ring[sf->map_slot[x->d]];
+		if (m->sf != sf->id || m->dsn != dsn || m->len != len)
+			map_record(x, c, dir, dsn, len);
+	}
 	mark_adv(&dir->dsn, end, x); /* end includes the DATA_FIN */
 	mark_adv(&sf->dsn[x->d], end, x);
-	if (dir_index(x->e, c, cd) && conn_rank(c))
+	if (dir_reindex(x->e, c, cd) && conn_rank(c))
 		merge_partials(x, c, cd);
 }
 
@@ -1309,11 +1353,45 @@ static void opt_join(struct pctx *x, const struct mp_join *j, unsigned i)
 	}
 }
 
+/* A DSS option on a subflow of connection c (= x->sf->conn): DATA_ACK,
+ * mapping and DATA_FIN at the data level (RFC 8684 §3.3). Inlined into the
+ * per-packet fast path (mp_engine_packet) as well as into opt_dss(). */
+static inline __attribute__((always_inline))
+void dss_conn(struct pctx *x, struct mp_conn *c, const struct mp_dss *d)
+{
+	struct mp_subflow *sf = x->sf;
+	int cd = conn_dir(sf, x->d);
+
+	if (d->flags & DSS_A) {
+		uint64_t v = dack_expand(c, cd, d->data_ack, (d->flags & DSS_a) != 0);
+		mark_adv(&c->dir[cd].dack, v, x);
+		mark_adv(&sf->dack[x->d], v, x);
+	}
+	if (d->flags & DSS_M) {
+		x->has_dss_map = true;
+		if (d->dll == 0) {
+			set_fallback(x, MP_FB_INFINITE_MAP);
+		} else {
+			uint64_t v = dsn_expand(c, cd, d->dsn, (d->flags & DSS_m) != 0);
+			data_map(x, cd, v, d->dll, (d->flags & DSS_F) != 0);
+			map_note(sf, x->d, d->ssn, d->dll);
+		}
+	}
+	if ((d->flags & DSS_F) && !c->dir[cd].data_fin) {
+		c->dir[cd].data_fin = true;
+		ev(x, MP_EV_DATA_FIN, MP_OK_UNKNOWN, "%s",
+		   cd ? "server to client" : "client to server");
+		/* RFC 8684 §3.3.3: DATA_FIN both ways closes the connection,
+		 * whatever subflows linger (a dead path never sends its FIN) */
+		if (c->dir[0].data_fin && c->dir[1].data_fin)
+			conn_close(x, c, MP_CLOSE_DATA_FIN);
+	}
+}
+
 static void opt_dss(struct pctx *x, const struct mp_dss *d)
 {
 	struct mp_subflow *sf = x->sf;
 	struct mp_conn *c;
-	int cd;
 
 	if (!sf->conn) {
 		try_attach(x, d);
@@ -1342,31 +1420,7 @@ static void opt_dss(struct pctx *x, const struct mp_dss *d)
 			x->has_dss_map = true;
 		return;
 	}
-	cd = conn_dir(sf, x->d);
-	if (d->flags & DSS_A) {
-		uint64_t v = dack_expand(c, cd, d->data_ack, (d->flags & DSS_a) != 0);
-		mark_adv(&c->dir[cd].dack, v, x);
-		mark_adv(&sf->dack[x->d], v, x);
-	}
-	if (d->flags & DSS_M) {
-		x->has_dss_map = true;
-		if (d->dll == 0) {
-			set_fallback(x, MP_FB_INFINITE_MAP);
-		} else {
-			uint64_t v = dsn_expand(c, cd, d->dsn, (d->flags & DSS_m) != 0);
-			data_map(x, cd, v, d->dll, (d->flags & DSS_F) != 0);
-			map_note(sf, x->d, d->ssn, d->dll);
-		}
-	}
-	if ((d->flags & DSS_F) && !c->dir[cd].data_fin) {
-		c->dir[cd].data_fin = true;
-		ev(x, MP_EV_DATA_FIN, MP_OK_UNKNOWN, "%s",
-		   cd ? "server to client" : "client to server");
-		/* RFC 8684 §3.3.3: DATA_FIN both ways closes the connection,
-		 * whatever subflows linger (a dead path never sends its FIN) */
-		if (c->dir[0].data_fin && c->dir[1].data_fin)
-			conn_close(x, c, MP_CLOSE_DATA_FIN);
-	}
+	dss_conn(x, c, d);
 }
 
 static void fmt_addr(char *buf, size_t n, uint8_t family, const uint8_t *a);
@@ -1586,6 +1640,9 @@ static void opt_malformed(struct pctx *x, const struct mp_opt *o)
 	}
 }
 
+/* Every MPTCP option of the packet, in wire order. Out of line: the
+ * typical packet (one DSS option) takes mp_engine_packet's fast path. */
+__attribute__((noinline))
 static void options(struct pctx *x)
 {
 	const struct mp_opts *opts = &x->p->opts;
@@ -1659,14 +1716,15 @@ static bool has_subtype(const struct mp_opts *o, uint8_t subtype)
 	return false;
 }
 
-/* Handshake progress from the TCP flags (events come from the options). */
-static void tcp_handshake(struct pctx *x)
+/* The SYN and SYN/ACK of a subflow (tcp_handshake). */
+__attribute__((noinline))
+static void tcp_handshake_syn(struct pctx *x)
 {
 	struct mp_subflow *sf = x->sf;
 	const struct mp_pkt *p = x->p;
 	uint8_t fl = p->flags;
 
-	if ((fl & MP_TH_SYN) && !(fl & MP_TH_ACK)) {
+	if (!(fl & MP_TH_ACK)) {
 		if (x->d == 0 && !sf->syn_ts) {
 			sf->syn_ts = x->ts;
 			sf->syn_frame = x->frame;
@@ -1675,23 +1733,27 @@ static void tcp_handshake(struct pctx *x)
 		}
 		return;
 	}
-	if (fl & MP_TH_SYN) {
-		if (x->d != 1 || sf->synack_seen)
-			return;
-		sf->synack_seen = true;
-		sf->isn[1] = p->seq;
-		if (sf->state < MP_SFS_SYN_RCVD)
-			sf->state = MP_SFS_SYN_RCVD;
-		if (sf->kind == MP_SF_INITIAL &&
-		    !has_subtype(&p->opts, MPTCP_SUB_CAPABLE))
-			set_fallback(x, MP_FB_NO_MPC_SYNACK);
-		else if (sf->kind == MP_SF_JOIN &&
-			 !has_subtype(&p->opts, MPTCP_SUB_JOIN))
-			set_fallback(x, MP_FB_JOIN_REFUSED);
+	if (x->d != 1 || sf->synack_seen)
 		return;
-	}
-	if (!(fl & MP_TH_ACK))
-		return;
+	sf->synack_seen = true;
+	sf->isn[1] = p->seq;
+	if (sf->state < MP_SFS_SYN_RCVD)
+		sf->state = MP_SFS_SYN_RCVD;
+	if (sf->kind == MP_SF_INITIAL &&
+	    !has_subtype(&p->opts, MPTCP_SUB_CAPABLE))
+		set_fallback(x, MP_FB_NO_MPC_SYNACK);
+	else if (sf->kind == MP_SF_JOIN &&
+		 !has_subtype(&p->opts, MPTCP_SUB_JOIN))
+		set_fallback(x, MP_FB_JOIN_REFUSED);
+}
+
+/* An ACK without SYN: the third ACK, or a join's fourth (tcp_handshake). */
+__attribute__((noinline))
+static void tcp_handshake_ack(struct pctx *x)
+{
+	struct mp_subflow *sf = x->sf;
+	const struct mp_pkt *p = x->p;
+
 	if (x->d == 0 && sf->synack_seen && !sf->ack3_seen) {
 		sf->ack3_seen = true;
 		sf->established_ts = x->ts;
@@ -1707,7 +1769,28 @@ static void tcp_handshake(struct pctx *x)
 	}
 }
 
-static void tcp_endings(struct pctx *x)
+/* Handshake progress from the TCP flags (events come from the options).
+ * Per packet only the test that nothing is left to do once a subflow's
+ * handshake was seen: tcp_handshake_ack() acts only before the third ACK
+ * (after a SYN/ACK) or, on a join, before the responder's ACK. */
+static inline void tcp_handshake(struct pctx *x)
+{
+	const struct mp_subflow *sf = x->sf;
+	uint8_t fl = x->p->flags;
+
+	if (fl & MP_TH_SYN) {
+		tcp_handshake_syn(x);
+		return;
+	}
+	if (!(fl & MP_TH_ACK))
+		return;
+	if ((sf->synack_seen && !sf->ack3_seen) ||
+	    (sf->kind == MP_SF_JOIN && !sf->ack4_seen))
+		tcp_handshake_ack(x);
+}
+
+__attribute__((noinline))
+static void tcp_endings_slow(struct pctx *x)
 {
 	struct mp_subflow *sf = x->sf;
 	uint8_t fl = x->p->flags;
@@ -1732,6 +1815,13 @@ static void tcp_endings(struct pctx *x)
 		else if (sf->state < MP_SFS_CLOSING)
 			sf->state = MP_SFS_CLOSING;
 	}
+}
+
+/* Subflow endings from the TCP flags (RST, FIN): rare, out of line. */
+static inline void tcp_endings(struct pctx *x)
+{
+	if (x->p->flags & (MP_TH_RST | MP_TH_FIN))
+		tcp_endings_slow(x);
 }
 
 static void put16(uint8_t *b, uint16_t v)
@@ -1891,6 +1981,7 @@ void mp_engine_free(struct mp_engine *e)
 	free(e);
 }
 
+__attribute__((noinline)) /* about once a second of capture time */
 void mp_engine_expire(struct mp_engine *e, uint64_t now_ns)
 {
 	uint64_t idle = e->cfg.idle_ns;
@@ -1958,24 +2049,36 @@ const struct mp_subflow *mp_engine_subflow_by_id(const struct mp_engine *e,
 	return NULL;
 }
 
+/* The subflow cache's entry for `p` when it is p's subflow, NULL when not;
+ * *d is then sf_dir(sf, p). */
+static inline struct mp_subflow *sf_cached(const struct mp_engine *e,
+					   const struct mp_pkt *p, int *d)
+{
+	struct mp_subflow *sf = e->sf_cache[port_slot(p->sport, p->dport)];
+
+	if (sf && (*d = sf_match(sf, p)) < 0)
+		sf = NULL;
+	return sf;
+}
+
 /* Finds the subflow of `p`, creating one when the packet starts or shows
  * MPTCP. Sets x->sf and x->d; x->sf stays NULL for untracked packets. */
+__attribute__((noinline))
 static bool sf_lookup(struct pctx *x, bool *created)
 {
 	struct mp_engine *e = x->e;
 	const struct mp_pkt *p = x->p;
 	struct mp_tuple key;
 	struct mp_subflow *sf = NULL;
-	unsigned hashv, slot;
+	unsigned hashv;
 	bool syn = (p->flags & MP_TH_SYN) != 0, ack = (p->flags & MP_TH_ACK) != 0;
 	bool any_ok = false, key_made = false;
 	int hit_d = -1; /* sf_dir() of a cache hit, -1 when none */
 
 	*created = false;
-	slot = port_slot(p->sport, p->dport);
-	sf = e->sf_cache[slot];
-	if (sf && (hit_d = sf_match(sf, p)) < 0)
-		sf = NULL;
+	sf = sf_cached(e, p, &hit_d);
+	if (!sf)
+		hit_d = -1;
 	if (!sf) {
 		tuple_make(p, &key);
 		key_made = true;
@@ -2065,7 +2168,12 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 	x.ts = ts_ns;
 	if (p->family != 4 && p->family != 6)
 		return;
-	if (!sf_lookup(&x, &created)) {
+	/* Fast path: a cache hit needs none of sf_lookup()'s work unless the
+	 * packet is a SYN (which may reuse the 4-tuple). */
+	x.sf = sf_cached(e, p, &x.d);
+	created = false;
+	if (__builtin_expect(!x.sf || (p->flags & MP_TH_SYN), 0) &&
+	    !sf_lookup(&x, &created)) {
 		/* untracked: still report its malformed MPTCP options */
 		for (unsigned i = 0; i < p->opts.n; i++)
 			if (p->opts.v[i].err != MP_E_NONE)
@@ -2090,7 +2198,13 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 		}
 	}
 	tcp_handshake(&x);
-	options(&x);
+	if (__builtin_expect(p->opts.n == 1 && p->opts.v[0].err == MP_E_NONE &&
+			     p->opts.v[0].subtype == MPTCP_SUB_DSS &&
+			     x.sf->conn != NULL, 1))
+		/* the typical packet (options() would do just this) */
+		dss_conn(&x, x.sf->conn, &p->opts.v[0].u.dss);
+	else
+		options(&x);
 	tcp_endings(&x);
 	data_accounting(&x);
 	if (x.sf->conn)

@@ -123,6 +123,9 @@ struct mp_subflow {
 	bool addr_id_known[2];    /* [0]: src host's address id, [1]: dst host's */
 	uint8_t addr_id[2];       /* idem */
 	uint8_t attach_tries;     /* partial: DSS packets tried against connections */
+	uint8_t map_slot[2];      /* per subflow direction: slot of its connection
+				   * direction's ring (mp_conn_dir.ring) that last
+				   * held its mapping; a hint, verified on use */
 	int8_t hmac_synack;       /* MP_OK_*: join SYN/ACK truncated HMAC */
 	int8_t hmac_ack;          /* MP_OK_*: join third ACK HMAC */
 	uint16_t malformed;       /* malformed options seen (events rate-limited) */

@@ -24,16 +24,17 @@
  * values near 0 and UINT64_MAX wrap into each other, as 64-bit DSNs do. */
 static inline uint64_t mp_seq_expand32(uint64_t ref, uint32_t wire)
 {
-	const uint32_t ref32 = (uint32_t)ref;
-	const uint64_t v = (ref & UINT64_C(0xffffffff00000000)) + wire;
+	/* ref plus the distance from ref's low word to wire read as a signed
+	 * 32-bit number: the candidate closest to ref, in ref's epoch or a
+	 * neighbouring one. A distance of exactly 2^31 reads as -2^31, the
+	 * kernel's answer when wire > ref32 (then ref32 < 2^31); when
+	 * wire < ref32 (then ref32 >= 2^31) the kernel takes +2^31. */
+	const uint32_t ahead = wire - (uint32_t)ref;
+	int64_t delta = (int32_t)ahead; /* modulo 2^32, as gcc and clang convert */
 
-	/* wire below ref32 by 2^31 or more: it wrapped past 2^32, next epoch */
-	if (wire < ref32 && ref32 - wire >= UINT32_C(0x80000000))
-		return v + (UINT64_C(1) << 32);
-	/* wire above ref32 by 2^31 or more: it is from the previous epoch */
-	if (wire > ref32 && wire - ref32 >= UINT32_C(0x80000000))
-		return v - (UINT64_C(1) << 32);
-	return v;
+	if (ahead == UINT32_C(0x80000000) && (uint32_t)ref >= UINT32_C(0x80000000))
+		delta = INT64_C(0x80000000);
+	return ref + (uint64_t)delta;
 }
 
 /* The DSS wrapper (the kernel's mptcp_expand_seq()): `wire` as the parser
