@@ -63,9 +63,12 @@ struct sfdir {
 	struct cand cand;      /* pending failover */
 };
 
+struct connst;
+
 struct sfst {
 	uint32_t id;           /* subflow id */
-	uint8_t idx;           /* its slot in connst.sf */
+	uint8_t idx;           /* its slot in conn->sf */
+	struct connst *conn;   /* owner */
 	struct sfdir d[2];     /* per data direction */
 };
 
@@ -90,6 +93,7 @@ struct mp_fo {
 	void *user;            /* its argument */
 	struct connst *conns;  /* by id, insertion order */
 	struct connst *cache[FO_CACHE]; /* by id % FO_CACHE: recent lookups */
+	struct sfst *sf_cache[FO_CACHE]; /* by subflow id % FO_CACHE: idem */
 	uint64_t ignored;      /* packets not tracked */
 };
 
@@ -190,6 +194,7 @@ static struct sfst *sf_find(struct connst *c, uint32_t id, bool create)
 		return NULL;
 	s->id = id;
 	s->idx = c->n_sf;
+	s->conn = c;
 	c->sf[c->n_sf++] = s;
 	return s;
 }
@@ -479,6 +484,24 @@ static void on_dack(struct connst *c, struct sfst *t, unsigned d, uint64_t a,
 	td->stall_ns = 0;
 }
 
+/* The subflow record of packet p (created when new), NULL when it cannot
+ * be tracked. Subflow ids are small and sequential like connection ids: a
+ * direct-mapped cache by subflow id, checked against both ids, finds it
+ * without conn_find and sf_find on almost every packet. */
+static struct sfst *sf_of(struct mp_fo *fo, uint32_t conn, uint32_t subflow)
+{
+	struct sfst *t = fo->sf_cache[subflow % FO_CACHE];
+	struct connst *c;
+
+	if (t && t->id == subflow && t->conn->id == conn)
+		return t;
+	c = conn_find(fo, conn, true);
+	t = c ? sf_find(c, subflow, true) : NULL;
+	if (t)
+		fo->sf_cache[subflow % FO_CACHE] = t;
+	return t;
+}
+
 void mp_fo_packet(struct mp_fo *fo, const struct mp_fo_pkt *p)
 {
 	struct connst *c;
@@ -487,12 +510,12 @@ void mp_fo_packet(struct mp_fo *fo, const struct mp_fo_pkt *p)
 
 	if (!fo || !p->conn || !p->subflow)
 		return;
-	c = conn_find(fo, p->conn, true);
-	t = c ? sf_find(c, p->subflow, true) : NULL;
+	t = sf_of(fo, p->conn, p->subflow);
 	if (!t) {
 		fo->ignored++;
 		return;
 	}
+	c = t->conn;
 	/* TCP level: data sent in d, acknowledgments of direction rd */
 	if (p->payload_len) {
 		struct sfdir *s = &t->d[d];
@@ -553,8 +576,11 @@ static void conn_drop(struct mp_fo *fo, struct connst *c)
 			report(fo, &c->sf[i]->d[d]);
 		}
 	}
-	for (unsigned i = 0; i < c->n_sf; i++)
+	for (unsigned i = 0; i < c->n_sf; i++) {
+		if (fo->sf_cache[c->sf[i]->id % FO_CACHE] == c->sf[i])
+			fo->sf_cache[c->sf[i]->id % FO_CACHE] = NULL;
 		free(c->sf[i]);
+	}
 	HASH_DELETE(hh, fo->conns, c);
 	if (fo->cache[c->id % FO_CACHE] == c)
 		fo->cache[c->id % FO_CACHE] = NULL;
