@@ -484,19 +484,13 @@ static void on_dack(struct connst *c, struct sfst *t, unsigned d, uint64_t a,
 	td->stall_ns = 0;
 }
 
-/* The subflow record of packet p (created when new), NULL when it cannot
- * be tracked. Subflow ids are small and sequential like connection ids: a
- * direct-mapped cache by subflow id, checked against both ids, finds it
- * without conn_find and sf_find on almost every packet. */
+/* The subflow record of (conn, subflow), both nonzero, created when new;
+ * NULL when it cannot be tracked. Also caches it (see mp_fo_packet). */
 static struct sfst *sf_of(struct mp_fo *fo, uint32_t conn, uint32_t subflow)
 {
-	struct sfst *t = fo->sf_cache[subflow % FO_CACHE];
-	struct connst *c;
+	struct connst *c = conn_find(fo, conn, true);
+	struct sfst *t = c ? sf_find(c, subflow, true) : NULL;
 
-	if (t && t->id == subflow && t->conn->id == conn)
-		return t;
-	c = conn_find(fo, conn, true);
-	t = c ? sf_find(c, subflow, true) : NULL;
 	if (t)
 		fo->sf_cache[subflow % FO_CACHE] = t;
 	return t;
@@ -508,12 +502,22 @@ void mp_fo_packet(struct mp_fo *fo, const struct mp_fo_pkt *p)
 	struct sfst *t;
 	unsigned d = p->dir & 1u, rd = 1u - d;
 
-	if (!fo || !p->conn || !p->subflow)
+	if (!fo)
 		return;
-	t = sf_of(fo, p->conn, p->subflow);
-	if (!t) {
-		fo->ignored++;
-		return;
+	/* subflow ids are small and sequential like connection ids: a
+	 * direct-mapped cache by subflow id, checked against both ids, finds
+	 * the record without conn_find and sf_find on almost every packet;
+	 * it holds only records with nonzero ids, so a hit also passes the
+	 * check for packets without a connection or subflow */
+	t = fo->sf_cache[p->subflow % FO_CACHE];
+	if (!t || t->id != p->subflow || t->conn->id != p->conn) {
+		if (!p->conn || !p->subflow)
+			return;
+		t = sf_of(fo, p->conn, p->subflow);
+		if (!t) {
+			fo->ignored++;
+			return;
+		}
 	}
 	c = t->conn;
 	/* TCP level: data sent in d, acknowledgments of direction rd */
