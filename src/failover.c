@@ -36,6 +36,8 @@ struct sfdir {
 	uint8_t n_ranges;      /* entries used in ranges */
 	uint8_t range_pos;     /* slot of the newest range */
 	struct range ranges[MP_FO_RANGES]; /* recent mappings, contiguous ones merged */
+	bool gap_ok;           /* [gap_lo, gap_hi) is free of ranges (gap_fits) */
+	uint64_t gap_lo, gap_hi; /* idem */
 	/* progress: the last packet on it whose DATA_ACK of d advanced past
 	 * the DATA_ACKs seen on it before (own_dack) */
 	bool own_known;        /* own_dack valid */
@@ -61,8 +63,12 @@ struct sfdir {
 	struct cand cand;      /* pending failover */
 };
 
+struct connst;
+
 struct sfst {
 	uint32_t id;           /* subflow id */
+	uint8_t idx;           /* its slot in conn->sf */
+	struct connst *conn;   /* owner */
 	struct sfdir d[2];     /* per data direction */
 };
 
@@ -73,6 +79,10 @@ struct connst {
 	uint64_t dack[2];      /* highest DATA_ACK of each data direction */
 	uint64_t dack_ts[2];   /* when it last advanced */
 	uint8_t n_sf;          /* entries used in sf */
+	uint8_t scan[2];       /* per data direction, bit i: sf[i] has data
+				* mapped and no reinjection found since its
+				* last advance, the ones on_map looks at
+				* (scan_note) */
 	struct sfst *sf[MP_FO_SUBFLOWS]; /* subflows in order of appearance */
 };
 
@@ -83,6 +93,7 @@ struct mp_fo {
 	void *user;            /* its argument */
 	struct connst *conns;  /* by id, insertion order */
 	struct connst *cache[FO_CACHE]; /* by id % FO_CACHE: recent lookups */
+	struct sfst *sf_cache[FO_CACHE]; /* by subflow id % FO_CACHE: idem */
 	uint64_t ignored;      /* packets not tracked */
 };
 
@@ -182,6 +193,8 @@ static struct sfst *sf_find(struct connst *c, uint32_t id, bool create)
 	if (!s)
 		return NULL;
 	s->id = id;
+	s->idx = c->n_sf;
+	s->conn = c;
 	c->sf[c->n_sf++] = s;
 	return s;
 }
@@ -236,6 +249,73 @@ static void report(struct mp_fo *fo, struct sfdir *s)
 		fo->fn(fo->user, &s->cand.r);
 }
 
+/* Keeps s's bit of c->scan[d]: dsn_known and reinj_ts of s->d[d] changed. */
+static void scan_note(struct connst *c, const struct sfst *s, unsigned d)
+{
+	unsigned bit = 1u << s->idx;
+
+	if (s->d[d].dsn_known && !s->d[d].reinj_ts)
+		c->scan[d] = (uint8_t)(c->scan[d] | bit);
+	else
+		c->scan[d] = (uint8_t)(c->scan[d] & ~bit);
+}
+
+/* A DSN gap between the ranges of one subflow and direction (sfdir.gap_*),
+ * so that a later mapping inside it needs no look at them (on_map). With
+ * gap_ok, W = gap_hi - gap_lo < GAP_SPAN and every range r of it fits
+ * (gap_fits): it ends before the gap, gap_lo - r->hi < GAP_SPAN, or it
+ * starts after, r->lo - gap_hi < GAP_SPAN, and is narrow, r->hi - r->lo <
+ * GAP_SPAN (unsigned differences). Then a mapping [dsn, dsn + len) inside
+ * the gap (x = dsn - gap_lo <= W, len <= W - x) overlaps none of them:
+ *  - r before: dsn - r->hi = x + (gap_lo - r->hi) is below 2^62, so r->hi
+ *    is not after dsn;
+ *  - r after: z = r->lo - end = (r->lo - gap_hi) + (W - x - len) is below
+ *    2^62, so end is not after r->lo; when the outstanding start is the
+ *    DATA_ACK f instead, after r->lo by y, r->hi is after f only for
+ *    y < r->hi - r->lo < GAP_SPAN, and then end - f = -(z + y) is not
+ *    after 0 either.
+ * The gap stays valid whatever the DATA_ACK does; a range of the subflow
+ * that changes is checked against it (on_map). */
+#define GAP_SPAN (UINT64_C(1) << 61)
+#define GAP_NEAR (UINT64_C(1) << 60) /* gap_find: ranges this close only */
+
+static bool gap_fits(const struct sfdir *s, const struct range *r)
+{
+	return s->gap_lo - r->hi < GAP_SPAN ||
+	       (r->lo - s->gap_hi < GAP_SPAN && r->hi - r->lo < GAP_SPAN);
+}
+
+/* Whether [dsn, dsn + len) lies inside s's gap. */
+static bool in_gap(const struct sfdir *s, uint64_t dsn, uint32_t len)
+{
+	uint64_t x = dsn - s->gap_lo, w = s->gap_hi - s->gap_lo;
+
+	return s->gap_ok && x <= w && len <= w - x;
+}
+
+/* Makes s's gap start at dsn and end at the nearest range starting at or
+ * after dsn + len (at most GAP_NEAR after it); invalid when a range lies
+ * across or too far from it. */
+static void gap_find(struct sfdir *s, uint64_t dsn, uint32_t len)
+{
+	uint64_t end = dsn + len, up = GAP_NEAR;
+
+	s->gap_ok = false;
+	for (unsigned k = 0; k < s->n_ranges; k++) {
+		const struct range *r = &s->ranges[k];
+		uint64_t b = r->lo - end;
+		if (dsn - r->hi < GAP_NEAR)
+			continue; /* ends at or before dsn */
+		if (b >= GAP_NEAR || r->hi - r->lo >= GAP_SPAN)
+			return;
+		if (b < up)
+			up = b;
+	}
+	s->gap_lo = dsn;
+	s->gap_hi = end + up;
+	s->gap_ok = true;
+}
+
 /* Data of direction d mapped on subflow t: [dsn, dsn + len). */
 static void on_map(struct connst *c, struct sfst *t, unsigned d, uint64_t dsn,
 		   uint32_t len, uint64_t ts, uint64_t frame)
@@ -245,30 +325,34 @@ static void on_map(struct connst *c, struct sfst *t, unsigned d, uint64_t dsn,
 	struct range *last;
 
 	/* reinjection: the range overlaps data outstanding on another subflow
-	 * (the connection's DATA_ACK is read once: the loop writes only the
-	 * other subflows' reinj_ts/reinj_frame) */
+	 * with data mapped and no reinjection yet (c->scan; the connection's
+	 * DATA_ACK is read once: the loop writes only the other subflows'
+	 * reinj_ts/reinj_frame) */
 	const bool dk = c->dack_known[d];
 	const uint64_t floor = dk ? c->dack[d] : 0;
-	const unsigned n_sf = c->n_sf;
-	for (unsigned i = 0; i < n_sf; i++) {
-		struct sfst *o = c->sf[i];
+	for (unsigned m = c->scan[d] & ~(1u << t->idx); m; m &= m - 1) {
+		struct sfst *o = c->sf[__builtin_ctz(m)];
 		struct sfdir *s = &o->d[d];
 		unsigned n;
-		if (o == t || s->reinj_ts || !s->dsn_known ||
-		    !after(s->dsn_hi, floor))
-			continue;
+		bool hit;
+		if (!after(s->dsn_hi, floor) || in_gap(s, dsn, len))
+			continue; /* in_gap: the common case */
 		n = s->n_ranges;
-		for (unsigned k = 0; k < n; k++) {
+		hit = false;
+		for (unsigned k = 0; k < n && !hit; k++) {
 			const struct range *r = &s->ranges[k];
 			uint64_t lo;
 			if (!after(r->hi, dsn))
-				continue; /* the common case: ends before dsn */
+				continue; /* ends before dsn */
 			lo = dk && after(floor, r->lo) ? floor : r->lo;
-			if (after(r->hi, lo) && after(end, lo)) {
-				s->reinj_ts = ts;
-				s->reinj_frame = frame;
-				break;
-			}
+			hit = after(r->hi, lo) && after(end, lo);
+		}
+		if (hit) {
+			s->reinj_ts = ts;
+			s->reinj_frame = frame;
+			scan_note(c, o, d);
+		} else {
+			gap_find(s, dsn, len); /* for the next mappings */
 		}
 	}
 	/* keep the range, merged with the newest one when contiguous */
@@ -284,11 +368,16 @@ static void on_map(struct connst *c, struct sfst *t, unsigned d, uint64_t dsn,
 		if (td->n_ranges < MP_FO_RANGES)
 			td->n_ranges++;
 	}
+	if (td->gap_ok && !gap_fits(td, &td->ranges[td->range_pos]))
+		td->gap_ok = false;
 	if (!td->dsn_known || after(end, td->dsn_hi)) {
 		if (td->cand.active)
 			td->cand.r.t_recovered_ns = 0; /* more data on it to recover */
 		td->dsn_hi = end;
-		td->dsn_known = true;
+		if (!td->dsn_known) {
+			td->dsn_known = true;
+			scan_note(c, t, d);
+		}
 	}
 	/* nothing was outstanding at its last advance: the first data it
 	 * sends after is what a failure strands */
@@ -390,8 +479,21 @@ static void on_dack(struct connst *c, struct sfst *t, unsigned d, uint64_t a,
 	td->adv_hi = td->out_known ? td->dsn_hi : td->adv_dack;
 	td->sig = MP_FO_SIG_NONE;
 	td->reinj_ts = 0;
+	scan_note(c, t, d);
 	td->reinj_frame = 0;
 	td->stall_ns = 0;
+}
+
+/* The subflow record of (conn, subflow), both nonzero, created when new;
+ * NULL when it cannot be tracked. Also caches it (see mp_fo_packet). */
+static struct sfst *sf_of(struct mp_fo *fo, uint32_t conn, uint32_t subflow)
+{
+	struct connst *c = conn_find(fo, conn, true);
+	struct sfst *t = c ? sf_find(c, subflow, true) : NULL;
+
+	if (t)
+		fo->sf_cache[subflow % FO_CACHE] = t;
+	return t;
 }
 
 void mp_fo_packet(struct mp_fo *fo, const struct mp_fo_pkt *p)
@@ -400,14 +502,24 @@ void mp_fo_packet(struct mp_fo *fo, const struct mp_fo_pkt *p)
 	struct sfst *t;
 	unsigned d = p->dir & 1u, rd = 1u - d;
 
-	if (!fo || !p->conn || !p->subflow)
+	if (!fo)
 		return;
-	c = conn_find(fo, p->conn, true);
-	t = c ? sf_find(c, p->subflow, true) : NULL;
-	if (!t) {
-		fo->ignored++;
-		return;
+	/* subflow ids are small and sequential like connection ids: a
+	 * direct-mapped cache by subflow id, checked against both ids, finds
+	 * the record without conn_find and sf_find on almost every packet;
+	 * it holds only records with nonzero ids, so a hit also passes the
+	 * check for packets without a connection or subflow */
+	t = fo->sf_cache[p->subflow % FO_CACHE];
+	if (!t || t->id != p->subflow || t->conn->id != p->conn) {
+		if (!p->conn || !p->subflow)
+			return;
+		t = sf_of(fo, p->conn, p->subflow);
+		if (!t) {
+			fo->ignored++;
+			return;
+		}
 	}
+	c = t->conn;
 	/* TCP level: data sent in d, acknowledgments of direction rd */
 	if (p->payload_len) {
 		struct sfdir *s = &t->d[d];
@@ -468,8 +580,11 @@ static void conn_drop(struct mp_fo *fo, struct connst *c)
 			report(fo, &c->sf[i]->d[d]);
 		}
 	}
-	for (unsigned i = 0; i < c->n_sf; i++)
+	for (unsigned i = 0; i < c->n_sf; i++) {
+		if (fo->sf_cache[c->sf[i]->id % FO_CACHE] == c->sf[i])
+			fo->sf_cache[c->sf[i]->id % FO_CACHE] = NULL;
 		free(c->sf[i]);
+	}
 	HASH_DELETE(hh, fo->conns, c);
 	if (fo->cache[c->id % FO_CACHE] == c)
 		fo->cache[c->id % FO_CACHE] = NULL;

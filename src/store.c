@@ -283,8 +283,10 @@ static void maybe_commit(struct mp_store *st, uint64_t ts_ns)
 		return;
 	if (!st->batch_ts || ts_ns < st->batch_ts)
 		st->batch_ts = ts_ns;
-	if (st->pending >= st->cfg.batch_events ||
-	    (st->pending && ts_ns - st->batch_ts >= st->cfg.batch_ns)) {
+	/* batch_events is at least 1 (mp_store_open): nothing to commit
+	 * without pending events, the usual case */
+	if (st->pending && (st->pending >= st->cfg.batch_events ||
+			    ts_ns - st->batch_ts >= st->cfg.batch_ns)) {
 		commit(st, false, true);
 		st->batch_ts = ts_ns;
 	}
@@ -946,12 +948,25 @@ static void put_options(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
 	}
 }
 
+/* The first well-formed DSS option of p, or NULL: the one the detector
+ * follows (the engine processes every DSS option, in order). */
+static const struct mp_dss *first_dss(const struct mp_pkt *p)
+{
+	const struct mp_opt *o = p->opts.v, *end = o + p->opts.n;
+
+	for (; o < end; o++)
+		if (o->err == MP_E_NONE && o->subtype == MPTCP_SUB_DSS)
+			return &o->u.dss;
+	return NULL;
+}
+
 /* Derives the detector's input from the packet and the engine state. */
 static void feed_failover(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
 			  const struct mp_pkt *p, const struct mp_subflow *sf,
 			  unsigned sf_dir)
 {
 	const struct mp_conn *c = sf->conn;
+	const struct mp_dss *x;
 	struct mp_fo_pkt f;
 	int d, cd;
 
@@ -961,53 +976,53 @@ static void feed_failover(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
 	 * same source port and address as the subflow's source) */
 	d = sf_dir ? 1 : 0;
 	cd = sf->src_is_client ? d : 1 - d;
-	memset(&f, 0, sizeof f);
+	/* each field set once, no memset (the detector reads dsn/dll and
+	 * dack only with has_map and has_dack) */
 	f.frame = frame;
 	f.ts_ns = ts_ns;
 	f.conn = c->id;
 	f.subflow = sf->id;
 	f.dir = (uint8_t)cd;
+	f.has_map = false;
+	f.dsn = 0;
+	f.dll = 0;
+	f.has_dack = false;
+	f.dack = 0;
 	f.ack_flag = (p->flags & MP_TH_ACK) != 0;
 	f.seq = p->seq;
 	f.ack = p->ack;
 	f.payload_len = (p->flags & MP_TH_SYN) ? 0 : p->payload_len;
-	for (unsigned i = 0; i < p->opts.n; i++) {
-		const struct mp_opt *o = &p->opts.v[i];
-		const struct mp_dss *x = &o->u.dss;
-		if (o->err != MP_E_NONE || o->subtype != MPTCP_SUB_DSS)
-			continue;
-		if ((x->flags & DSS_M) && x->dll && f.payload_len) {
-			uint32_t len = x->dll - ((x->flags & DSS_F) ? 1u : 0u);
-			uint64_t ref = c->dir[cd].dsn.valid ? c->dir[cd].dsn.val
-				       : c->key_known[cd] ? c->idsn[cd] + 1 : 0;
-			uint64_t dsn = mp_seq_expand(ref, x->dsn, (x->flags & DSS_m) != 0);
-			bool isn_known = d == 0 ? sf->syn_ts != 0 : sf->synack_seen;
-			/* this segment's part of the mapping (Linux repeats the
-			 * mapping of a GSO burst on each segment): the SSN is
-			 * relative to the subflow's ISN */
-			if (isn_known) {
-				uint32_t off = p->seq - sf->isn[d] - x->ssn;
-				if (off < len) {
-					dsn += off;
-					len -= off;
-					if (len > f.payload_len)
-						len = f.payload_len;
-				}
-			}
-			if (len) {
-				f.has_map = true;
-				f.dsn = dsn;
-				f.dll = len;
+	x = first_dss(p);
+	if (x && (x->flags & DSS_M) && x->dll && f.payload_len) {
+		uint32_t len = x->dll - ((x->flags & DSS_F) ? 1u : 0u);
+		uint64_t ref = c->dir[cd].dsn.valid ? c->dir[cd].dsn.val
+			       : c->key_known[cd] ? c->idsn[cd] + 1 : 0;
+		uint64_t dsn = mp_seq_expand(ref, x->dsn, (x->flags & DSS_m) != 0);
+		bool isn_known = d == 0 ? sf->syn_ts != 0 : sf->synack_seen;
+		/* this segment's part of the mapping (Linux repeats the
+		 * mapping of a GSO burst on each segment): the SSN is
+		 * relative to the subflow's ISN */
+		if (isn_known) {
+			uint32_t off = p->seq - sf->isn[d] - x->ssn;
+			if (off < len) {
+				dsn += off;
+				len -= off;
+				if (len > f.payload_len)
+					len = f.payload_len;
 			}
 		}
-		if (x->flags & DSS_A) {
-			uint64_t ref = c->dir[cd].dack.valid ? c->dir[cd].dack.val
-				       : c->dir[1 - cd].dsn.valid ? c->dir[1 - cd].dsn.val
-				       : c->key_known[1 - cd] ? c->idsn[1 - cd] + 1 : 0;
-			f.has_dack = true;
-			f.dack = mp_seq_expand(ref, x->data_ack, (x->flags & DSS_a) != 0);
+		if (len) {
+			f.has_map = true;
+			f.dsn = dsn;
+			f.dll = len;
 		}
-		break;
+	}
+	if (x && (x->flags & DSS_A)) {
+		uint64_t ref = c->dir[cd].dack.valid ? c->dir[cd].dack.val
+			       : c->dir[1 - cd].dsn.valid ? c->dir[1 - cd].dsn.val
+			       : c->key_known[1 - cd] ? c->idsn[1 - cd] + 1 : 0;
+		f.has_dack = true;
+		f.dack = mp_seq_expand(ref, x->data_ack, (x->flags & DSS_a) != 0);
 	}
 	mp_fo_packet(st->fo, &f);
 }
