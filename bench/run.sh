@@ -31,7 +31,30 @@ BUILD=${BUILD:-$TOP/build-rel}
 TIME=/usr/bin/time
 
 mkdir -p "$CACHE"
-[ -x "$TIME" ] || { echo "run.sh: /usr/bin/time missing (apt-get install time)" >&2; exit 77; }
+
+# 0. what the benchmark runs besides mpana: Debian packages, installed here
+# when missing (as root; otherwise the list is printed and the run skipped)
+need=()
+[ -x "$TIME" ] || need+=(time)
+command -v tcpdump >/dev/null || need+=(tcpdump)
+command -v python3 >/dev/null || need+=(python3)
+if [ -z "${NO_TSHARK:-}" ]; then command -v tshark >/dev/null || need+=(tshark); fi
+if [ ! -s "$TRACE" ]; then # making the trace needs the lab's tools
+	command -v iperf3 >/dev/null || need+=(iperf3)
+	command -v mptcpize >/dev/null || need+=(mptcpize)
+	command -v ip >/dev/null && command -v tc >/dev/null || need+=(iproute2)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		echo "run.sh: installing ${need[*]}" >&2
+		apt-get update -qq >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends "${need[@]}" >/dev/null
+	else
+		echo "run.sh: missing ${need[*]} (as root: apt-get install ${need[*]})" >&2
+		exit 77
+	fi
+fi
 
 # 1. the trace
 if [ ! -s "$TRACE" ]; then
