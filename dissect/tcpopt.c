@@ -170,6 +170,25 @@ static void record_framing_error(struct mp_opts *out, uint8_t kind,
 	}
 }
 
+/* Linux starts nearly every segment's options with NOP, NOP and the
+ * 10-byte timestamps option (RFC 7323 §3). When all 12 bytes are there
+ * (`r` already ends at the header's declared options length), they are
+ * stepped over with one check; the walk below would do the same in three
+ * rounds: two NOPs, then an option of a legal length that fits. */
+#define TCPOPT_TIMESTAMP 8
+#define TCPOLEN_TIMESTAMP 10
+
+MP_RD_INLINE void skip_nop_nop_timestamps(struct mp_rd *r)
+{
+	struct mp_rd rest = *r, h;
+
+	if (!mp_rd_fixed(&rest, 2 + TCPOLEN_TIMESTAMP, &h))
+		return;
+	if (mp_rd_u8(&h) == TCPOPT_NOP && mp_rd_u8(&h) == TCPOPT_NOP &&
+	    mp_rd_u8(&h) == TCPOPT_TIMESTAMP && mp_rd_u8(&h) == TCPOLEN_TIMESTAMP)
+		*r = rest;
+}
+
 void mp_tcpopt_walk(const uint8_t *p, size_t caplen, size_t hdr_len,
 		    uint8_t tcp_flags, struct mp_opts *out)
 {
@@ -179,6 +198,7 @@ void mp_tcpopt_walk(const uint8_t *p, size_t caplen, size_t hdr_len,
 	out->n = 0;
 	out->tcp_err = MP_E_NONE;
 	out->tcp_err_off = 0;
+	skip_nop_nop_timestamps(&r);
 
 	while (mp_rd_left(&r) > 0) {
 		size_t off = (size_t)(r.p - p);

@@ -129,6 +129,57 @@ Test(tcpopt, stops_at_hdr_len)
 	cr_assert_not(out.v[0].u.prio.backup);
 }
 
+/* The options of nearly every Linux data segment: NOP, NOP, timestamps,
+ * then a DSS. The walker steps over the first 12 bytes at once when they
+ * are all there (tcpopt.c: skip_nop_nop_timestamps); every cut and a
+ * header too short for the timestamps must still be framed one by one. */
+Test(tcpopt, nop_nop_timestamps)
+{
+	static const uint8_t opts[] = {
+		1, 1,                   /* NOP, NOP */
+		8, 10,                  /* timestamps */
+		0, 0, 0, 1, 0, 0, 0, 2, /* TS value, echo reply */
+		30, 20, 0x20, 0x05,     /* DSS: A, M (4-byte DSN and data ACK) */
+		0, 0, 0, 7,             /* data ACK */
+		0, 0, 0, 9,             /* DSN */
+		0, 0, 0, 1,             /* SSN */
+		0, 100,                 /* data-level length */
+		1, 1,                   /* NOP, NOP: pad to 32 */
+	};
+	struct mp_opts out;
+
+	walk(opts, sizeof opts, sizeof opts, &out);
+	cr_assert_eq(out.n, 1);
+	cr_assert_eq(out.tcp_err, MP_E_NONE);
+	cr_assert_eq(out.v[0].off, 12);
+	cr_assert_eq(out.v[0].raw, opts + 12);
+	cr_assert_eq(out.v[0].err, MP_E_NONE);
+	cr_assert_eq(out.v[0].u.dss.data_ack, 7);
+	cr_assert_eq(out.v[0].u.dss.dsn, 9);
+	cr_assert_eq(out.v[0].u.dss.dll, 100);
+
+	for (size_t cap = 0; cap < sizeof opts; cap++) {
+		walk(opts, cap, sizeof opts, &out);
+		cr_assert_eq(out.tcp_err, MP_E_NONE, "caplen %zu", cap);
+		if (cap <= 12) { /* the capture ends in or right after the TS */
+			cr_assert_eq(out.n, 0, "caplen %zu", cap);
+			continue;
+		}
+		cr_assert_eq(out.n, 1, "caplen %zu", cap);
+		cr_assert_eq(out.v[0].off, 12, "caplen %zu", cap);
+		cr_assert_eq(out.v[0].caplen, cap - 12 < 20 ? cap - 12 : 20,
+			     "caplen %zu", cap);
+		cr_assert_eq(out.v[0].err, cap >= 32 ? MP_E_NONE : MP_E_TRUNCATED,
+			     "caplen %zu", cap);
+	}
+
+	/* options area of 10 bytes: the timestamps overrun it */
+	walk(opts, sizeof opts, 10, &out);
+	cr_assert_eq(out.n, 0);
+	cr_assert_eq(out.tcp_err, MP_E_TCP_OPT_LEN_OVERRUN);
+	cr_assert_eq(out.tcp_err_off, 2);
+}
+
 struct framing_case {
 	const char *name;
 	uint8_t opts[12];
