@@ -9,6 +9,8 @@
 
 #define TCPOPT_EOL 0
 #define TCPOPT_NOP 1
+#define TCPOPT_TIMESTAMP 8   /* RFC 7323 §3 */
+#define TCPOLEN_TIMESTAMP 10
 
 static const char *const err_names[MP_E__COUNT] = {
 	[MP_E_NONE] = "",
@@ -175,9 +177,6 @@ static void record_framing_error(struct mp_opts *out, uint8_t kind,
  * (`r` already ends at the header's declared options length), they are
  * stepped over with one check; the walk below would do the same in three
  * rounds: two NOPs, then an option of a legal length that fits. */
-#define TCPOPT_TIMESTAMP 8
-#define TCPOLEN_TIMESTAMP 10
-
 MP_RD_INLINE void skip_nop_nop_timestamps(struct mp_rd *r)
 {
 	struct mp_rd rest = *r, h;
