@@ -75,8 +75,7 @@ int main(int argc, char **argv)
 			stats.mptcp_packets++;
 		mp_engine_packet(e, frame, r.ts_ns, &p, &ann);
 		if (st)
-			mp_store_packet(st, frame, r.ts_ns, &p, &ann,
-					mp_engine_current(e));
+			mp_store_packet(st, frame, r.ts_ns, &p, &ann);
 	}
 	if (rc < 0)
 		fprintf(stderr, "%s: %s\n", argv[1], f.err);

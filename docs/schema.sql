@@ -131,43 +131,56 @@ CREATE TABLE IF NOT EXISTS options (
   error         TEXT,                     -- malformed: stable code; NULL when it parsed
   data_ack      INTEGER, dsn INTEGER,     -- DSS, as on the wire (32 or 64 bits)
   ssn           INTEGER, dll INTEGER,
-  data_fin      INTEGER
+  data_fin      INTEGER,
+  data_ack64    INTEGER, dsn64 INTEGER,   -- the same expanded to 64 bits (RFC 8684
+                                          -- §3.3.1); NULL when no reference was known
+  resend        TEXT                      -- the packet's data was sent before:
+                                          -- 'retransmission' or 'reinjection'
 );
 CREATE INDEX IF NOT EXISTS options_frame ON options(capture_id, frame);
 
--- Failovers found by src/failover.c (definition: MPTCP-NOTES.md,
--- "Failover latency"; docs/sqlite.md). One row per (connection, data
--- direction, failed subflow) episode.
+-- Outage episodes found by the analysis stage (src/analysis/failover.c;
+-- definition: MPTCP-NOTES.md, "Failover latency"; docs/sqlite.md). One row
+-- per episode: a subflow can fail several times, in either direction.
 CREATE TABLE IF NOT EXISTS failovers (
   id            INTEGER PRIMARY KEY,
   capture_id    INTEGER NOT NULL REFERENCES captures(id),
+  episode       INTEGER NOT NULL,         -- 1, 2, ... per run, in order of report
   conn_id       INTEGER NOT NULL,
-  direction     TEXT NOT NULL,            -- 'c2s' (client to server data) or 's2c'
-  vantage       TEXT,                     -- capture is on the 'sender' or 'receiver' side, or 'unknown'
-  from_subflow  INTEGER NOT NULL,         -- the subflow that failed
-  to_subflow    INTEGER,                  -- the one whose DATA_ACK resumed progress
-  fail_signal   TEXT,                     -- rst, mp_tcprst, fin, remove_addr, mp_prio_backup, or
-                                          -- 'last_data_ack' (silent: last DATA_ACK advance on it)
-  t_fail        REAL, fail_frame INTEGER,
-  t_last_sf_ack REAL,                     -- last subflow-level ACK advance on it (NULL: none)
-  t_reinject    REAL, reinject_frame INTEGER, -- first re-send of its outstanding data elsewhere
-  t_resume      REAL, resume_frame INTEGER, -- first DATA_ACK elsewhere beyond dsn_outstanding
-  t_recovered   REAL,                     -- first DATA_ACK covering all its mapped data
-  latency_ms    REAL,                     -- t_resume - t_fail
-  stall_ms      REAL,                     -- longest gap between DATA_ACK advances, t_fail..t_resume
-  dsn_acked     INTEGER,                  -- DATA_ACK at t_fail
-  dsn_outstanding INTEGER,                -- highest DSN end outstanding on it at t_fail
-                                          -- (= dsn_acked when all it had sent was acked)
-  outstanding_bytes INTEGER               -- data mapped on it beyond dsn_acked by t_resume
-                                          -- (what the other subflows had to recover)
+  direction     TEXT NOT NULL,            -- data direction: 'c2s' or 's2c'
+  vantage       TEXT NOT NULL,            -- 'sender': the capture shows the lost data;
+                                          -- 'receiver': only the holes it left
+  kind          TEXT NOT NULL,            -- 'failover': recovered through another subflow
+                                          -- before the failed one's next ACK advance;
+                                          -- 'stall': the failed subflow recovered first
+  from_subflow  INTEGER NOT NULL,         -- the subflow whose path failed
+  to_subflow    INTEGER,                  -- the one that carried its data back
+  t_fail        REAL NOT NULL, fail_frame INTEGER NOT NULL, -- last sign of life
+  t_first_reinject REAL, first_reinject_frame INTEGER, -- first re-send of its data elsewhere
+  t_recovered   REAL, recovered_frame INTEGER, -- first DATA_ACK covering all it lost
+                                          -- (NULL: not within the capture)
+  latency_ms    REAL NOT NULL,            -- t_recovered - t_fail (a bound, see lower_bound)
+  lower_bound   INTEGER NOT NULL,         -- 1: latency_ms is only a lower bound
+  lost_bytes    INTEGER NOT NULL,         -- payload bytes it lost (0 from the receiver side)
+  lost_dsn_end  INTEGER,                  -- 64-bit data-level end of what it lost
+  stall_ms      REAL NOT NULL,            -- longest DATA_ACK stall inside the episode
+  cause         TEXT,                     -- explicit signal: rst, mp_tcprst, remove_addr,
+                                          -- mp_prio_backup; NULL when silent
+  join_subflow  INTEGER, join_setup_ms REAL, -- a join made during the outage
+                                          -- (break-before-make): SYN to third ACK
+  t_failback    REAL, failback_frame INTEGER, failback_subflow INTEGER,
+  failback_ms   REAL                      -- the failed path carrying data again
+                                          -- (same subflow, or a new one between
+                                          -- the same addresses), from t_fail
 );
 CREATE INDEX IF NOT EXISTS failovers_conn ON failovers(conn_id);
 
 CREATE VIEW IF NOT EXISTS failover AS
-  SELECT conn_id, direction, from_subflow, to_subflow, t_fail, t_reinject,
-         t_resume, latency_ms, stall_ms, vantage, fail_signal,
-         outstanding_bytes, t_recovered
-  FROM failovers ORDER BY conn_id, t_fail;
+  SELECT conn_id, direction, vantage, kind, from_subflow, to_subflow, t_fail,
+         fail_frame, t_first_reinject, t_recovered, recovered_frame,
+         latency_ms, lower_bound, lost_bytes, stall_ms, cause, join_setup_ms,
+         t_failback, failback_ms
+  FROM failovers ORDER BY conn_id, t_fail, id;
 
 -- Handshake order (MPTCP-NOTES.md, "Handshake order"): the control events
 -- of each connection by capture time and frame number.
@@ -243,4 +256,4 @@ CREATE VIEW IF NOT EXISTS handshake_verdict AS
       END AS reason
     FROM c JOIN jc ON jc.conn_id = c.conn_id) r ON r.conn_id = c.conn_id;
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;

@@ -2,13 +2,15 @@
 /* analyzer.c - the per-packet pipeline: decode, count, reassemble, emit.
  *
  * RFC 8684 §3. Every decoded TCP packet goes through the connection engine
- * (src/mptcp.c) before the sink, also packets without MPTCP options: FIN,
- * RST and data without DSS end subflows or reveal fallback. Per packet
+ * (src/mptcp.c) and then the analysis stage (src/analysis/) before the
+ * sink, also packets without MPTCP options: FIN, RST and data without DSS
+ * end subflows or reveal fallback, plain ACKs end outages. Per packet
  * nothing is allocated: the decoded packet and its annotations live in the
  * analyzer; the engine allocates only for new subflows and connections. */
 #include <string.h>
 
 #include "mpana/analyzer.h"
+#include "mpana/failover.h"
 #include "mpana/out.h"
 #include "mpana/store.h"
 
@@ -18,6 +20,7 @@ void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
 	a->dlt = dlt;
 	a->sink = sink;
 	a->eng = NULL;
+	a->fo = NULL;
 	a->eng_failed = false;
 	a->max_conns = 0;
 	a->idle_ns = 0;
@@ -32,6 +35,7 @@ static void on_event(void *user, const struct mp_event *ev)
 
 	if (ev->type == MP_EV_HMAC_FAILURE)
 		a->st.hmac_failures++;
+	mp_fo_event(a->fo, ev);
 	if (a->store)
 		mp_store_on_event(a->store, ev);
 	if (a->sink->ops->event)
@@ -42,6 +46,8 @@ static void on_conn(void *user, const struct mp_conn *c)
 {
 	struct mp_analyzer *a = user;
 
+	/* its episodes first: sinks show them in the connection's record */
+	mp_fo_conn_end(a->fo, c->id, a->st.last_ts_ns);
 	if (a->store)
 		mp_store_on_conn(a->store, c);
 	if (a->sink->ops->conn)
@@ -57,6 +63,40 @@ static void on_loose(void *user, const struct mp_subflow *sf)
 		mp_store_on_subflow(a->store, sf);
 	if (a->sink->ops->loose)
 		a->sink->ops->loose(a->sink, sf);
+}
+
+static void on_signal(void *user, const struct mp_sf_signal *sig)
+{
+	struct mp_analyzer *a = user;
+
+	mp_fo_signal(a->fo, sig);
+}
+
+static void on_episode(void *user, const struct mp_failover *f)
+{
+	struct mp_analyzer *a = user;
+
+	if (f->kind == MP_FO_FAILOVER) {
+		a->st.failovers++;
+		if (f->latency_ns > a->st.failover_max_latency_ns)
+			a->st.failover_max_latency_ns = f->latency_ns;
+	} else {
+		a->st.stalls++;
+	}
+	if (a->store)
+		mp_store_on_failover(a->store, f);
+	if (a->sink->ops->failover)
+		a->sink->ops->failover(a->sink, f);
+}
+
+static void on_failback(void *user, const struct mp_failover *f)
+{
+	struct mp_analyzer *a = user;
+
+	if (a->store)
+		mp_store_on_failback(a->store, f);
+	if (a->sink->ops->failback)
+		a->sink->ops->failback(a->sink, f);
 }
 
 /* Creates the engine on first use; false when it cannot exist (OOM). */
@@ -75,9 +115,17 @@ static bool engine_ready(struct mp_analyzer *a)
 	cfg.on_event = on_event;
 	cfg.on_conn = on_conn;
 	cfg.on_subflow = on_loose;
+	cfg.on_signal = on_signal;
 	cfg.user = a;
-	a->eng = mp_engine_new(&cfg);
+	a->fo = mp_fo_new(&(struct mp_fo_cfg){ .on_episode = on_episode,
+					       .on_failback = on_failback,
+					       .user = a });
+	a->eng = a->fo ? mp_engine_new(&cfg) : NULL;
 	a->eng_failed = a->eng == NULL;
+	if (!a->eng) {
+		mp_fo_free(a->fo);
+		a->fo = NULL;
+	}
 	return a->eng != NULL;
 }
 
@@ -94,6 +142,8 @@ void mp_analyzer_finish(struct mp_analyzer *a)
 	a->st.expired = es->expired;
 	mp_engine_free(a->eng); /* emits the rest through the callbacks */
 	a->eng = NULL;
+	mp_fo_free(a->fo);
+	a->fo = NULL;
 }
 
 static void count_options(struct mp_stats *st, const struct mp_opts *opts)
@@ -108,6 +158,35 @@ static void count_options(struct mp_stats *st, const struct mp_opts *opts)
 	}
 	if (opts->tcp_err != MP_E_NONE)
 		st->tcp_opt_errors++;
+}
+
+/* Hands a packet of a connection to the analysis stage: the engine's
+ * annotation carries its data-level facts, 64-bit already. */
+static inline void analysis_packet(struct mp_analyzer *a, const struct mp_frame *f,
+				   const struct mp_pkt *p, const struct mp_pkt_ann *ann)
+{
+	struct mp_fo_pkt fp;
+
+	fp.frame = f->num;
+	fp.ts_ns = f->ts_ns;
+	fp.conn = ann->conn;
+	fp.subflow = ann->subflow;
+	fp.dir = ann->conn_dir;
+	fp.tcp_flags = p->flags;
+	fp.resend = ann->resend;
+	fp.family = p->family;
+	fp.src = p->src;
+	fp.dst = p->dst;
+	fp.seq = p->seq;
+	fp.ack = p->ack;
+	fp.payload_len = p->payload_len;
+	fp.has_map = ann->has_map;
+	fp.has_dack = ann->has_dack;
+	fp.seg_dlen = ann->seg_dlen;
+	fp.seg_dsn = ann->seg_dsn;
+	fp.dack = ann->dack;
+	fp.resend_of_sf = ann->resend_of_sf;
+	mp_fo_packet(a->fo, &fp);
 }
 
 void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
@@ -148,9 +227,10 @@ void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 	count_options(st, &p->opts);
 	if (engine_ready(a)) {
 		mp_engine_packet(a->eng, f->num, f->ts_ns, p, &a->ann);
+		if (a->ann.conn)
+			analysis_packet(a, f, p, &a->ann);
 		if (a->store)
-			mp_store_packet(a->store, f->num, f->ts_ns, p, &a->ann,
-					mp_engine_current(a->eng));
+			mp_store_packet(a->store, f->num, f->ts_ns, p, &a->ann);
 	} else {
 		memset(&a->ann, 0, sizeof a->ann);
 		memset(a->ann.hmac_ok, MP_OK_UNKNOWN, sizeof a->ann.hmac_ok);

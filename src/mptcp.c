@@ -185,6 +185,12 @@ const char *mp_fallback_name(unsigned fb)
 	return fb < sizeof n / sizeof n[0] ? n[fb] : "unknown";
 }
 
+const char *mp_resend_name(unsigned r)
+{
+	static const char *const names[] = { "", "retransmission", "reinjection" };
+	return r < 3 ? names[r] : "";
+}
+
 const char *mp_sf_kind_name(unsigned kind)
 {
 	static const char *const n[] = { "initial", "join", "partial" };
@@ -507,6 +513,8 @@ static void conn_finalize_ex(struct mp_engine *e, struct mp_conn *c,
 		HASH_DELETE(hh_tok1, e->tok_tab1, c);
 	dir_unindex(e, &c->dir[0]);
 	dir_unindex(e, &c->dir[1]);
+	mp_dseq_free(&c->dir[0].sent);
+	mp_dseq_free(&c->dir[1].sent);
 	DL_UNLINK(e->all_head, e->all_tail, c, all_prev, all_next);
 	DL_UNLINK(e->lru_head, e->lru_tail, c, lru_prev, lru_next);
 	e->st.conns_live--;
@@ -828,75 +836,117 @@ static void set_fallback(struct pctx *x, uint8_t form)
 	ev(x, MP_EV_FALLBACK, MP_OK_UNKNOWN, "%s", mp_fallback_name(form));
 }
 
-/* A new mapping [dsn, dsn+len) (len > 0, DATA_FIN excluded) with payload
- * in connection direction cd on x->sf, not a repeat of the mapping in the
- * ring slot sf->map_slot[x->d]: the reinjection check against the ring of
- * recent mappings (RFC 8684 §3.3: data re-sent on another subflow keeps
- * its DSN), then the ring entry. Off the per-packet path: most mapped
- * packets repeat their subflow's latest mapping (a GSO burst's). */
+/* A segment whose data was sent before (its mapping is a re-send, or the
+ * segment repeats this subflow's own sequence space): a TCP retransmission
+ * when it repeats the subflow's sequence space, else a reinjection (RFC
+ * 8684 §3.3.6). Off the per-packet path. */
 __attribute__((noinline))
-static void map_record(struct pctx *x, struct mp_conn *c,
-		       struct mp_conn_dir *dir, uint64_t dsn, uint32_t len)
+static void resend_found(struct pctx *x, struct mp_conn *c)
 {
 	struct mp_subflow *sf = x->sf;
-	uint64_t dend = dsn + len;
-	uint64_t overlap = 0, delay = 0;
-	uint32_t first_sf = 0;
-	bool found = false;
+	struct mp_pkt_ann *a = x->ann;
+	int d = x->d;
+	uint64_t delay = 0;
 
-	/* one pass: a duplicate on this subflow ends it (nothing of the
-	 * overlap sums is kept then), other subflows' entries add overlap */
-	for (unsigned i = 0; i < MP_REINJ_RING; i++) {
-		const struct mp_map *m = &dir->ring[i];
-		uint64_t lo, hi, mend;
-		if (!m->len)
-			continue;
-		if (m->sf == sf->id) {
-			if (m->dsn == dsn && m->len == len) {
-				/* repeated (GSO) or retransmitted here */
-				sf->map_slot[x->d] = (uint8_t)i;
-				return;
-			}
-			continue;
-		}
-		mend = m->dsn + m->len;
-		lo = seq_after(dsn, m->dsn) ? dsn : m->dsn;
-		hi = seq_after(dend, mend) ? mend : dend;
-		if (!seq_after(hi, lo))
-			continue;
-		overlap += hi - lo;
-		if (!found || x->ts - m->ts_ns > delay) {
-			delay = x->ts >= m->ts_ns ? x->ts - m->ts_ns : 0;
-			first_sf = m->sf;
-		}
-		found = true;
+	if (sf->map_resend[d] && sf->map_orig_sf[d]) {
+		a->resend_of_sf = sf->map_orig_sf[d];
+		a->resend_of_frame = sf->map_orig_frame[d];
+		delay = x->ts >= sf->map_orig_ts[d] ? x->ts - sf->map_orig_ts[d] : 0;
+		a->resend_delay_ns = delay;
 	}
-	if (found) {
-		if (overlap > len)
-			overlap = len;
-		c->reinj_frames++;
-		c->reinj_bytes += overlap;
-		if (delay > c->reinj_max_delay_ns)
-			c->reinj_max_delay_ns = delay;
+	if (x->tcp_retrans) {
+		a->resend = MP_RESEND_RETRANS;
+		if (!sf->map_resend[d])
+			a->resend_of_sf = sf->id;
+		return;
+	}
+	a->resend = MP_RESEND_REINJECT;
+	c->reinj_frames++;
+	c->reinj_bytes += a->seg_dlen;
+	sf->reinj_bytes[d] += a->seg_dlen;
+	if (delay > c->reinj_max_delay_ns)
+		c->reinj_max_delay_ns = delay;
+	if (a->resend_of_sf)
 		ev(x, MP_EV_REINJECTION, MP_OK_UNKNOWN,
-		   "dsn %llu len %u (%llu bytes) first on subflow %u, +%llu us",
-		   (unsigned long long)dsn, len, (unsigned long long)overlap,
-		   first_sf, (unsigned long long)(delay / 1000));
-	}
-	sf->map_slot[x->d] = dir->ring_pos;
-	dir->ring[dir->ring_pos].dsn = dsn;
-	dir->ring[dir->ring_pos].len = len;
-	dir->ring[dir->ring_pos].sf = sf->id;
-	dir->ring[dir->ring_pos].ts_ns = x->ts;
-	dir->ring_pos = (uint8_t)((dir->ring_pos + 1) % MP_REINJ_RING);
+		   "dsn %llu len %u first on subflow %u, +%llu us",
+		   (unsigned long long)a->seg_dsn, a->seg_dlen, a->resend_of_sf,
+		   (unsigned long long)(delay / 1000));
+	else
+		ev(x, MP_EV_REINJECTION, MP_OK_UNKNOWN,
+		   "dsn %llu len %u first sending not kept",
+		   (unsigned long long)a->seg_dsn, a->seg_dlen);
 }
 
-/* A mapping [dsn, dsn+len) in connection direction cd on x->sf: reinjection
- * check against the ring of recent mappings, then the high-water marks.
- * Inline: on the per-packet path it is a few compares. */
+/* The payload of x->p, [seg, seg + len) at the data level, under the
+ * subflow's current mapping. */
+static inline void seg_account(struct pctx *x, struct mp_conn *c,
+			       uint64_t seg, uint32_t len)
+{
+	struct mp_pkt_ann *a = x->ann;
+
+	a->has_map = true;
+	a->seg_dsn = seg;
+	a->seg_dlen = len;
+	if (__builtin_expect(x->sf->map_resend[x->d] || x->tcp_retrans, 0))
+		resend_found(x, c);
+}
+
+/* A mapping not seen on this subflow before: data sequence numbers only
+ * grow for new data, so one that starts below the highest DSN mapped in its
+ * direction re-sends data (RFC 8684 §3.3.1, §3.3.6). The connection's sent
+ * history says who carried it first; new data is added to it. */
+__attribute__((noinline))
+static void map_new(struct pctx *x, struct mp_conn *c, int cd, uint64_t dsn,
+		    uint32_t len, uint32_t ssn)
+{
+	struct mp_subflow *sf = x->sf;
+	const struct mp_conn_dir *back = &c->dir[1 - cd]; /* carries the DATA_ACK */
+	struct mp_dseq_verdict v;
+	int d = x->d;
+
+	sf->map_dsn64[d] = dsn;
+	sf->map_ssn[d] = ssn;
+	sf->map_dlen[d] = len;
+	mp_dseq_sent(&c->dir[cd].sent, dsn, len, sf->id, x->ts, x->frame,
+		     back->dack.val, back->dack.valid, &v);
+	sf->map_resend[d] = v.resent != 0;
+	sf->map_orig_sf[d] = v.first ? v.first->sf : 0;
+	sf->map_orig_frame[d] = v.first ? v.first->frame : 0;
+	sf->map_orig_ts[d] = v.first ? v.first->ts_ns : 0;
+}
+
+/* Finds this segment's part of the mapping [dsn, dsn + len) with subflow
+ * sequence ssn (relative to the ISN, RFC 8684 §3.3.1; Linux repeats a
+ * burst's mapping on each segment, so never take the mapping's end for the
+ * segment's) and accounts it. */
+static inline void seg_map(struct pctx *x, struct mp_conn *c, int cd,
+			   uint64_t dsn, uint32_t len, uint32_t ssn)
+{
+	struct mp_subflow *sf = x->sf;
+	const struct mp_pkt *p = x->p;
+	int d = x->d;
+	uint32_t seg_len;
+	uint64_t seg;
+
+	if (!sf->isn_valid[d]) {
+		/* no handshake seen: this segment starts the mapping */
+		sf->isn[d] = p->seq - ssn;
+		sf->isn_valid[d] = true;
+	}
+	if (sf->map_dsn64[d] != dsn || sf->map_dlen[d] != len ||
+	    sf->map_ssn[d] != ssn)
+		map_new(x, c, cd, dsn, len, ssn);
+	seg = mp_seg_dsn(dsn, len, ssn, sf->isn[d], p->seq, p->payload_len, &seg_len);
+	if (seg_len)
+		seg_account(x, c, seg, seg_len);
+}
+
+/* A mapping [dsn, dsn+len) in connection direction cd on x->sf: this
+ * segment's data (seg_map), then the high-water marks. Inline: on the
+ * per-packet path it is a few compares. */
 static inline __attribute__((always_inline))
 void data_map(struct pctx *x, int cd, uint64_t dsn, uint32_t len,
-	      bool data_fin)
+	      uint32_t ssn, bool data_fin)
 {
 	struct mp_subflow *sf = x->sf;
 	struct mp_conn *c = sf->conn;
@@ -904,20 +954,14 @@ void data_map(struct pctx *x, int cd, uint64_t dsn, uint32_t len,
 	uint64_t end = dsn + len;
 
 	x->has_dss_map = true;
-	/* Reinjection concerns data: a DATA_FIN's sequence number is not data
-	 * (Linux repeats a bare DATA_FIN on every subflow), nor is a mapping
-	 * announced on a packet without payload; a TCP retransmission is not
-	 * a reinjection. */
+	x->ann->has_dsn64 = true;
+	x->ann->map_dsn = dsn;
+	/* a DATA_FIN's sequence number is not data (Linux repeats a bare
+	 * DATA_FIN on every subflow), nor is a mapping on a packet without
+	 * payload */
 	len -= data_fin ? 1u : 0u;
-	if (len && x->p->payload_len && !x->tcp_retrans) {
-		/* Linux repeats a burst's mapping on each of its segments:
-		 * this subflow's latest ring entry first. Entries carry the
-		 * subflow id, so a match is a repeat whatever the hint's age;
-		 * map_record() finds any other one. */
-		const struct mp_map *m = &dir->ring[sf->map_slot[x->d]];
-		if (m->sf != sf->id || m->dsn != dsn || m->len != len)
-			map_record(x, c, dir, dsn, len);
-	}
+	if (len && x->p->payload_len && !(x->p->flags & MP_TH_SYN))
+		seg_map(x, c, cd, dsn, len, ssn);
 	mark_adv(&dir->dsn, end, x); /* end includes the DATA_FIN */
 	mark_adv(&sf->dsn[x->d], end, x);
 	if (dir_reindex(x->e, c, cd) && conn_rank(c))
@@ -1112,6 +1156,11 @@ static void conn_merge(struct pctx *x, struct mp_conn *c, struct mp_conn *pc,
 		if (from->dack.valid && (!to->dack.valid || seq_after(from->dack.val, to->dack.val)))
 			to->dack = from->dack;
 		to->data_fin |= from->data_fin;
+		if (!to->sent.hi_valid) {
+			/* the partial one's history is all there is */
+			to->sent = from->sent;
+			memset(&from->sent, 0, sizeof from->sent);
+		}
 	}
 	c->reinj_frames += pc->reinj_frames;
 	c->reinj_bytes += pc->reinj_bytes;
@@ -1253,7 +1302,7 @@ static void opt_capable(struct pctx *x, const struct mp_capable *m)
 	if (m->has_data_len) {
 		ev(x, MP_EV_MPC_DATA, MP_OK_UNKNOWN, "data_len %u", m->data_len);
 		if (c->key_known[cd] && m->data_len)
-			data_map(x, cd, c->idsn[cd] + 1, m->data_len, false);
+			data_map(x, cd, c->idsn[cd] + 1, m->data_len, 1, false);
 		map_note(sf, x->d, 1, m->data_len);
 		x->has_dss_map = true;
 	} else {
@@ -1364,6 +1413,8 @@ void dss_conn(struct pctx *x, struct mp_conn *c, const struct mp_dss *d)
 
 	if (d->flags & DSS_A) {
 		uint64_t v = dack_expand(c, cd, d->data_ack, (d->flags & DSS_a) != 0);
+		x->ann->has_dack = true;
+		x->ann->dack = v;
 		mark_adv(&c->dir[cd].dack, v, x);
 		mark_adv(&sf->dack[x->d], v, x);
 	}
@@ -1373,7 +1424,7 @@ void dss_conn(struct pctx *x, struct mp_conn *c, const struct mp_dss *d)
 			set_fallback(x, MP_FB_INFINITE_MAP);
 		} else {
 			uint64_t v = dsn_expand(c, cd, d->dsn, (d->flags & DSS_m) != 0);
-			data_map(x, cd, v, d->dll, (d->flags & DSS_F) != 0);
+			data_map(x, cd, v, d->dll, d->ssn, (d->flags & DSS_F) != 0);
 			map_note(sf, x->d, d->ssn, d->dll);
 		}
 	}
@@ -1516,19 +1567,40 @@ static int sf_host_id(const struct mp_subflow *s, int host)
 	return s->addr_id_known[end] ? s->addr_id[end] : -1;
 }
 
-/* Appends " N" to a detail list, within its buffer. */
+/* Appends ",N" to a detail list, within its buffer; when it no longer
+ * fits, ",..." once (the structured signal carries every subflow). */
 static void list_add(char *buf, size_t n, uint32_t v)
 {
 	size_t l = strlen(buf);
 
-	if (l + 12 < n)
+	if (l + 16 < n)
 		snprintf(buf + l, n - l, "%s%u", l ? "," : "", v);
+	else if (l + 5 <= n && (l < 3 || strcmp(buf + l - 3, "...")))
+		snprintf(buf + l, n - l, ",...");
+}
+
+/* One explicit signal about subflow s, for the analysis stage. */
+static void sf_signal(struct pctx *x, const struct mp_subflow *s,
+		      uint8_t type, bool backup)
+{
+	struct mp_sf_signal sig;
+
+	if (!x->e->cfg.on_signal || !s->conn)
+		return;
+	sig.ts_ns = x->ts;
+	sig.frame = x->frame;
+	sig.conn = s->conn->id;
+	sig.subflow = s->id;
+	sig.type = type;
+	sig.backup = backup;
+	sig.from_host = (uint8_t)conn_dir(x->sf, x->d);
+	x->e->cfg.on_signal(x->e->cfg.user, &sig);
 }
 
 static void opt_remove_addr(struct pctx *x, const struct mp_remove_addr *r)
 {
 	struct mp_conn *c = x->sf->conn;
-	char ids[48] = "", sfs[48] = "";
+	char ids[40] = "", sfs[40] = "";
 	int host;
 
 	for (unsigned k = 0; k < r->n_ids; k++)
@@ -1546,6 +1618,7 @@ static void opt_remove_addr(struct pctx *x, const struct mp_remove_addr *r)
 			if (sf_host_id(s, host) == r->ids[k]) {
 				s->removed = true;
 				list_add(sfs, sizeof sfs, s->id);
+				sf_signal(x, s, MP_EV_REMOVE_ADDR, false);
 			}
 		}
 	}
@@ -1557,19 +1630,21 @@ static void opt_remove_addr(struct pctx *x, const struct mp_remove_addr *r)
 static void opt_prio(struct pctx *x, const struct mp_prio *pr)
 {
 	struct mp_conn *c = x->sf->conn;
-	char sfs[48] = "";
+	char sfs[64] = "";
 	int host;
 
 	if (!pr->has_addr_id || !c) {
 		/* RFC 8684 §3.3.8: applies to the subflow it is sent on */
 		x->sf->backup = pr->backup;
 		list_add(sfs, sizeof sfs, x->sf->id);
+		sf_signal(x, x->sf, MP_EV_MP_PRIO, pr->backup);
 	} else {
 		host = conn_dir(x->sf, x->d);
 		for (struct mp_subflow *s = c->sf_head; s; s = s->conn_next) {
 			if (sf_host_id(s, host) == pr->addr_id) {
 				s->backup = pr->backup;
 				list_add(sfs, sizeof sfs, s->id);
+				sf_signal(x, s, MP_EV_MP_PRIO, pr->backup);
 			}
 		}
 	}
@@ -1729,6 +1804,7 @@ static void tcp_handshake_syn(struct pctx *x)
 			sf->syn_ts = x->ts;
 			sf->syn_frame = x->frame;
 			sf->isn[0] = p->seq;
+			sf->isn_valid[0] = true;
 			sf->state = MP_SFS_SYN_SENT;
 		}
 		return;
@@ -1737,6 +1813,7 @@ static void tcp_handshake_syn(struct pctx *x)
 		return;
 	sf->synack_seen = true;
 	sf->isn[1] = p->seq;
+	sf->isn_valid[1] = true;
 	if (sf->state < MP_SFS_SYN_RCVD)
 		sf->state = MP_SFS_SYN_RCVD;
 	if (sf->kind == MP_SF_INITIAL &&
@@ -1920,6 +1997,16 @@ static void data_accounting(struct pctx *x)
 	sf->bytes[x->d] += p->payload_len;
 	if (!c)
 		return;
+	if (!x->has_dss_map && sf->map_dlen[x->d] && sf->isn_valid[x->d] &&
+	    !(p->flags & MP_TH_SYN)) {
+		/* a segment after the one that carried its mapping */
+		uint32_t seg_len;
+		uint64_t seg = mp_seg_dsn(sf->map_dsn64[x->d], sf->map_dlen[x->d],
+					  sf->map_ssn[x->d], sf->isn[x->d], p->seq,
+					  p->payload_len, &seg_len);
+		if (seg_len)
+			seg_account(x, c, seg, seg_len);
+	}
 	if (!x->has_dss_map && !(p->flags & MP_TH_SYN) && !c->partial &&
 	    c->fallback == MP_FB_NONE && sf->kind != MP_SF_PARTIAL &&
 	    (sf->ack3_seen || sf->state >= MP_SFS_ESTABLISHED)) {
@@ -2152,6 +2239,11 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 	ann->conn = 0;
 	ann->subflow = 0;
 	ann->sf_dir = 0;
+	ann->conn_dir = 0;
+	ann->resend = MP_RESEND_NONE;
+	ann->has_map = false;
+	ann->has_dack = false;
+	ann->has_dsn64 = false;
 	memset(ann->hmac_ok, MP_OK_UNKNOWN, sizeof ann->hmac_ok);
 	memset(ann->hmac_side, 0, sizeof ann->hmac_side);
 	e->cur_sf = NULL;
@@ -2192,6 +2284,7 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 		int d = x.d;
 		if (x.sf->snd_known[d] && (int32_t)(end - x.sf->snd_nxt[d]) <= 0) {
 			x.tcp_retrans = true;
+			x.sf->retrans_bytes[d] += p->payload_len;
 		} else {
 			x.sf->snd_nxt[d] = end;
 			x.sf->snd_known[d] = true;
@@ -2215,6 +2308,8 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 	ann->conn = x.sf->conn ? x.sf->conn->id : 0;
 	ann->subflow = x.sf->id;
 	ann->sf_dir = (uint8_t)x.d;
+	if (x.sf->conn)
+		ann->conn_dir = (uint8_t)conn_dir(x.sf, x.d);
 	e->cur_sf = x.sf;
 }
 

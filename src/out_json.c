@@ -9,6 +9,7 @@
  * JSON integers; a field absent from the option is omitted. */
 #include "mpana/analyzer.h"
 #include "mpana/crypto.h"
+#include "mpana/failover.h"
 #include "mpana/out.h"
 #include "mpana/report.h"
 
@@ -72,6 +73,18 @@ static void key_id_(struct mp_out *o, const char *k, size_t kn, uint32_t id)
 		mp_out_u64(o, id);
 	else
 		mp_out_mem(o, "null", 4);
+}
+
+/* This segment's data at the data level, from the engine: its 64-bit DSN
+ * and length inside the mapping, and whether it was sent before. */
+static void json_segment(struct mp_out *o, const struct mp_pkt_ann *ann)
+{
+	key_u64(o, "seg_dsn", ann->seg_dsn);
+	key_u64(o, "seg_dlen", ann->seg_dlen);
+	if (ann->resend) {
+		key_str(o, "resend", mp_resend_name(ann->resend));
+		key_id(o, "resend_of_subflow", ann->resend_of_sf);
+	}
 }
 
 static void json_capable(struct mp_out *o, const struct mp_capable *c)
@@ -245,6 +258,9 @@ static void json_packet(struct mp_sink *s, const struct mp_frame *f,
 			json_option_fields(o, opt);
 			if (ann)
 				json_hmac(o, opt, ann->hmac_ok[i], ann->hmac_side[i]);
+			if (ann && ann->has_map && (opt->subtype == MPTCP_SUB_DSS ||
+						    opt->subtype == MPTCP_SUB_CAPABLE))
+				json_segment(o, ann);
 		}
 		mp_out_ch(o, '}');
 		mp_out_eol(o);
@@ -308,6 +324,8 @@ static void json_summary(struct mp_sink *s, const struct mp_stats *st)
 	key_u64(o, "subflows", st->subflows);
 	key_u64(o, "unattributed_subflows", st->unattributed);
 	key_u64(o, "hmac_failures", st->hmac_failures);
+	key_u64(o, "failovers", st->failovers);
+	key_u64(o, "stalls", st->stalls);
 	key_u64(o, "evicted", st->evicted);
 	key_u64(o, "expired", st->expired);
 	if (st->live) {
@@ -329,10 +347,24 @@ static void json_loose(struct mp_sink *s, const struct mp_subflow *sf)
 	mp_out_loose_json(s->out, sf);
 }
 
+/* Episodes go out as soon as the analysis completes them (with -l, flushed
+ * at once), so that a live capture can alert while it happens. */
+static void json_failover(struct mp_sink *s, const struct mp_failover *f)
+{
+	mp_out_failover_json(s->out, f);
+}
+
+static void json_failback(struct mp_sink *s, const struct mp_failover *f)
+{
+	mp_out_failback_json(s->out, f);
+}
+
 static const struct mp_sink_ops json_ops = {
 	.packet = json_packet,
 	.conn = json_conn,
 	.loose = json_loose,
+	.failover = json_failover,
+	.failback = json_failback,
 	.summary = json_summary,
 };
 

@@ -3,8 +3,11 @@
  * one block per connection (src/out_conn.c), then a summary. Times are UTC;
  * values are printed as on the wire (no relative sequence numbers), so lines
  * can be compared with tcpdump -nn -S. RFC 8684 §3. */
+#include <stdlib.h>
+
 #include "mpana/analyzer.h"
 #include "mpana/crypto.h"
+#include "mpana/failover.h"
 #include "mpana/out.h"
 #include "mpana/report.h"
 
@@ -240,11 +243,14 @@ static void text_packet(struct mp_sink *s, const struct mp_frame *f,
 	mp_out_eol(o);
 }
 
+static void text_flush_episodes(struct mp_sink *s, uint32_t conn);
+
 static void text_summary(struct mp_sink *s, const struct mp_stats *st)
 {
 	struct mp_out *o = s->out;
 	bool any = false;
 
+	text_flush_episodes(s, 0); /* none left, unless a sink user skipped conn */
 	mp_out_reserve(o);
 	mp_out_str(o, "summary: ");
 	mp_out_u64(o, st->packets);
@@ -263,6 +269,10 @@ static void text_summary(struct mp_sink *s, const struct mp_stats *st)
 	mp_out_u64(o, st->unattributed);
 	mp_out_str(o, " unattributed), HMAC failures: ");
 	mp_out_u64(o, st->hmac_failures);
+	mp_out_str(o, ", failovers: ");
+	mp_out_u64(o, st->failovers);
+	mp_out_str(o, ", stalls: ");
+	mp_out_u64(o, st->stalls);
 	if (st->evicted || st->expired) {
 		mp_out_str(o, ", evicted: ");
 		mp_out_u64(o, st->evicted);
@@ -330,9 +340,65 @@ static void text_summary(struct mp_sink *s, const struct mp_stats *st)
 	}
 }
 
+/* Episodes wait for their connection's block (they always come before
+ * it); a failback that comes later gets a line of its own. */
+struct held_episode {
+	struct mp_failover f;        /* copy */
+	struct held_episode *next;   /* in order of report */
+};
+
+static void text_failover(struct mp_sink *s, const struct mp_failover *f)
+{
+	struct held_episode *h = malloc(sizeof *h), **tail;
+
+	if (!h) { /* no memory to hold it: show it now */
+		mp_out_failover_text(s->out, f);
+		return;
+	}
+	h->f = *f;
+	h->next = NULL;
+	for (tail = (struct held_episode **)&s->user; *tail; tail = &(*tail)->next)
+		;
+	*tail = h;
+}
+
+static void text_failback(struct mp_sink *s, const struct mp_failover *f)
+{
+	struct held_episode *h;
+
+	for (h = s->user; h; h = h->next) {
+		if (h->f.id == f->id) {
+			h->f = *f;
+			return;
+		}
+	}
+	mp_out_reserve(s->out);
+	mp_out_str(s->out, "connection ");
+	mp_out_u64(s->out, f->conn);
+	mp_out_str(s->out, " failback:");
+	mp_out_failover_text(s->out, f);
+}
+
+/* Writes and frees the held episodes of connection `conn` (0: all). */
+static void text_flush_episodes(struct mp_sink *s, uint32_t conn)
+{
+	struct held_episode **pp = (struct held_episode **)&s->user, *h;
+
+	while ((h = *pp)) {
+		if (conn && h->f.conn != conn) {
+			pp = &h->next;
+			continue;
+		}
+		mp_out_failover_text(s->out, &h->f);
+		*pp = h->next;
+		free(h);
+	}
+}
+
 static void text_conn(struct mp_sink *s, const struct mp_conn *c)
 {
 	mp_out_conn_text(s->out, c);
+	text_flush_episodes(s, c->id);
 }
 
 static void text_loose(struct mp_sink *s, const struct mp_subflow *sf)
@@ -344,6 +410,8 @@ static const struct mp_sink_ops text_ops = {
 	.packet = text_packet,
 	.conn = text_conn,
 	.loose = text_loose,
+	.failover = text_failover,
+	.failback = text_failback,
 	.summary = text_summary,
 };
 
@@ -352,4 +420,5 @@ void mp_sink_text_init(struct mp_sink *s, struct mp_out *out, bool quiet)
 	s->ops = &text_ops;
 	s->out = out;
 	s->quiet = quiet;
+	s->user = NULL; /* held episodes */
 }

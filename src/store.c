@@ -37,7 +37,7 @@
 
 enum {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_EVENT, S_CONN_STUB, S_SF_STUB, S_CONN,
-	S_SF, S_ADDR, S_FAILOVER, S_OPTION, S_CAPTURE, S_OPTCOUNT, S__COUNT
+	S_SF, S_ADDR, S_FAILOVER, S_FAILBACK, S_OPTION, S_CAPTURE, S_OPTCOUNT, S__COUNT
 };
 
 static const char *const sql_text[S__COUNT] = {
@@ -75,18 +75,21 @@ static const char *const sql_text[S__COUNT] = {
 		   "  AND type = 'remove_addr' AND detail LIKE '% by ' || ?5 || ':%'"
 		   "  AND ',' || substr(detail, 5, instr(detail, ' by ') - 5) || ','"
 		   "  LIKE '%,' || ?2 || ',%') END, ?8, ?9, ?10)",
-	[S_FAILOVER] = "INSERT INTO failovers(capture_id, conn_id, direction, vantage,"
-		       " from_subflow, to_subflow, fail_signal, t_fail, fail_frame,"
-		       " t_last_sf_ack, t_reinject, reinject_frame, t_resume,"
-		       " resume_frame, t_recovered, latency_ms, stall_ms, dsn_acked,"
-		       " dsn_outstanding, outstanding_bytes) VALUES(?1, ?2, ?3, ?4,"
-		       " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-		       " ?18, ?19, ?20)",
+	[S_FAILOVER] = "INSERT INTO failovers(capture_id, episode, conn_id, direction,"
+		       " vantage, kind, from_subflow, to_subflow, t_fail, fail_frame,"
+		       " t_first_reinject, first_reinject_frame, t_recovered,"
+		       " recovered_frame, latency_ms, lower_bound, lost_bytes,"
+		       " lost_dsn_end, stall_ms, cause, join_subflow, join_setup_ms)"
+		       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		       " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+	[S_FAILBACK] = "UPDATE failovers SET t_failback = ?3, failback_frame = ?4,"
+		       " failback_subflow = ?5, failback_ms = ?6"
+		       " WHERE capture_id = ?1 AND episode = ?2",
 	[S_OPTION] = "INSERT INTO options(capture_id, frame, ts, conn_id, subflow_id,"
 		     " src_addr, src_port, dst_addr, dst_port, tcp_flags, subtype,"
-		     " len, error, data_ack, dsn, ssn, dll, data_fin) VALUES(?1, ?2,"
-		     " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		     " ?17, ?18)",
+		     " len, error, data_ack, dsn, ssn, dll, data_fin, data_ack64,"
+		     " dsn64, resend) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+		     " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
 	[S_CAPTURE] = "UPDATE captures SET linktype = ?2, first_ts = ?3, last_ts = ?4,"
 		      " packets = ?5, tcp_packets = ?6, mptcp_packets = ?7,"
 		      " complete = ?8, malformed = ?9 WHERE id = ?1",
@@ -121,7 +124,6 @@ struct mp_store {
 	uint32_t last_conn_stub;   /* conn id stubbed last (skip repeats) */
 	uint32_t last_sf_stub;     /* subflow id stubbed last */
 	struct cinfo *cinfo;       /* live connections' handshake times */
-	struct mp_fo *fo;          /* failover detector */
 };
 
 /* ---- helpers ------------------------------------------------------- */
@@ -294,38 +296,70 @@ static void maybe_commit(struct mp_store *st, uint64_t ts_ns)
 
 /* ---- failovers ------------------------------------------------------ */
 
-static void on_failover(void *user, const struct mp_fo_result *r)
+static void bind_opt_i64(sqlite3_stmt *s, int i, bool present, int64_t v)
 {
-	struct mp_store *st = user;
-	sqlite3_stmt *s = st->s[S_FAILOVER];
-
-	if (st->failed)
-		return;
-	sqlite3_bind_int64(s, 1, st->capture_id);
-	bind_id(s, 2, st->conn_base, r->conn);
-	sqlite3_bind_text(s, 3, r->dir ? "s2c" : "c2s", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, mp_fo_vantage_name(r->vantage), -1, SQLITE_STATIC);
-	bind_id(s, 5, st->sf_base, r->from_sf);
-	bind_id(s, 6, st->sf_base, r->to_sf);
-	sqlite3_bind_text(s, 7, mp_fo_signal_name(r->signal), -1, SQLITE_STATIC);
-	bind_ts(s, 8, r->t_fail_ns);
-	sqlite3_bind_int64(s, 9, (int64_t)r->fail_frame);
-	bind_ts(s, 10, r->t_last_sf_ack_ns);
-	bind_ts(s, 11, r->t_reinject_ns);
-	if (r->reinject_frame)
-		sqlite3_bind_int64(s, 12, (int64_t)r->reinject_frame);
+	if (present)
+		sqlite3_bind_int64(s, i, v);
 	else
-		sqlite3_bind_null(s, 12);
-	bind_ts(s, 13, r->t_resume_ns);
-	sqlite3_bind_int64(s, 14, (int64_t)r->resume_frame);
-	bind_ts(s, 15, r->t_recovered_ns);
-	sqlite3_bind_double(s, 16, (double)(int64_t)(r->t_resume_ns - r->t_fail_ns) / 1e6);
-	sqlite3_bind_double(s, 17, (double)r->stall_ns / 1e6);
-	/* DSNs are 64-bit unsigned: SQLite stores them as signed integers */
-	sqlite3_bind_int64(s, 18, (int64_t)r->dsn_acked);
-	sqlite3_bind_int64(s, 19, (int64_t)r->dsn_outstanding);
-	sqlite3_bind_int64(s, 20, (int64_t)r->bytes_stranded);
+		sqlite3_bind_null(s, i);
+}
+
+static void bind_ms(sqlite3_stmt *s, int i, bool present, uint64_t ns)
+{
+	if (present)
+		sqlite3_bind_double(s, i, (double)ns / 1e6);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+void mp_store_on_failover(struct mp_store *st, const struct mp_failover *f)
+{
+	sqlite3_stmt *s;
+
+	if (!st || st->failed)
+		return;
+	s = st->s[S_FAILOVER];
+	sqlite3_bind_int64(s, 1, st->capture_id);
+	sqlite3_bind_int64(s, 2, f->id);
+	bind_id(s, 3, st->conn_base, f->conn);
+	sqlite3_bind_text(s, 4, mp_fo_dir_name(f->dir), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, mp_fo_vantage_name(f->vantage), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, mp_fo_kind_name(f->kind), -1, SQLITE_STATIC);
+	bind_id(s, 7, st->sf_base, f->from_sf);
+	bind_id(s, 8, st->sf_base, f->to_sf);
+	bind_ts(s, 9, f->t_fail_ns);
+	sqlite3_bind_int64(s, 10, (int64_t)f->fail_frame);
+	bind_ts(s, 11, f->t_first_reinject_ns);
+	bind_opt_i64(s, 12, f->first_reinject_frame != 0, (int64_t)f->first_reinject_frame);
+	bind_ts(s, 13, f->t_recovered_ns);
+	bind_opt_i64(s, 14, f->recovered_frame != 0, (int64_t)f->recovered_frame);
+	bind_ms(s, 15, true, f->latency_ns);
+	sqlite3_bind_int(s, 16, f->lower_bound);
+	sqlite3_bind_int64(s, 17, (int64_t)f->lost_bytes);
+	/* DSNs are 64-bit unsigned: SQLite keeps the bits as a signed integer */
+	bind_opt_i64(s, 18, f->lost_dsn_end != 0, (int64_t)f->lost_dsn_end);
+	bind_ms(s, 19, true, f->stall_ns);
+	bind_text(s, 20, f->cause ? mp_fo_cause_name(f->cause) : NULL);
+	bind_id(s, 21, st->sf_base, f->join_sf);
+	bind_ms(s, 22, f->join_sf != 0, f->join_setup_ns);
 	if (run(st, S_FAILOVER, "inserting a failover"))
+		st->pending++;
+}
+
+void mp_store_on_failback(struct mp_store *st, const struct mp_failover *f)
+{
+	sqlite3_stmt *s;
+
+	if (!st || st->failed)
+		return;
+	s = st->s[S_FAILBACK];
+	sqlite3_bind_int64(s, 1, st->capture_id);
+	sqlite3_bind_int64(s, 2, f->id);
+	bind_ts(s, 3, f->t_failback_ns);
+	sqlite3_bind_int64(s, 4, (int64_t)f->failback_frame);
+	bind_id(s, 5, st->sf_base, f->failback_sf);
+	bind_ms(s, 6, true, f->t_failback_ns - f->t_fail_ns);
+	if (run(st, S_FAILBACK, "recording a failback"))
 		st->pending++;
 }
 
@@ -532,11 +566,6 @@ struct mp_store *mp_store_open(const struct mp_store_cfg *cfg)
 			goto err;
 		}
 	}
-	st->fo = mp_fo_new(on_failover, st);
-	if (!st->fo) {
-		MP_LOG(MP_LOG_ERR, "%s: out of memory", st->path);
-		goto err;
-	}
 	if (!begin(st))
 		goto err;
 	return st;
@@ -568,8 +597,6 @@ int mp_store_close(struct mp_store *st)
 
 	if (!st)
 		return 0;
-	mp_fo_free(st->fo); /* reports what is still pending */
-	st->fo = NULL;
 	if (st->db && !st->failed)
 		commit(st, true, false);
 	ret = st->failed ? -1 : 0;
@@ -636,43 +663,10 @@ static void handshake_time(struct mp_store *st, const struct mp_event *ev,
 	}
 }
 
-/* Signals the subflows named in "... subflows 2,3" of a detail. */
-static void signal_list(struct mp_store *st, const struct mp_event *ev,
-			unsigned sig)
-{
-	const char *p = strstr(ev->detail, "subflows ");
-
-	if (!p)
-		return;
-	p += 9;
-	while (*p >= '0' && *p <= '9') {
-		unsigned long id = strtoul(p, (char **)&p, 10);
-		mp_fo_signal(st->fo, ev->conn, (uint32_t)id, sig, ev->ts_ns, ev->frame);
-		if (*p != ',')
-			break;
-		p++;
-	}
-}
-
-static void failover_signal(struct mp_store *st, const struct mp_event *ev)
+/* The MP_CAPABLE handshake's timing, for connections.vantage. */
+static void handshake_step(struct mp_store *st, const struct mp_event *ev)
 {
 	switch (ev->type) {
-	case MP_EV_RST:
-		mp_fo_signal(st->fo, ev->conn, ev->subflow, MP_FO_SIG_RST, ev->ts_ns, ev->frame);
-		break;
-	case MP_EV_MP_TCPRST:
-		mp_fo_signal(st->fo, ev->conn, ev->subflow, MP_FO_SIG_TCPRST, ev->ts_ns, ev->frame);
-		break;
-	case MP_EV_FIN:
-		mp_fo_signal(st->fo, ev->conn, ev->subflow, MP_FO_SIG_FIN, ev->ts_ns, ev->frame);
-		break;
-	case MP_EV_REMOVE_ADDR:
-		signal_list(st, ev, MP_FO_SIG_REMOVE_ADDR);
-		break;
-	case MP_EV_MP_PRIO:
-		if (!strncmp(ev->detail, "backup ", 7))
-			signal_list(st, ev, MP_FO_SIG_PRIO_BACKUP);
-		break;
 	case MP_EV_MPC_SYN:
 		handshake_time(st, ev, 0);
 		break;
@@ -724,7 +718,7 @@ void mp_store_on_event(void *user, const struct mp_event *ev)
 	if (run(st, S_EVENT, "inserting an event"))
 		st->pending++;
 	if (ev->conn)
-		failover_signal(st, ev);
+		handshake_step(st, ev);
 	if (st->pending >= st->cfg.batch_events)
 		commit(st, false, true);
 }
@@ -884,7 +878,6 @@ void mp_store_on_conn(void *user, const struct mp_conn *c)
 		put_subflow(st, sf);
 	for (unsigned i = 0; i < c->n_addrs; i++)
 		put_address(st, c, &c->addrs[i]);
-	mp_fo_conn_end(st->fo, c->id);
 	if (st->last_conn_stub == c->id)
 		st->last_conn_stub = 0;
 }
@@ -942,99 +935,22 @@ static void put_options(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
 			sqlite3_bind_int(s, 18, (d->flags & DSS_F) != 0);
 		else
 			sqlite3_bind_null(s, 18);
+		bind_opt_i64(s, 19, dss && (d->flags & DSS_A) && ann && ann->has_dack,
+			     ann ? (int64_t)ann->dack : 0);
+		bind_opt_i64(s, 20, dss && (d->flags & DSS_M) && ann && ann->has_dsn64,
+			     ann ? (int64_t)ann->map_dsn : 0);
+		bind_text(s, 21, ann && ann->resend ? mp_resend_name(ann->resend) : NULL);
 		if (!run(st, S_OPTION, "inserting an option"))
 			return;
 		st->pending++;
 	}
 }
 
-/* The first well-formed DSS option of p, or NULL: the one the detector
- * follows (the engine processes every DSS option, in order). */
-static const struct mp_dss *first_dss(const struct mp_pkt *p)
-{
-	const struct mp_opt *o = p->opts.v, *end = o + p->opts.n;
-
-	for (; o < end; o++)
-		if (o->err == MP_E_NONE && o->subtype == MPTCP_SUB_DSS)
-			return &o->u.dss;
-	return NULL;
-}
-
-/* Derives the detector's input from the packet and the engine state. */
-static void feed_failover(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
-			  const struct mp_pkt *p, const struct mp_subflow *sf,
-			  unsigned sf_dir)
-{
-	const struct mp_conn *c = sf->conn;
-	const struct mp_dss *x;
-	struct mp_fo_pkt f;
-	int d, cd;
-
-	if (!c || c->partial)
-		return;
-	/* the subflow direction the engine found (sf_dir() in src/mptcp.c:
-	 * same source port and address as the subflow's source) */
-	d = sf_dir ? 1 : 0;
-	cd = sf->src_is_client ? d : 1 - d;
-	/* each field set once, no memset (the detector reads dsn/dll and
-	 * dack only with has_map and has_dack) */
-	f.frame = frame;
-	f.ts_ns = ts_ns;
-	f.conn = c->id;
-	f.subflow = sf->id;
-	f.dir = (uint8_t)cd;
-	f.has_map = false;
-	f.dsn = 0;
-	f.dll = 0;
-	f.has_dack = false;
-	f.dack = 0;
-	f.ack_flag = (p->flags & MP_TH_ACK) != 0;
-	f.seq = p->seq;
-	f.ack = p->ack;
-	f.payload_len = (p->flags & MP_TH_SYN) ? 0 : p->payload_len;
-	x = first_dss(p);
-	if (x && (x->flags & DSS_M) && x->dll && f.payload_len) {
-		uint32_t len = x->dll - ((x->flags & DSS_F) ? 1u : 0u);
-		uint64_t ref = c->dir[cd].dsn.valid ? c->dir[cd].dsn.val
-			       : c->key_known[cd] ? c->idsn[cd] + 1 : 0;
-		uint64_t dsn = mp_seq_expand(ref, x->dsn, (x->flags & DSS_m) != 0);
-		bool isn_known = d == 0 ? sf->syn_ts != 0 : sf->synack_seen;
-		/* this segment's part of the mapping (Linux repeats the
-		 * mapping of a GSO burst on each segment): the SSN is
-		 * relative to the subflow's ISN */
-		if (isn_known) {
-			uint32_t off = p->seq - sf->isn[d] - x->ssn;
-			if (off < len) {
-				dsn += off;
-				len -= off;
-				if (len > f.payload_len)
-					len = f.payload_len;
-			}
-		}
-		if (len) {
-			f.has_map = true;
-			f.dsn = dsn;
-			f.dll = len;
-		}
-	}
-	if (x && (x->flags & DSS_A)) {
-		uint64_t ref = c->dir[cd].dack.valid ? c->dir[cd].dack.val
-			       : c->dir[1 - cd].dsn.valid ? c->dir[1 - cd].dsn.val
-			       : c->key_known[1 - cd] ? c->idsn[1 - cd] + 1 : 0;
-		f.has_dack = true;
-		f.dack = mp_seq_expand(ref, x->data_ack, (x->flags & DSS_a) != 0);
-	}
-	mp_fo_packet(st->fo, &f);
-}
-
 void mp_store_packet(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
-		     const struct mp_pkt *p, const struct mp_pkt_ann *ann,
-		     const struct mp_subflow *sf)
+		     const struct mp_pkt *p, const struct mp_pkt_ann *ann)
 {
 	if (!st || st->failed)
 		return;
-	if (sf && ann && ann->subflow == sf->id)
-		feed_failover(st, frame, ts_ns, p, sf, ann->sf_dir);
 	if (st->cfg.packets && p->opts.n)
 		put_options(st, frame, ts_ns, p, ann);
 	maybe_commit(st, ts_ns);

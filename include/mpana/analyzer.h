@@ -37,6 +37,9 @@ struct mp_stats {
 	uint64_t evicted;       /* entries evicted by --max-conns */
 	uint64_t expired;       /* connections expired by idle capture time */
 	uint64_t hmac_failures; /* HMACs that did not verify */
+	uint64_t failovers;     /* outage episodes of kind failover */
+	uint64_t stalls;        /* outage episodes of kind stall */
+	uint64_t failover_max_latency_ns; /* longest failover latency */
 };
 
 /* One captured record. */
@@ -49,6 +52,8 @@ struct mp_frame {
 
 struct mp_sink;
 struct mp_store;
+struct mp_failover;
+struct mp_fo;
 
 /* Output back ends share this table (STYLE R16). `packet` is called for
  * every TCP packet carrying at least one MPTCP option, with the engine's
@@ -56,6 +61,9 @@ struct mp_store;
  * `conn` for each connection when it is finalized (end of run in id order,
  * or idle expiry / eviction in live runs), `loose` for each subflow never
  * attributed to a connection, `event` for every control event (event.h);
+ * `failover` for each outage episode as soon as it is complete (always
+ * before its connection's `conn`), `failback` when a reported failover's
+ * path carries data again (possibly after its connection's `conn`);
  * `summary` once at the end. All borrow their arguments for the call; any
  * may be NULL. */
 struct mp_sink_ops {
@@ -64,6 +72,8 @@ struct mp_sink_ops {
 	void (*conn)(struct mp_sink *s, const struct mp_conn *c);
 	void (*loose)(struct mp_sink *s, const struct mp_subflow *sf);
 	void (*event)(struct mp_sink *s, const struct mp_event *ev);
+	void (*failover)(struct mp_sink *s, const struct mp_failover *f);
+	void (*failback)(struct mp_sink *s, const struct mp_failover *f);
 	void (*summary)(struct mp_sink *s, const struct mp_stats *st);
 };
 
@@ -81,6 +91,7 @@ struct mp_analyzer {
 	struct mp_pkt pkt;    /* scratch for the packet being decoded */
 	struct mp_pkt_ann ann; /* scratch: the engine's annotations */
 	struct mp_engine *eng; /* connection engine, created at the first TCP packet */
+	struct mp_fo *fo;     /* analysis stage: outage episodes (with the engine) */
 	bool eng_failed;      /* creation failed (OOM): decode only */
 	uint32_t max_conns;   /* --max-conns; 0: MP_DEFAULT_MAX_CONNS */
 	uint64_t idle_ns;     /* idle expiry (capture time); 0: default */

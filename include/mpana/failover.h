@@ -1,130 +1,173 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* failover.h - failover detection from data-level progress (src/failover.c).
+/* failover.h - outage episodes of subflows: failover and stall latency
+ * (src/analysis/failover.c), an analysis stage between the connection
+ * engine and the sinks.
  *
- * RFC 8684 §3.3 (DSS, DATA_ACK), §3.3.6/§3.3.8 (reinjection, MP_PRIO).
- * Definition: MPTCP-NOTES.md, "Failover latency". A failover is a subflow S
- * whose data, in one data direction, was never acknowledged on S (subflow-
- * level TCP ACK) but was later acknowledged at the data level (DATA_ACK)
- * through another subflow T:
- *   t_fail     the first explicit failure signal on S after its last
- *              progress (RST, MP_TCPRST, FIN, REMOVE_ADDR of its address,
- *              MP_PRIO to backup) or, without one, the last packet on S that
- *              advanced the connection-level DATA_ACK;
- *   t_resume   the first packet on another subflow whose DATA_ACK reaches
- *              the highest DSN end outstanding on S at t_fail (when all S had
- *              sent was acknowledged at that instant: the first one that
- *              advances the DATA_ACK at all);
- *   t_reinject the first packet on another subflow mapping some of S's
- *              outstanding DSN range;
- *   stall      the longest gap between DATA_ACK advances in t_fail..t_resume.
- * The vantage of a failover is the sender's side: the capture holds the
- * failed subflow's unacknowledged segments (on the receiver's side they
- * never appear, and no failover is reported; the DATA_ACK stall shows).
- * A candidate is found at t_resume and confirmed when the connection ends
- * (mp_fo_conn_end, mp_fo_free); a subflow-level ACK on S covering its data
- * afterwards cancels it (the subflow was only slow).
+ * RFC 8684 §3.3 (DSS, DATA_ACK), §3.3.6 (reinjection), §3.3.8 (MP_PRIO).
+ * The definition is MPTCP-NOTES.md, "Failover latency", implemented as
+ * written there; per subflow S and data direction X → Y:
+ *   outage      a gap of more than MP_FO_GAP_NS between two advances of S's
+ *               subflow-level ACK from Y (or from the last one to the end of
+ *               the capture) while S has data outstanding. The gap is
+ *               counted from when data became outstanding, so that an idle
+ *               subflow's silence is no outage;
+ *   t_fail      the packet that last advanced S's ACK before the gap;
+ *   lost data   every segment sent on S before the outage ends whose
+ *               subflow sequence end lies beyond the ACK at its start, at
+ *               its segment-exact data-level end (DSN of its first byte,
+ *               from the engine, plus its length; tail-loss probes and
+ *               retransmissions included);
+ *   t_recovered the first packet whose DATA_ACK covers all of it;
+ *   kind        "failover" when t_recovered comes before S's next ACK
+ *               advance, else "stall" (S recovered by itself).
+ * Vantage: the capture is beside the receiver Y of a direction when Y's
+ * ACK of all that X had sent followed X's last segment within
+ * MP_FO_NEAR_NS at least once (beside X, that takes a round trip); only
+ * then are receiver-side episodes looked for, and only while no
+ * sender-side outage was seen in that direction.
+ * Receiver-side captures (the lost data never shows): t_fail is the last
+ * data packet on S before a silence of more than MP_FO_GAP_NS; the episode
+ * exists when a DATA_ACK sent at least MP_FO_GAP_NS after t_fail fails to
+ * cover what had arrived MP_FO_HOLE_NS before it (holes) and stops exactly
+ * where S's data stopped (the first hole is S's: another subflow's loss
+ * while S is idle is not S's outage), and t_recovered
+ * is the first one that covers it again. When no other subflow carried
+ * data during the silence (break-before-make) the holes cannot be seen:
+ * the first DATA_ACK advance after data resumes elsewhere is reported as a
+ * lower bound.
  *
- * Memory: a small fixed record per connection and per subflow (at most
- * MP_FO_SUBFLOWS per connection), allocated when they first appear; nothing
- * is allocated per packet. */
+ * Records are reported as soon as an episode is complete (recovered, kind
+ * known), or when its connection ends. A failover's failback (the failed
+ * path carrying new data again: S itself, or a new subflow between the
+ * same addresses) comes later and is reported through on_failback with the
+ * same record, now with t_failback set.
+ *
+ * Cost: O(1) amortised per packet (a scan of the connection's subflows at
+ * most once per deadline, and over its subflows on DATA_ACK advances while
+ * data is in flight); memory per connection and subflow, allocated when
+ * they first appear; nothing per packet. */
 #ifndef MPANA_FAILOVER_H
 #define MPANA_FAILOVER_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MP_FO_SUBFLOWS 8 /* subflows tracked per connection */
-#define MP_FO_RANGES 8   /* recent mapped DSN ranges kept per subflow and direction */
+#include "mpana/event.h"
+#include "mpana/flow.h"
 
-/* What marks t_fail (stable names: mp_fo_signal_name). */
-enum mp_fo_signal {
-	MP_FO_SIG_NONE = 0,
-	MP_FO_SIG_DATA_ACK = 1,    /* "last_data_ack": silent, last DATA_ACK advance */
-	MP_FO_SIG_RST = 2,         /* "rst" */
-	MP_FO_SIG_TCPRST = 3,      /* "mp_tcprst" */
-	MP_FO_SIG_FIN = 4,         /* "fin" */
-	MP_FO_SIG_REMOVE_ADDR = 5, /* "remove_addr" */
-	MP_FO_SIG_PRIO_BACKUP = 6, /* "mp_prio_backup" */
-	MP_FO_SIG__COUNT
+#define MP_FO_GAP_NS (200ull * 1000000ull)  /* Linux's minimum RTO */
+#define MP_FO_HOLE_NS (100ull * 1000000ull) /* receiver side: data this old must be covered */
+#define MP_FO_NEAR_NS (1000000ull)          /* receiver side: Y's ACK of all X sent came
+					      * this soon at least once */
+
+enum mp_fo_kind {
+	MP_FO_FAILOVER = 0, /* "failover": recovered through another subflow */
+	MP_FO_STALL = 1,    /* "stall": S recovered by itself first */
 };
 
-/* Where the capture was taken, for one data direction. */
 enum mp_fo_vantage {
-	MP_FO_VANTAGE_UNKNOWN = 0, /* "unknown" */
-	MP_FO_VANTAGE_SENDER = 1,  /* "sender": near the host sending the data */
-	MP_FO_VANTAGE_RECEIVER = 2, /* "receiver" */
+	MP_FO_VANTAGE_SENDER = 0,   /* "sender": the capture shows the lost data */
+	MP_FO_VANTAGE_RECEIVER = 1, /* "receiver": it shows the holes it left */
 };
 
-/* One TCP packet of a connection, as the caller derived it from the engine. */
-struct mp_fo_pkt {
-	uint64_t frame;       /* 1-based packet number */
-	uint64_t ts_ns;       /* capture time */
-	uint32_t conn;        /* connection id, nonzero */
-	uint32_t subflow;     /* subflow id, nonzero */
-	uint8_t dir;          /* connection direction of the packet: 0 client → server */
-	bool has_map;         /* carries a DSS mapping for data (dll > 0) */
-	uint64_t dsn;         /* 64-bit DSN of the mapping */
-	uint32_t dll;         /* its data-level length, DATA_FIN excluded */
-	bool has_dack;        /* carries a DATA_ACK */
-	uint64_t dack;        /* 64-bit DATA_ACK (acknowledges direction 1 - dir) */
-	bool ack_flag;        /* TCP ACK flag set */
-	uint32_t seq;         /* raw TCP sequence number */
-	uint32_t ack;         /* raw TCP acknowledgment number */
-	uint32_t payload_len; /* TCP payload length */
+/* The explicit signal that names the cause (it never moves t_fail). */
+enum mp_fo_cause {
+	MP_FO_CAUSE_NONE = 0,        /* silent */
+	MP_FO_CAUSE_RST = 1,         /* "rst" */
+	MP_FO_CAUSE_TCPRST = 2,      /* "mp_tcprst" */
+	MP_FO_CAUSE_REMOVE_ADDR = 3, /* "remove_addr" of one of S's addresses */
+	MP_FO_CAUSE_PRIO_BACKUP = 4, /* "mp_prio_backup" */
+	MP_FO_CAUSE__COUNT
 };
 
-/* One failover found. Times are capture times in ns; 0 means none. */
-struct mp_fo_result {
-	uint32_t conn;            /* connection id */
-	uint8_t dir;              /* data direction: 0 client → server */
-	uint8_t vantage;          /* enum mp_fo_vantage for that direction */
-	uint8_t signal;           /* enum mp_fo_signal marking t_fail */
-	uint32_t from_sf;         /* the failed subflow */
-	uint32_t to_sf;           /* the subflow carrying the resuming DATA_ACK */
+/* One outage episode. Times are capture times in ns; a 0 time means none. */
+struct mp_failover {
+	uint32_t id;             /* 1-based, in order of report */
+	uint32_t conn;           /* connection id */
+	uint8_t dir;             /* data direction: 0 client → server */
+	uint8_t vantage;         /* enum mp_fo_vantage */
+	uint8_t kind;            /* enum mp_fo_kind */
+	uint8_t cause;           /* enum mp_fo_cause */
+	bool lower_bound;        /* latency is only a lower bound */
+	uint32_t from_sf;        /* S, the subflow whose path failed */
+	uint32_t to_sf;          /* the subflow that carried the data back (first
+				  * reinjection), else the recovering packet's; 0 none */
 	uint64_t t_fail_ns, fail_frame;
-	uint64_t t_last_sf_ack_ns;  /* last subflow-level ACK advance on from_sf */
-	uint64_t t_reinject_ns, reinject_frame;
-	uint64_t t_resume_ns, resume_frame;
-	uint64_t t_recovered_ns;  /* DATA_ACK covered all data mapped on from_sf */
-	uint64_t stall_ns;        /* longest DATA_ACK gap in t_fail..t_resume */
-	uint64_t dsn_acked;       /* connection DATA_ACK at t_fail */
-	uint64_t dsn_outstanding; /* highest DSN end outstanding on from_sf at t_fail
-				   * (= dsn_acked when all it had sent was acked) */
-	uint64_t bytes_stranded;  /* mapped on from_sf beyond dsn_acked, by t_resume */
+	uint64_t t_first_reinject_ns, first_reinject_frame; /* of S's data elsewhere */
+	uint64_t t_recovered_ns, recovered_frame; /* 0: never (capture ended) */
+	uint64_t latency_ns;     /* t_recovered - t_fail; without recovery the
+				  * time to the capture's end (lower_bound) */
+	uint64_t stall_ns;       /* longest DATA_ACK stall inside the episode */
+	uint64_t lost_bytes;     /* payload bytes S lost (sender side; 0 receiver) */
+	uint64_t lost_dsn_end;   /* data-level end of all it lost (0 unknown) */
+	uint64_t join_setup_ns;  /* a join made during the outage: SYN → its
+				  * third ACK; 0 none (break-before-make) */
+	uint32_t join_sf;        /* that join's subflow, 0 none */
+	uint64_t t_failback_ns, failback_frame; /* the failed path carrying data again */
+	uint32_t failback_sf;    /* on which subflow (S or a new one) */
 };
 
-/* Receives each confirmed failover; `r` is borrowed for the call. */
-typedef void mp_fo_fn(void *user, const struct mp_fo_result *r);
+/* Receives a record; borrowed for the call. */
+typedef void mp_failover_fn(void *user, const struct mp_failover *f);
+
+struct mp_fo_cfg {
+	mp_failover_fn *on_episode;  /* each complete episode */
+	mp_failover_fn *on_failback; /* a reported failover's failback, later */
+	void *user;
+};
+
+/* One TCP packet of a connection, from the engine's annotation. */
+struct mp_fo_pkt {
+	uint64_t frame, ts_ns;   /* packet and capture time */
+	uint32_t conn;           /* connection id, nonzero */
+	uint32_t subflow;        /* subflow id, nonzero */
+	uint8_t dir;             /* connection direction of its sender */
+	uint8_t tcp_flags;       /* MP_TH_* */
+	uint8_t resend;          /* enum mp_resend */
+	uint8_t family;          /* 4 or 6 */
+	const uint8_t *src, *dst; /* addresses, borrowed */
+	uint32_t seq, ack;       /* raw TCP sequence and acknowledgment */
+	uint32_t payload_len;    /* TCP payload bytes */
+	bool has_map;            /* seg_dsn/seg_dlen valid */
+	bool has_dack;           /* dack valid */
+	uint32_t seg_dlen;       /* its payload bytes inside the mapping */
+	uint64_t seg_dsn;        /* 64-bit DSN of its first payload byte */
+	uint64_t dack;           /* 64-bit DATA_ACK (acknowledges 1 - dir) */
+	uint32_t resend_of_sf;   /* resend: subflow that first carried the data */
+};
 
 struct mp_fo;
 
-/* Creates a detector reporting through fn(user, ...). Returns owned, or
- * NULL on OOM. */
-struct mp_fo *mp_fo_new(mp_fo_fn *fn, void *user);
+/* Returns an owned detector, or NULL on OOM. `cfg` is copied. */
+struct mp_fo *mp_fo_new(const struct mp_fo_cfg *cfg);
 
-/* Confirms and reports what is pending on every connection (in order of
- * appearance), then frees everything. NULL is fine. */
+/* Reports what is pending on every connection (as mp_fo_conn_end), then
+ * frees everything. NULL is fine. */
 void mp_fo_free(struct mp_fo *fo);
 
-/* Feeds one packet (after the engine processed it). `p` is borrowed.
- * Allocates only for a connection or subflow seen for the first time;
- * on OOM the packet is ignored and counted (mp_fo_oom). */
+/* Feeds one packet after the engine processed it. Allocates only for a
+ * connection or a subflow seen for the first time (on OOM the packet is
+ * ignored and counted). */
 void mp_fo_packet(struct mp_fo *fo, const struct mp_fo_pkt *p);
 
-/* An explicit failure signal (enum mp_fo_signal, not NONE/DATA_ACK) on a
- * subflow: it is recorded for each data direction with data outstanding on
- * that subflow, unless an earlier one since its last progress exists. */
-void mp_fo_signal(struct mp_fo *fo, uint32_t conn, uint32_t subflow,
-		  unsigned sig, uint64_t ts_ns, uint64_t frame);
+/* Engine events: RST, MP_TCPRST (causes), FIN, join handshakes (set-up
+ * time of a join made during an outage). Others are ignored. */
+void mp_fo_event(struct mp_fo *fo, const struct mp_event *ev);
 
-/* The connection ended: reports its pending failovers, frees its state. */
-void mp_fo_conn_end(struct mp_fo *fo, uint32_t conn);
+/* REMOVE_ADDR and MP_PRIO, per subflow named (flow.h). */
+void mp_fo_signal(struct mp_fo *fo, const struct mp_sf_signal *sig);
 
-/* Packets ignored for lack of memory or beyond MP_FO_SUBFLOWS. */
+/* The connection ends: outages still open at `now_ns` are closed (the end
+ * of the capture), pending episodes reported, its state freed. */
+void mp_fo_conn_end(struct mp_fo *fo, uint32_t conn, uint64_t now_ns);
+
+/* Packets not tracked for lack of memory. */
 uint64_t mp_fo_ignored(const struct mp_fo *fo);
 
 /* Stable names; never NULL. */
-const char *mp_fo_signal_name(unsigned sig);
-const char *mp_fo_vantage_name(unsigned v);
+const char *mp_fo_kind_name(unsigned kind);       /* "failover", "stall" */
+const char *mp_fo_vantage_name(unsigned v);       /* "sender", "receiver" */
+const char *mp_fo_cause_name(unsigned cause);     /* NULL-like "" for NONE */
+const char *mp_fo_dir_name(unsigned dir);         /* "c2s", "s2c" */
 
 #endif /* MPANA_FAILOVER_H */

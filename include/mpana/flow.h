@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mpana/dseq.h"
 #include "mpana/event.h"
 #include "mpana/opt.h"
 #include "mpana/pkt.h"
@@ -29,7 +30,6 @@
 #include <uthash.h>
 
 #define MP_CONN_ADDRS 8      /* announced addresses kept per connection */
-#define MP_REINJ_RING 8      /* recent mappings kept per data direction */
 #define MP_APP_NAME_MAX 32   /* application protocol name, NUL included */
 #define MP_DEFAULT_MAX_CONNS 65536u
 #define MP_DEFAULT_IDLE_NS (600ull * 1000000000ull) /* 10 min of capture time */
@@ -123,9 +123,9 @@ struct mp_subflow {
 	bool addr_id_known[2];    /* [0]: src host's address id, [1]: dst host's */
 	uint8_t addr_id[2];       /* idem */
 	uint8_t attach_tries;     /* partial: DSS packets tried against connections */
-	uint8_t map_slot[2];      /* per subflow direction: slot of its connection
-				   * direction's ring (mp_conn_dir.ring) that last
-				   * held its mapping; a hint, verified on use */
+	bool isn_valid[2];        /* isn[d] known: from the SYN / SYN/ACK, or
+				   * estimated from the first mapping seen on a
+				   * subflow without handshake (mp_seg_dsn) */
 	int8_t hmac_synack;       /* MP_OK_*: join SYN/ACK truncated HMAC */
 	int8_t hmac_ack;          /* MP_OK_*: join third ACK HMAC */
 	uint16_t malformed;       /* malformed options seen (events rate-limited) */
@@ -141,10 +141,21 @@ struct mp_subflow {
 	uint64_t last_ts;         /* latest packet */
 	uint64_t pkts[2];         /* packets per subflow direction */
 	uint64_t bytes[2];        /* TCP payload bytes per subflow direction */
+	uint64_t retrans_bytes[2]; /* TCP retransmissions: payload bytes re-sent on
+				   * this subflow with the same subflow sequence */
+	uint64_t reinj_bytes[2];  /* reinjections carried: payload bytes of data
+				   * first sent on another subflow (RFC 8684 §3.3.6) */
 	uint32_t snd_nxt[2];      /* highest TCP sequence end sent, per direction */
 	bool snd_known[2];        /* snd_nxt valid */
 	uint32_t map_end[2];      /* end of the highest mapping, relative subflow seq */
 	bool map_known[2];        /* map_end valid */
+	uint64_t map_dsn64[2];    /* latest mapping with data: 64-bit DSN, */
+	uint32_t map_ssn[2];      /* its relative subflow sequence number */
+	uint32_t map_dlen[2];     /* and its data length (0: none yet) */
+	bool map_resend[2];       /* it re-sends data sent before (mp_dseq_sent) */
+	uint32_t map_orig_sf[2];  /* resend: subflow that first sent its start, 0 unknown */
+	uint64_t map_orig_frame[2]; /* and the packet */
+	uint64_t map_orig_ts[2];  /* and when */
 	struct mp_seqmark dsn[2]; /* highest DSN end mapped, per subflow direction */
 	struct mp_seqmark dack[2]; /* highest DATA_ACK sent, per subflow direction */
 };
@@ -164,22 +175,13 @@ struct mp_addr_ent {
 	uint64_t frame;    /* packet of the (first) announcement */
 };
 
-/* A recent DSS mapping, for reinjection detection. */
-struct mp_map {
-	uint64_t dsn;   /* 64-bit DSN */
-	uint64_t ts_ns; /* first sent */
-	uint32_t len;   /* data-level length */
-	uint32_t sf;    /* subflow id */
-};
-
 /* Data-level state of one direction. */
 struct mp_conn_dir {
 	struct mp_seqmark dsn;   /* highest DSN end mapped */
 	struct mp_seqmark dack;  /* highest DATA_ACK carried in this direction
 				  * (acknowledging the other direction's data) */
 	bool data_fin;           /* DATA_FIN seen */
-	uint8_t ring_pos;        /* next slot in ring */
-	struct mp_map ring[MP_REINJ_RING]; /* recent mappings */
+	struct mp_sent_hist sent; /* data sent so far, by DSN: who carried it first */
 	/* engine index by DSN neighbourhood (partial-capture matching) */
 	struct mp_conn_dir *bnext, *bprev; /* bucket list */
 	struct mp_conn *owner;   /* the connection */
@@ -215,8 +217,8 @@ struct mp_conn {
 	uint64_t first_ts, last_ts; /* capture times */
 	uint64_t closed_ts;       /* when closed, 0 while open */
 	struct mp_conn_dir dir[2]; /* data level: [0] client → server */
-	uint64_t reinj_frames;    /* mappings re-sent on another subflow */
-	uint64_t reinj_bytes;     /* bytes of those overlaps */
+	uint64_t reinj_frames;    /* segments re-sending data first sent on another subflow */
+	uint64_t reinj_bytes;     /* their re-sent payload bytes */
 	uint64_t reinj_max_delay_ns; /* longest first-send → reinjection delay */
 	uint8_t n_addrs;          /* entries used in addrs */
 	uint32_t addrs_dropped;   /* announcements beyond MP_CONN_ADDRS */
@@ -237,7 +239,46 @@ struct mp_pkt_ann {
 					* the subflow's source (mp_subflow src/sport), else 1 */
 	int8_t hmac_ok[MP_OPTS_MAX];   /* MP_OK_* per option (join synack/ack, add_addr) */
 	uint8_t hmac_side[MP_OPTS_MAX]; /* enum mp_hmac_side for add_addr */
+	/* Data level, expanded to 64 bits once (RFC 8684 §3.3.1); valid only
+	 * when conn is nonzero. */
+	uint8_t conn_dir;              /* connection direction: 0 client → server */
+	uint8_t resend;                /* enum mp_resend of this segment's data */
+	bool has_map;                  /* a mapping covers this segment's payload */
+	bool has_dack;                 /* the packet carries a DATA_ACK */
+	bool has_dsn64;                /* map_dsn is valid (first DSS or MPC mapping) */
+	uint32_t seg_dlen;             /* payload bytes of this segment in the mapping */
+	uint64_t seg_dsn;              /* 64-bit DSN of the segment's first payload byte */
+	uint64_t map_dsn;              /* 64-bit DSN of the mapping itself */
+	uint64_t dack;                 /* 64-bit DATA_ACK (acknowledges 1 - conn_dir) */
+	uint32_t resend_of_sf;         /* resend: the subflow that first carried it */
+	uint64_t resend_of_frame;      /* and the packet, 0 when no longer known */
+	uint64_t resend_delay_ns;      /* time since that first send */
 };
+
+/* What a segment's data is at the data level (RFC 8684 §3.3.6): data
+ * sequence numbers only grow for new data, so data below the highest DSN
+ * already sent in its direction is sent again. Stable names: mp_resend_name. */
+enum mp_resend {
+	MP_RESEND_NONE = 0,    /* new data (or no mapping) */
+	MP_RESEND_RETRANS = 1, /* "retransmission": same subflow, same subflow sequence */
+	MP_RESEND_REINJECT = 2, /* "reinjection": sent again on another subflow, or
+				 * under a new subflow sequence */
+};
+
+/* Explicit per-subflow signals, for the analysis stage (failover causes):
+ * one call per subflow that a REMOVE_ADDR or an MP_PRIO names, however many
+ * (the event's detail text is for people and may be cut). RST, MP_TCPRST
+ * and FIN are events of their own subflow already (event.h). */
+struct mp_sf_signal {
+	uint64_t ts_ns;   /* capture time */
+	uint64_t frame;   /* packet */
+	uint32_t conn;    /* connection id */
+	uint32_t subflow; /* the subflow it concerns */
+	uint8_t type;     /* MP_EV_REMOVE_ADDR or MP_EV_MP_PRIO */
+	bool backup;      /* MP_EV_MP_PRIO: the new backup flag */
+	uint8_t from_host; /* host that sent it: 0 client, 1 server */
+};
+typedef void mp_sf_signal_fn(void *user, const struct mp_sf_signal *sig);
 
 /* Called when a connection (with its subflows) or a loose subflow (never
  * attributed to a connection) is finalized, just before it is freed.
@@ -253,6 +294,7 @@ struct mp_engine_cfg {
 	mp_event_fn *on_event;  /* control events; may be NULL */
 	mp_conn_fn *on_conn;    /* finalized connections; may be NULL */
 	mp_subflow_fn *on_subflow; /* finalized loose subflows; may be NULL */
+	mp_sf_signal_fn *on_signal; /* explicit per-subflow signals; may be NULL */
 	void *user;             /* passed to the callbacks */
 };
 
@@ -310,5 +352,6 @@ const char *mp_sf_state_name(unsigned state);   /* "syn_sent" ... */
 const char *mp_close_reason_name(unsigned r);   /* "" for NONE, "fin" ... */
 const char *mp_fallback_name(unsigned fb);      /* "" for NONE, "no_mpc_synack" ... */
 const char *mp_sf_kind_name(unsigned kind);     /* "initial", "join", "partial" */
+const char *mp_resend_name(unsigned r);         /* "", "retransmission", "reinjection" */
 
 #endif /* MPANA_FLOW_H */

@@ -21,6 +21,15 @@ void mp_out_conn_text(struct mp_out *o, const struct mp_conn *c);
 void mp_out_conn_tokens(struct mp_out *o, const struct mp_conn *c);
 void mp_out_loose_text(struct mp_out *o, const struct mp_subflow *sf);
 
+/* Outage episodes (failover.h; src/sinks/failover_records.c):
+ * {"record":"failover",...} when complete, {"record":"failback",...} when
+ * its path carries data again later; and the text line of an episode in
+ * its connection's block. */
+struct mp_failover;
+void mp_out_failover_json(struct mp_out *o, const struct mp_failover *f);
+void mp_out_failback_json(struct mp_out *o, const struct mp_failover *f);
+void mp_out_failover_text(struct mp_out *o, const struct mp_failover *f);
+
 /* The combined HMAC verdict of a subflow: MP_OK_FALSE when any HMAC failed,
  * MP_OK_TRUE when every HMAC of its handshake verified, MP_OK_UNKNOWN
  * otherwise (initial subflows carry none). */

@@ -23,7 +23,7 @@
 #include "mpana/flow.h"
 #include "mpana/pkt.h"
 
-#define MP_SCHEMA_VERSION 1          /* PRAGMA user_version of docs/schema.sql */
+#define MP_SCHEMA_VERSION 2          /* PRAGMA user_version of docs/schema.sql */
 #define MP_STORE_BATCH_EVENTS 10000u /* default commit interval, events */
 #define MP_STORE_BATCH_NS 1000000000ull /* default commit interval, capture time */
 
@@ -67,14 +67,17 @@ void mp_store_on_event(void *user, const struct mp_event *ev);
 void mp_store_on_conn(void *user, const struct mp_conn *c);
 void mp_store_on_subflow(void *user, const struct mp_subflow *sf);
 
-/* One TCP packet after mp_engine_packet(): `sf` is the subflow the engine
- * put it on (NULL when untracked), `ann` its annotation from that same
- * mp_engine_packet() call (its sf_dir is used). Feeds the
- * failover detector, writes option rows with cfg.packets, and commits
- * when a batch is due. Borrows everything; allocates nothing. */
+/* One TCP packet after mp_engine_packet(), with its annotation from that
+ * call (64-bit DSN and DATA_ACK): writes option rows with cfg.packets, and
+ * commits when a batch is due. Borrows everything; allocates nothing. */
 void mp_store_packet(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
-		     const struct mp_pkt *p, const struct mp_pkt_ann *ann,
-		     const struct mp_subflow *sf);
+		     const struct mp_pkt *p, const struct mp_pkt_ann *ann);
+
+/* Analysis records (failover.h): an outage episode (a failovers row), and
+ * later the failback of a failover (that row updated). Borrowed. */
+struct mp_failover;
+void mp_store_on_failover(struct mp_store *st, const struct mp_failover *f);
+void mp_store_on_failback(struct mp_store *st, const struct mp_failover *f);
 
 /* Commits now (and starts the next batch). Returns 0 or -1. */
 int mp_store_commit(struct mp_store *st);

@@ -103,8 +103,7 @@ static int run_pcap(const char *name, const char *db)
 		if (p.opts.n)
 			stats.mptcp_packets++;
 		mp_engine_packet(e, frame, ts, &p, &ann);
-		mp_store_packet(st, frame, ts, &p, &ann,
-				ann.subflow ? mp_engine_subflow_by_id(e, ann.subflow) : NULL);
+		mp_store_packet(st, frame, ts, &p, &ann);
 	}
 	pcap_close(pc);
 	mp_engine_free(e);
