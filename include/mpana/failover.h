@@ -11,7 +11,10 @@
  *               the capture) while S has data outstanding. The gap is
  *               counted from when data became outstanding, so that an idle
  *               subflow's silence is no outage;
- *   t_fail      the packet that last advanced S's ACK before the gap;
+ *   t_fail      the packet that last advanced S's ACK before the gap; when
+ *               everything had been acknowledged then and S stayed idle
+ *               for more than MP_FO_GAP_NS, the first segment S sent
+ *               after it (where the gap starts);
  *   lost data   every segment sent on S before the outage ends whose
  *               subflow sequence end lies beyond the ACK at its start, at
  *               its segment-exact data-level end (DSN of its first byte,

@@ -71,7 +71,7 @@ struct fdir {
 	uint32_t snd_nxt;          /* highest sequence end X sent on S */
 	uint32_t ack_hi;           /* highest ACK from Y on S */
 	uint64_t adv_ts, adv_frame; /* the packet that last advanced ack_hi */
-	uint64_t os_ts;            /* data outstanding since (0: none) */
+	uint64_t os_ts, os_frame;  /* data outstanding since (0: none) */
 	uint64_t new_ts;           /* the latest new data segment */
 	struct seg_end dq[DQ];     /* decreasing dend, increasing seq_end */
 	uint8_t dq_head, dq_n;     /* ring indices */
@@ -402,8 +402,16 @@ static void ep_open(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 	f->dir = (uint8_t)x;
 	f->vantage = MP_FO_VANTAGE_SENDER;
 	f->from_sf = s->id;
-	f->t_fail_ns = fd->adv_ts;
-	f->fail_frame = fd->adv_frame;
+	if (fd->os_ts > fd->adv_ts + MP_FO_GAP_NS) {
+		/* S was idle, everything acknowledged, for longer than an
+		 * outage: its last sign of life is the first segment it sent
+		 * since (the ACK before says nothing of the path now) */
+		f->t_fail_ns = fd->os_ts;
+		f->fail_frame = fd->os_frame;
+	} else {
+		f->t_fail_ns = fd->adv_ts;
+		f->fail_frame = fd->adv_frame;
+	}
 	f->cause = fd->cause_since;
 	if (fd->rj_ts) {
 		f->t_first_reinject_ns = fd->rj_ts;
@@ -588,6 +596,7 @@ static void data_seg(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 		if (!fd->snd_known || !fd->ack_known ||
 		    !after32(fd->snd_nxt, fd->ack_hi) || !fd->os_ts) {
 			fd->os_ts = p->ts_ns; /* data outstanding from now */
+			fd->os_frame = p->frame;
 			if (p->ts_ns + MP_FO_GAP_NS + 1 < c->next_check)
 				c->next_check = p->ts_ns + MP_FO_GAP_NS + 1;
 		}

@@ -1,200 +1,391 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* test_failover.c - unit.failover: the failover detector (failover.h) on
- * synthetic packet sequences.
+/* test_failover.c - unit.failover: outage episodes (failover.h) on
+ * synthetic packet sequences, where the figures are known by construction.
  *
  * RFC 8684 §3.3; definition in MPTCP-NOTES.md ("Failover latency"). Each
  * test plays one connection (id 1) with subflow 1 (S, the one that fails)
- * and subflow 2 (T), data from the client (direction 0); ACKs flow back in
- * direction 1 with a TCP ack and a DATA_ACK. Times are in ms. */
+ * and subflow 2 (T); data goes client → server (direction 0) and ACKs come
+ * back (direction 1) with a subflow-level ack and a DATA_ACK. Times in ms.
+ * The detector is the thing tested: episodes where a path fails, none
+ * where it does not (idle subflows, a missed ACK, timestamps going back). */
 #include <stdint.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
 #include "mpana/failover.h"
+#include "mpana/opt.h"
 
 #define MS 1000000ull
 
-static struct mp_fo_result got[8];
-static unsigned n_got;
+static struct mp_failover got[8], back[8];
+static unsigned n_got, n_back;
 static struct mp_fo *FO;
 static uint64_t FRAME;
+static uint32_t snd[3];         /* next TCP sequence per subflow (client) */
+static const uint8_t A1[4] = { 10, 0, 1, 1 }, B1[4] = { 10, 0, 1, 2 };
+static const uint8_t A2[4] = { 10, 0, 2, 1 }, B2[4] = { 10, 0, 2, 2 };
 
-static void on_fo(void *u, const struct mp_fo_result *r)
+static void on_episode(void *u, const struct mp_failover *f)
 {
 	(void)u;
 	if (n_got < 8)
-		got[n_got++] = *r;
+		got[n_got++] = *f;
+}
+
+static void on_failback(void *u, const struct mp_failover *f)
+{
+	(void)u;
+	if (n_back < 8)
+		back[n_back++] = *f;
 }
 
 static void setup(void)
 {
-	n_got = 0;
+	struct mp_fo_cfg cfg = { on_episode, on_failback, NULL };
+
+	n_got = n_back = 0;
 	FRAME = 0;
-	FO = mp_fo_new(on_fo, NULL);
+	snd[1] = 100;
+	snd[2] = 5000;
+	FO = mp_fo_new(&cfg);
 	cr_assert_not_null(FO);
 }
 
-TestSuite(failover, .init = setup);
+static void teardown(void)
+{
+	mp_fo_free(FO);
+}
 
-/* TCP sequence per subflow (client side) for the data sent on it. */
-static uint32_t snd[3] = { 0, 100, 5000 };
+TestSuite(failover, .init = setup, .fini = teardown);
 
-/* Data [dsn, dsn+len) sent on subflow sf at t ms. */
-static void data(uint32_t sf, uint64_t t, uint64_t dsn, uint32_t len)
+static void pkt_base(struct mp_fo_pkt *p, uint32_t sf, uint64_t t, uint8_t dir)
+{
+	memset(p, 0, sizeof *p);
+	p->frame = ++FRAME;
+	p->ts_ns = t * MS;
+	p->conn = 1;
+	p->subflow = sf;
+	p->dir = dir;
+	p->tcp_flags = MP_TH_ACK;
+	p->family = 4;
+	p->src = sf == 1 ? A1 : sf == 2 ? A2 : A1;
+	p->dst = sf == 1 ? B1 : sf == 2 ? B2 : B1;
+}
+
+/* Data [dsn, dsn+len) sent by the client on subflow sf at t ms, new on
+ * the subflow (or a re-send of sequence `seq` when seq != 0). */
+static void data_ex(uint32_t sf, uint64_t t, uint64_t dsn, uint32_t len,
+		    uint8_t resend, uint32_t resend_of, uint32_t seq)
 {
 	struct mp_fo_pkt p;
 
-	memset(&p, 0, sizeof p);
-	p.frame = ++FRAME;
-	p.ts_ns = t * MS;
-	p.conn = 1;
-	p.subflow = sf;
-	p.dir = 0;
+	pkt_base(&p, sf, t, 0);
 	p.has_map = true;
-	p.dsn = dsn;
-	p.dll = len;
-	p.ack_flag = true;
-	p.seq = snd[sf];
-	p.ack = 1;
+	p.seg_dsn = dsn;
+	p.seg_dlen = len;
 	p.payload_len = len;
-	snd[sf] += len;
+	p.resend = resend;
+	p.resend_of_sf = resend_of;
+	p.seq = seq ? seq : snd[sf];
+	p.ack = 1;
+	if (!seq)
+		snd[sf] += len;
 	mp_fo_packet(FO, &p);
 }
 
-/* An ACK on subflow sf at t ms: TCP ack `ack`, DATA_ACK `dack`. */
+static void data(uint32_t sf, uint64_t t, uint64_t dsn, uint32_t len)
+{
+	data_ex(sf, t, dsn, len, MP_RESEND_NONE, 0, 0);
+}
+
+/* The server's ACK on subflow sf at t ms: TCP ack `ack`, DATA_ACK `dack`. */
 static void ack(uint32_t sf, uint64_t t, uint32_t tcp_ack, uint64_t dack)
 {
 	struct mp_fo_pkt p;
 
-	memset(&p, 0, sizeof p);
-	p.frame = ++FRAME;
-	p.ts_ns = t * MS;
-	p.conn = 1;
-	p.subflow = sf;
-	p.dir = 1;
+	pkt_base(&p, sf, t, 1);
 	p.has_dack = true;
 	p.dack = dack;
-	p.ack_flag = true;
 	p.seq = 1;
 	p.ack = tcp_ack;
 	mp_fo_packet(FO, &p);
 }
 
-/* The common start: both subflows deliver, then S's segment [3000,4000)
- * (TCP 1100..2100) is lost and T's [4000,5000) arrives behind the hole. */
-static void lose_on_s(uint64_t base)
+/* Both subflows deliver until 13 ms; then S's segment [3000,4000) (TCP
+ * 1100..2100) is lost and T's [4000,5000) arrives behind the hole. */
+static void lose_on_s(void)
 {
-	snd[1] = 100;
-	snd[2] = 5000;
-	data(1, 10, base + 1000, 1000);        /* S: TCP 100..1100 */
-	ack(1, 11, 1100, base + 2000);         /* S progresses: t_fail candidate */
-	data(2, 12, base + 2000, 1000);        /* T */
-	ack(2, 13, 6000, base + 3000);
-	data(1, 20, base + 3000, 1000);        /* S: lost */
-	data(2, 21, base + 4000, 1000);        /* T: behind the hole */
-	ack(2, 22, 7000, base + 3000);         /* DATA_ACK stuck */
+	data(1, 10, 1000, 1000);        /* S: TCP 100..1100 */
+	ack(1, 11, 1100, 2000);         /* S's last ACK advance: t_fail */
+	data(2, 12, 2000, 1000);        /* T: TCP 5000..6000 */
+	ack(2, 13, 6000, 3000);
+	data(1, 20, 3000, 1000);        /* S: lost */
+	data(2, 21, 4000, 1000);        /* T: behind the hole */
+	ack(2, 22, 7000, 3000);         /* DATA_ACK stuck at the hole */
 }
 
-Test(failover, silent_failure)
+Test(failover, silent_failure_is_reported_when_recovered)
 {
-	lose_on_s(0);
-	data(2, 300, 3000, 1000);              /* reinjection on T */
-	ack(2, 301, 8000, 5000);               /* resume */
-	cr_assert_eq(n_got, 0, "reported only when the connection ends");
-	mp_fo_conn_end(FO, 1);
-	cr_assert_eq(n_got, 1);
+	lose_on_s();
+	data(2, 100, 5000, 1000);
+	ack(2, 101, 8000, 3000);
+	data_ex(2, 300, 3000, 1000, MP_RESEND_REINJECT, 1, 0); /* reinjection */
+	cr_assert_eq(n_got, 0, "not before the DATA_ACK covers what S lost");
+	ack(2, 301, 9000, 6000);        /* covers it: recovered */
+	cr_assert_eq(n_got, 1, "reported as soon as complete");
+	cr_assert_eq(got[0].kind, MP_FO_FAILOVER);
+	cr_assert_eq(got[0].vantage, MP_FO_VANTAGE_SENDER);
 	cr_assert_eq(got[0].from_sf, 1);
 	cr_assert_eq(got[0].to_sf, 2);
 	cr_assert_eq(got[0].dir, 0);
-	cr_assert_eq(got[0].signal, MP_FO_SIG_DATA_ACK);
 	cr_assert_eq(got[0].t_fail_ns, 11 * MS);
-	cr_assert_eq(got[0].t_reinject_ns, 300 * MS);
-	cr_assert_eq(got[0].t_resume_ns, 301 * MS);
+	cr_assert_eq(got[0].fail_frame, 2);
+	cr_assert_eq(got[0].t_first_reinject_ns, 300 * MS);
 	cr_assert_eq(got[0].t_recovered_ns, 301 * MS);
+	cr_assert_eq(got[0].latency_ns, 290 * MS);
+	cr_assert_eq(got[0].lost_bytes, 1000);
+	cr_assert_eq(got[0].lost_dsn_end, 4000);
 	cr_assert_eq(got[0].stall_ns, (301 - 13) * MS);
-	cr_assert_eq(got[0].dsn_acked, 2000);
-	cr_assert_eq(got[0].dsn_outstanding, 4000);
-	cr_assert_eq(got[0].vantage, MP_FO_VANTAGE_SENDER);
-	mp_fo_free(FO);
+	cr_assert_not(got[0].lower_bound);
+	cr_assert_eq(got[0].cause, MP_FO_CAUSE_NONE);
 }
 
-Test(failover, slow_subflow_is_not_a_failover)
+Test(failover, recovery_waits_for_the_last_segment_lost)
 {
-	lose_on_s(0);
-	ack(2, 40, 7000, 5000);                /* DATA_ACK via T first ... */
-	ack(1, 41, 2100, 5000);                /* ... then S acks its segment */
-	mp_fo_free(FO);
+	/* a tail-loss probe of new data on S after the failure: part of the loss */
+	lose_on_s();
+	data(1, 60, 6000, 500);         /* S: lost too (TCP 2100..2600) */
+	data(2, 100, 5000, 1000);
+	ack(2, 101, 8000, 3000);
+	data_ex(2, 300, 3000, 1000, MP_RESEND_REINJECT, 1, 0);
+	ack(2, 301, 9000, 6000);        /* covers [3000,4000), not [6000,6500) */
+	cr_assert_eq(n_got, 0);
+	data_ex(2, 350, 6000, 500, MP_RESEND_REINJECT, 1, 0);
+	ack(2, 351, 9500, 6500);
+	cr_assert_eq(n_got, 1);
+	cr_assert_eq(got[0].t_recovered_ns, 351 * MS);
+	cr_assert_eq(got[0].lost_bytes, 1500);
+	cr_assert_eq(got[0].lost_dsn_end, 6500);
+}
+
+Test(failover, subflow_recovering_first_is_a_stall)
+{
+	lose_on_s();
+	data(2, 100, 5000, 1000);
+	ack(2, 101, 8000, 3000);
+	data_ex(1, 250, 3000, 1000, MP_RESEND_RETRANS, 1, 1100); /* S's own RTO */
+	ack(1, 251, 2100, 6000);        /* S's ACK advances and covers it */
+	cr_assert_eq(n_got, 1);
+	cr_assert_eq(got[0].kind, MP_FO_STALL);
+	cr_assert_eq(got[0].t_recovered_ns, 251 * MS);
+	cr_assert_eq(got[0].latency_ns, 240 * MS);
+}
+
+Test(failover, short_gap_is_no_outage)
+{
+	lose_on_s();
+	ack(1, 150, 2100, 6000);        /* S's ACK advances within 200 ms */
+	mp_fo_conn_end(FO, 1, 1000 * MS);
 	cr_assert_eq(n_got, 0);
 }
 
-Test(failover, explicit_signal_marks_t_fail)
+Test(failover, idle_subflow_is_no_outage)
 {
-	lose_on_s(0);
-	mp_fo_signal(FO, 1, 1, MP_FO_SIG_RST, 50 * MS, 99);
-	mp_fo_signal(FO, 1, 1, MP_FO_SIG_FIN, 60 * MS, 100); /* not the first */
-	data(2, 70, 3000, 1000);
-	ack(2, 71, 8000, 5000);
-	mp_fo_free(FO);
-	cr_assert_eq(n_got, 1);
-	cr_assert_eq(got[0].signal, MP_FO_SIG_RST);
-	cr_assert_eq(got[0].t_fail_ns, 50 * MS);
-	cr_assert_eq(got[0].fail_frame, 99);
-	cr_assert_eq(got[0].t_resume_ns - got[0].t_fail_ns, 21 * MS);
-}
-
-Test(failover, signal_without_outstanding_data_is_ignored)
-{
-	snd[1] = 100;
 	data(1, 10, 1000, 1000);
-	ack(1, 11, 1100, 2000);
-	mp_fo_signal(FO, 1, 1, MP_FO_SIG_FIN, 12 * MS, 5);
-	data(2, 13, 2000, 1000);
-	ack(2, 14, 6000, 3000);
-	mp_fo_free(FO);
+	ack(1, 11, 1100, 2000);         /* everything acknowledged */
+	data(2, 12, 2000, 1000);
+	ack(2, 13, 6000, 3000);
+	data(2, 500, 3000, 1000);       /* S idle for seconds */
+	ack(2, 501, 7000, 4000);
+	data(1, 900, 4000, 1000);       /* S used again, acked at once */
+	ack(1, 902, 2100, 5000);
+	mp_fo_conn_end(FO, 1, 2000 * MS);
 	cr_assert_eq(n_got, 0);
 }
 
-Test(failover, vantage_is_the_sender_side)
+Test(failover, idle_subflow_failing_counts_from_its_first_send)
 {
-	lose_on_s(0);
-	ack(2, 301, 8000, 5000);
-	mp_fo_free(FO);
+	data(1, 10, 1000, 1000);
+	ack(1, 11, 1100, 2000);         /* everything acknowledged */
+	data(2, 12, 2000, 1000);
+	ack(2, 13, 6000, 3000);
+	data(1, 500, 3000, 1000);       /* S used again: lost */
+	data(2, 510, 4000, 1000);
+	ack(2, 511, 7000, 3000);
+	data_ex(2, 800, 3000, 1000, MP_RESEND_REINJECT, 1, 0);
+	ack(2, 801, 8000, 5000);
 	cr_assert_eq(n_got, 1);
-	cr_assert_eq(got[0].vantage, MP_FO_VANTAGE_SENDER);
-	cr_assert_eq(got[0].t_reinject_ns, 0, "no reinjection seen");
+	cr_assert_eq(got[0].t_fail_ns, 500 * MS, "not the ACK of 11 ms");
+	cr_assert_eq(got[0].latency_ns, 301 * MS);
 }
 
-Test(failover, dsn_wraps_at_2_64)
+Test(failover, missed_ack_in_the_capture_is_no_outage)
 {
-	uint64_t base = UINT64_MAX - 2500; /* the lost segment straddles 2^64 */
-
-	lose_on_s(base);
-	ack(2, 301, 8000, base + 5000);
-	mp_fo_free(FO);
-	cr_assert_eq(n_got, 1);
-	cr_assert_eq(got[0].dsn_outstanding, base + 4000);
-}
-
-Test(failover, bounded_subflows)
-{
-	for (uint32_t sf = 1; sf <= MP_FO_SUBFLOWS + 2; sf++) {
-		struct mp_fo_pkt p;
-		memset(&p, 0, sizeof p);
-		p.conn = 7;
-		p.subflow = sf;
-		p.ts_ns = sf;
-		mp_fo_packet(FO, &p);
+	/* the capture lost some of S's ACKs: the next one covers more */
+	for (unsigned i = 0; i < 20; i++) {
+		data(1, 10 + 30 * i, 1000 + 1000 * i, 1000);
+		if (i % 4 != 3)         /* every fourth ACK missing */
+			ack(1, 11 + 30 * i, snd[1], 2000 + 1000 * i);
 	}
-	cr_assert_eq(mp_fo_ignored(FO), 2);
-	mp_fo_free(FO);
+	mp_fo_conn_end(FO, 1, 700 * MS);
+	cr_assert_eq(n_got, 0);
 }
 
-Test(failover, names)
+Test(failover, timestamps_going_back_make_no_outage)
 {
-	cr_assert_str_eq(mp_fo_signal_name(MP_FO_SIG_DATA_ACK), "last_data_ack");
-	cr_assert_str_eq(mp_fo_signal_name(MP_FO_SIG_PRIO_BACKUP), "mp_prio_backup");
-	cr_assert_str_eq(mp_fo_signal_name(200), "unknown");
-	cr_assert_str_eq(mp_fo_vantage_name(MP_FO_VANTAGE_SENDER), "sender");
-	mp_fo_free(FO);
+	data(1, 500, 1000, 1000);
+	ack(1, 501, 1100, 2000);
+	data(1, 100, 2000, 1000);       /* out of order in the file */
+	ack(1, 502, 2100, 3000);
+	mp_fo_conn_end(FO, 1, 600 * MS);
+	cr_assert_eq(n_got, 0);
+}
+
+Test(failover, flapping_path_gives_two_episodes)
+{
+	lose_on_s();
+	data_ex(2, 300, 3000, 1000, MP_RESEND_REINJECT, 1, 0);
+	ack(2, 301, 8000, 5000);        /* first episode recovered */
+	cr_assert_eq(n_got, 1);
+	ack(1, 400, 2100, 5000);        /* the path is back: S's ACK advances */
+	data(1, 410, 5000, 1000);       /* new data on S: failback */
+	cr_assert_eq(n_back, 1);
+	cr_assert_eq(back[0].id, got[0].id);
+	cr_assert_eq(back[0].t_failback_ns, 410 * MS);
+	cr_assert_eq(back[0].failback_sf, 1);
+	ack(1, 411, 3100, 6000);
+	data(1, 420, 6000, 1000);       /* the path dies again: lost */
+	data(2, 425, 7000, 1000);
+	ack(2, 426, 10000, 6000);
+	data_ex(2, 700, 6000, 1000, MP_RESEND_REINJECT, 1, 0);
+	ack(2, 701, 11000, 8000);
+	cr_assert_eq(n_got, 2);
+	cr_assert_eq(got[1].t_fail_ns, 411 * MS);
+	cr_assert_eq(got[1].latency_ns, 290 * MS);
+	cr_assert_neq(got[1].id, got[0].id);
+}
+
+Test(failover, explicit_signal_names_the_cause_not_t_fail)
+{
+	struct mp_event ev;
+	struct mp_sf_signal sig;
+
+	lose_on_s();
+	memset(&sig, 0, sizeof sig);
+	sig.ts_ns = 50 * MS;
+	sig.frame = 99;
+	sig.conn = 1;
+	sig.subflow = 1;
+	sig.type = MP_EV_REMOVE_ADDR;
+	mp_fo_signal(FO, &sig);
+	memset(&ev, 0, sizeof ev);
+	ev.ts_ns = 60 * MS;
+	ev.conn = 1;
+	ev.subflow = 1;
+	ev.type = MP_EV_RST;            /* not the first */
+	mp_fo_event(FO, &ev);
+	data_ex(2, 300, 3000, 1000, MP_RESEND_REINJECT, 1, 0);
+	ack(2, 301, 8000, 5000);
+	cr_assert_eq(n_got, 1);
+	cr_assert_eq(got[0].cause, MP_FO_CAUSE_REMOVE_ADDR);
+	cr_assert_eq(got[0].t_fail_ns, 11 * MS);
+}
+
+Test(failover, capture_ending_in_the_outage_is_a_lower_bound)
+{
+	lose_on_s();
+	data_ex(1, 250, 3000, 1000, MP_RESEND_RETRANS, 1, 1100); /* RTO, unanswered */
+	mp_fo_conn_end(FO, 1, 900 * MS);
+	cr_assert_eq(n_got, 1);
+	cr_assert(got[0].lower_bound);
+	cr_assert_eq(got[0].t_recovered_ns, 0);
+	cr_assert_eq(got[0].latency_ns, (250 - 11) * MS, "to the connection's last packet");
+	cr_assert_eq(got[0].lost_bytes, 1000);
+}
+
+/* ---- receiver side: the capture is beside the server ---------------- */
+
+/* The server's ACK right after the data (the capture is beside it). */
+static void rx_ack(uint32_t sf, uint64_t t_us, uint32_t tcp_ack, uint64_t dack)
+{
+	struct mp_fo_pkt p;
+
+	pkt_base(&p, sf, 0, 1);
+	p.ts_ns = t_us * 1000u;
+	p.has_dack = true;
+	p.dack = dack;
+	p.seq = 1;
+	p.ack = tcp_ack;
+	mp_fo_packet(FO, &p);
+}
+
+static void rx_data(uint32_t sf, uint64_t t_us, uint64_t dsn, uint32_t len)
+{
+	struct mp_fo_pkt p;
+
+	pkt_base(&p, sf, 0, 0);
+	p.ts_ns = t_us * 1000u;
+	p.has_map = true;
+	p.seg_dsn = dsn;
+	p.seg_dlen = len;
+	p.payload_len = len;
+	p.seq = snd[sf];
+	p.ack = 1;
+	snd[sf] += len;
+	mp_fo_packet(FO, &p);
+}
+
+Test(failover, receiver_side_sees_the_holes_fill)
+{
+	uint64_t dsn = 1000, t, k;
+
+	/* both subflows deliver, each ACKed 20 us later */
+	for (t = 0; t < 100000; t += 10000) {
+		rx_data(1, t, dsn, 1000);
+		rx_ack(1, t + 20, snd[1], dsn + 1000);
+		rx_data(2, t + 5000, dsn + 1000, 1000);
+		rx_ack(2, t + 5020, snd[2], dsn + 2000);
+		dsn += 2000;
+	}
+	rx_data(1, 100000, dsn, 1000);          /* S's last segment */
+	rx_ack(1, 100020, snd[1], dsn + 1000);
+	/* S's next one, [dsn+1000, dsn+2000), never arrives: T's data piles
+	 * up behind the hole */
+	for (t = 105000, k = 0; t < 600000; t += 10000, k++) {
+		rx_data(2, t, dsn + 2000 + 1000 * k, 1000);
+		rx_ack(2, t + 20, snd[2], dsn + 1000);
+	}
+	cr_assert_eq(n_got, 0);
+	/* the reinjected data fills it: everything covered */
+	rx_data(2, 600000, dsn + 1000, 1000);
+	rx_ack(2, 600020, snd[2], dsn + 2000 + 1000 * k);
+	cr_assert_eq(n_got, 1);
+	cr_assert_eq(got[0].vantage, MP_FO_VANTAGE_RECEIVER);
+	cr_assert_eq(got[0].from_sf, 1);
+	cr_assert_eq(got[0].t_fail_ns, 100000 * 1000ull, "S's last data");
+	cr_assert_eq(got[0].t_recovered_ns, 600020 * 1000ull);
+	cr_assert_eq(got[0].latency_ns, 500020 * 1000ull);
+	cr_assert_eq(got[0].kind, MP_FO_FAILOVER);
+}
+
+Test(failover, receiver_side_idle_subflow_with_other_loss_is_nothing)
+{
+	uint64_t dsn = 1000, t;
+
+	for (t = 0; t < 100000; t += 10000) {
+		rx_data(1, t, dsn, 1000);
+		rx_ack(1, t + 20, snd[1], dsn + 1000);
+		rx_data(2, t + 5000, dsn + 1000, 1000);
+		rx_ack(2, t + 5020, snd[2], dsn + 2000);
+		dsn += 2000;
+	}
+	/* S goes idle; T loses one segment (its own hole) for 300 ms */
+	rx_data(2, 105000, dsn + 1000, 1000);   /* [dsn, dsn+1000) of T lost */
+	for (t = 115000; t < 400000; t += 10000)
+		rx_ack(2, t, snd[2], dsn);
+	rx_data(2, 400000, dsn, 1000);
+	rx_ack(2, 400020, snd[2], dsn + 2000);
+	mp_fo_conn_end(FO, 1, 500000 * 1000ull);
+	cr_assert_eq(n_got, 0, "the hole is T's, S was only idle");
 }
