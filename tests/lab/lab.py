@@ -179,13 +179,13 @@ scenario("mpfail",
          events=[(0.25, "mangle_path", 2)])
 
 scenario("flap",
-         "Two subflows, steady upload (16 KiB every 50 ms). Path 1 dies silently at "
-         "t=0.30 s (nft drop in the server namespace), comes back at t=0.90 s, dies "
-         "again at t=1.70 s and comes back at t=2.30 s: two outage episodes on the "
+         "Two subflows, steady upload (16 KiB every 100 ms). Path 1 dies silently at "
+         "t=0.30 s (nft drop in the server namespace), comes back at t=1.30 s, dies "
+         "again at t=2.10 s and comes back at t=3.10 s: two outage episodes on the "
          "initial subflow, each recovered through path 2.",
-         size=49 * 16384, chunk=16384, client_eps=[("c2", 2, "subflow")],
-         events=[(0.30, "fail_path", 1), (0.90, "restore_path", 1),
-                 (1.70, "fail_path", 1), (2.30, "restore_path", 1)],
+         size=36 * 16384, chunk=16384, interval=0.1, client_eps=[("c2", 2, "subflow")],
+         events=[(0.30, "fail_path", 1), (1.30, "restore_path", 1),
+                 (2.10, "fail_path", 1), (3.10, "restore_path", 1)],
          extra_sysctl={"client": {"net.ipv4.tcp_retries2": "8"}}, capture_tail=0.5)
 
 scenario("download",
@@ -289,6 +289,16 @@ EXPECT = {
                   "mp_capable": (9, None)},
     "mpfail":    {"tcp_streams": (2, 2), "mp_join": (3, 3), "mp_fail": (1, 1),
                   "mp_tcprst": (1, None), "client_done": True},
+    # path1_outages: gaps > 200 ms between advances of the initial subflow's
+    # ACK (from the data receiver) with data sent on it in between
+    "flap":      {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
+                  "path1_outages": (2, 2)},
+    "download":  {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
+                  "path1_outages": (1, 1)},
+    "bridge":    {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
+                  "path1_outages": (1, 1), "captures_present": (2, 2)},
+    "bbm":       {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
+                  "path1_outages": (1, 1), "join_after_outage": (1, 1)},
 }
 
 
@@ -837,7 +847,9 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
         }
         truth["observed_tshark"] = observe(pcap)
         truth["observed_tcpdump"] = observe_tcpdump(pcap)
+        truth["_pcap_path"] = pcap
         self.check(truth)
+        del truth["_pcap_path"]
         with open(os.path.join(self.out, name + ".truth.json"), "w") as f:
             json.dump(truth, f, indent=1, sort_keys=False)
             f.write("\n")
@@ -848,6 +860,15 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
         obs = dict(truth["observed_tshark"].get("mptcp_option_counts", {}))
         obs["tcp_streams"] = truth["observed_tshark"].get("tcp_streams")
         obs.update(truth["observed_tcpdump"])
+        if "path1_outages" in exp or "join_after_outage" in exp:
+            o = observe_outages(truth)
+            truth["observed_outages"] = o
+            obs.update(o)
+        if "captures_present" in exp:
+            obs["captures_present"] = sum(
+                1 for c in truth.get("captures", [])
+                if os.path.exists(os.path.join(os.path.dirname(truth["_pcap_path"]),
+                                               c["file"])))
         bad = []
         for k, v in exp.items():
             if k == "client_done":
@@ -878,6 +899,60 @@ def parse_tcpdump_stats(text):
                 except ValueError:
                     pass
     return st
+
+
+def observe_outages(truth):
+    """path1_outages: on the initial subflow (tcp.stream 0), the number of gaps
+    of more than 200 ms between advances of the data receiver's ACK during
+    which the data sender sent at least one segment there (the path was down
+    while in use).  join_after_outage: MP_JOIN SYNs sent after the first such
+    gap began (break-before-make)."""
+    pcap = truth["_pcap_path"]
+    try:
+        r = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-e", "frame.time_epoch",
+                            "-e", "tcp.stream", "-e", "ip.src", "-e", "tcp.len",
+                            "-e", "tcp.ack_raw", "-e", "tcp.flags",
+                            "-e", "tcp.options.mptcp.subtype"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                           timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    sender_ip = truth["paths"]["1"]["client"]
+    outs = [o for o in truth.get("outages", [])]
+    if outs and outs[0].get("data_sender") == "server":
+        sender_ip = truth["paths"]["1"]["server"]
+    gaps, last_adv, ack, sent, first_gap = 0, None, None, False, None
+    joins = []
+    for line in r.stdout.splitlines():
+        f = line.split("\t")
+        if len(f) < 7 or not f[1]:
+            continue
+        t, st, src = float(f[0]), f[1], f[2]
+        flags = int(f[5], 16) if f[5] else 0
+        if flags & 0x12 == 0x02 and "1" in f[6].split(","):
+            joins.append(t)
+        if st != "0":
+            continue
+        if src == sender_ip:
+            if int(f[3] or 0) > 0 and last_adv is not None:
+                sent = True
+            continue
+        if not f[4] or not flags & 0x10:
+            continue
+        a = int(f[4])
+        if ack is None or 0 < (a - ack) % (1 << 32) < (1 << 31):
+            if last_adv is not None and t - last_adv > 0.2 and sent:
+                gaps += 1
+                first_gap = last_adv if first_gap is None else first_gap
+            ack, last_adv, sent = a, t, False
+    if last_adv is not None and sent and r.stdout:
+        t_end = max(float(l.split("\t")[0]) for l in r.stdout.splitlines() if l)
+        if t_end - last_adv > 0.2:
+            gaps += 1
+            first_gap = last_adv if first_gap is None else first_gap
+    return {"path1_outages": gaps,
+            "join_after_outage": sum(1 for t in joins if first_gap is not None
+                                     and t > first_gap)}
 
 
 def observe_tcpdump(pcap):
@@ -1095,6 +1170,7 @@ def verify(out, names):
         truth = json.load(open(tpath))
         truth["observed_tshark"] = observe(pcap)
         truth["observed_tcpdump"] = observe_tcpdump(pcap)
+        truth["_pcap_path"] = pcap
         lab = Lab.__new__(Lab)
         lab.sc = SCENARIOS[n]
         lab.client_out = truth.get("client_log", [])
