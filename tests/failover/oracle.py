@@ -43,7 +43,8 @@ FIELDS = ["frame.number", "frame.time_epoch", "tcp.stream", "ip.src", "ip.dst",
           "tcp.options.mptcp.rawdataseqno", "tcp.options.mptcp.subflowseqno",
           "tcp.options.mptcp.datalvllen", "tcp.options.mptcp.dataackpresent.flag",
           "tcp.options.mptcp.dataack8.flag", "tcp.options.mptcp.rawdataack",
-          "mptcp.stream", "tcp.options.mptcp.sendkey", "sll.pkttype",
+          "mptcp.stream", "tcp.options.mptcp.sendkey", "tcp.options.mptcp.recvkey",
+          "sll.pkttype",
           "mptcp.reinjection_of", "mptcp.reinjected_in", "tcp.options.mptcp.datafin.flag",
           "tcp.options.mptcp.rst_reason", "tcp.options.mptcp.backup.flag"]
 M32 = 1 << 32
@@ -111,6 +112,7 @@ class Subflow:
         self.syn_frame = None
         self.join = False
         self.first_t = None
+        self.keys = [None, None]           # MP_CAPABLE keys per end index
 
     def tup(self):
         c = self.client if self.client is not None else 0
@@ -154,6 +156,10 @@ def build(rows):
         p.prio_backup = 5 in p.subtypes and "1" in r["tcp.options.mptcp.backup.flag"].split(",")
         if s.first_t is None:
             s.first_t = p.t
+        if 0 in p.subtypes and r["tcp.options.mptcp.sendkey"]:
+            s.keys[d] = int(first(r["tcp.options.mptcp.sendkey"]))
+            if r["tcp.options.mptcp.recvkey"]:
+                s.keys[1 - d] = int(first(r["tcp.options.mptcp.recvkey"]))
         if r["mptcp.stream"] and s.mptcp_stream is None:
             s.mptcp_stream = int(first(r["mptcp.stream"]))
         if p.flags & 0x02:                               # SYN
@@ -200,6 +206,12 @@ def resolve(order, pk):
     64-bit DATA_ACKs.  Connections' data directions are keyed (conn, sender
     is client?)."""
     last64 = {}    # (conn, client_sends) -> last 64-bit DSN seen, for 32-bit expansion
+    for s in order:                 # seeded with IDSN + 1 from the MP_CAPABLE keys
+        if s.client is None:
+            continue
+        for d in (0, 1):
+            if s.keys[d] is not None:
+                last64.setdefault((s.conn, d == s.client), (idsn_of(s.keys[d]) + 1) % M64)
     for p in pk:
         s = p.sf
         if s.isn[p.dir] is None and p.map and p.len and p.seq is not None:
@@ -235,7 +247,12 @@ def resolve(order, pk):
             v, is64 = p.dack
             # the DATA_ACK from this sender acknowledges the other direction
             okey = (s.conn, not c2s)
-            p.dack = v if is64 else expand(v, last64.get(okey))
+            if is64:
+                p.dack = v
+            elif okey in last64:
+                p.dack = expand(v, last64[okey])
+            else:
+                p.dack = None       # a 32-bit DATA_ACK with nothing to expand it against
 
 
 def direction(s, d):
@@ -290,7 +307,10 @@ def sender_episodes(order, pk, conn, c2s, t_end):
             if not out:
                 continue
             start = max(a.t, min(p.t for p in out))
-            if t_next - start <= GAP:
+            # a reset subflow has nothing outstanding any more: the outage
+            # window closes at the first RST on S (either direction)
+            t_cap = min([t_next] + [p.t for p in sp if p.rst and p.t >= start])
+            if t_cap - start <= GAP:
                 continue
             lost = out
             known = [p for p in lost if p.dsn_end is not None]
@@ -361,7 +381,7 @@ def sender_episodes(order, pk, conn, c2s, t_end):
                 ep["failback_ms"] = round((nxt.t - a.t) * 1000, 3)
             else:
                 ep["t_failback"] = ep["failback_ms"] = None
-            ep["join_setup_ms"] = join_setup(order, pk, conn, a.t, t_stop)
+            ep["join_setup_ms"] = join_setup(order, pk, conn, start, t_stop)
             ep["rtt_ms"] = rtt_ms(s, sp, X)
             eps.append(ep)
     return eps
