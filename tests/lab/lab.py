@@ -73,7 +73,18 @@ BASE = dict(family=4, conns=1, size=196608, chunk=32768, interval=0.05,
             reply=16384, linger0_at=None, server_mptcp=True, checksum=False,
             client_eps=[], server_eps=[], client_limits=(2, 2),
             server_limits=(2, 0), events=[], extra_sysctl={}, capture_tail=0.5,
-            mangle=None, drop_iface=None)
+            mangle=None, drop_iface=None,
+            # reply pacing: 0 = the server sends its reply in one sendall()
+            reply_chunk=0, reply_interval=0.0,
+            # seconds the client waits after its last write before shutdown(SHUT_WR)
+            client_hold=0.0,
+            # "direct": veths client<->server; "bridge": one bridge namespace
+            # per path between them (fail_path then drops in the bridge)
+            topology="direct",
+            # where fail_path drops: "server" or "client" namespace, or "bridge"
+            fail_at="server",
+            # tcpdump per namespace: (role, file suffix); the first is <name>.pcap
+            capture_at=(("client", ""),))
 
 SCENARIOS = {}
 
@@ -167,6 +178,48 @@ scenario("mpfail",
          checksum=True, client_eps=[("c2", 2, "subflow")],
          events=[(0.25, "mangle_path", 2)])
 
+scenario("flap",
+         "Two subflows, steady upload (16 KiB every 100 ms). Path 1 dies silently at "
+         "t=0.30 s (nft drop in the server namespace), comes back at t=1.30 s, dies "
+         "again at t=2.10 s and comes back at t=3.10 s: two outage episodes on the "
+         "initial subflow, each recovered through path 2.",
+         size=36 * 16384, chunk=16384, interval=0.1, client_eps=[("c2", 2, "subflow")],
+         events=[(0.30, "fail_path", 1), (1.30, "restore_path", 1),
+                 (2.10, "fail_path", 1), (3.10, "restore_path", 1)],
+         extra_sysctl={"client": {"net.ipv4.tcp_retries2": "8"}}, capture_tail=0.5)
+
+scenario("download",
+         "Two subflows; the client sends a 1 KiB request, the server sends "
+         "256 KiB (32 KiB every 50 ms). Path 1 dies silently at t=0.20 s (nft drop in "
+         "the CLIENT namespace); the capture is taken in the server namespace, i.e. at "
+         "the sender of the data (server -> client).",
+         size=1024, chunk=1024, reply=262144, reply_chunk=32768, reply_interval=0.05,
+         client_hold=0.05,
+         client_eps=[("c2", 2, "subflow")], fail_at="client",
+         capture_at=(("server", ""),),
+         events=[(0.20, "fail_path", 1)],
+         extra_sysctl={"server": {"net.ipv4.tcp_retries2": "4"}}, capture_tail=1.0)
+
+scenario("bridge",
+         "As failover, with a bridge namespace on each path between the hosts; path 1 "
+         "dies silently at t=0.20 s by an nft bridge-family drop in the path-1 bridge. "
+         "Captured at both hosts: <name>.pcap in the client namespace (sender of the "
+         "upload), <name>.server.pcap in the server namespace (receiver).",
+         size=262144, client_eps=[("c2", 2, "subflow")], topology="bridge",
+         fail_at="bridge", capture_at=(("client", ""), ("server", ".server")),
+         events=[(0.20, "fail_path", 1)],
+         extra_sysctl={"client": {"net.ipv4.tcp_retries2": "4"}}, capture_tail=1.0)
+
+scenario("bbm",
+         "Break-before-make: one subflow only (no endpoint at first). At t=0.20 s path 1 "
+         "dies silently (nft drop in the server namespace) and the client adds a "
+         "'subflow' endpoint 10.0.2.1 id 2; the in-kernel path manager then joins "
+         "10.0.2.1 -> 10.0.1.2 over path 2 on the existing connection and the "
+         "outstanding data is reinjected there.",
+         size=262144, client_eps=[],
+         events=[(0.20, "fail_path", 1), (0.20, "ep_add", ("client", "c2", 2, "subflow"))],
+         extra_sysctl={"client": {"net.ipv4.tcp_retries2": "4"}}, capture_tail=1.0)
+
 
 # What the kernel did in response (verified on Linux 6.18; documented in
 # pcaps/README.md).  Goes into the truth file as "outcome".
@@ -236,6 +289,16 @@ EXPECT = {
                   "mp_capable": (9, None)},
     "mpfail":    {"tcp_streams": (2, 2), "mp_join": (3, 3), "mp_fail": (1, 1),
                   "mp_tcprst": (1, None), "client_done": True},
+    # path1_outages: gaps > 200 ms between advances of the initial subflow's
+    # ACK (from the data receiver) with data sent on it in between
+    "flap":      {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
+                  "path1_outages": (2, 2)},
+    "download":  {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
+                  "path1_outages": (1, 1)},
+    "bridge":    {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
+                  "path1_outages": (1, 1), "captures_present": (2, 2)},
+    "bbm":       {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
+                  "path1_outages": (1, 1), "join_after_outage": (1, 1)},
 }
 
 
@@ -277,6 +340,9 @@ class Lab:
         self.out = out
         tag = "%d-%s" % (os.getpid(), sc["name"])
         self.ns = {"client": "mpana-c-" + tag, "server": "mpana-s-" + tag}
+        if sc["topology"] == "bridge":
+            for i in (1, 2):
+                self.ns["bridge%d" % i] = "mpana-b%d-%s" % (i, tag)
         self.procs = []
         self.fam = sc["family"]
         self.a = ADDR[self.fam]
@@ -287,13 +353,35 @@ class Lab:
     # ---- setup -----------------------------------------------------------
     def setup(self):
         C, S = self.ns["client"], self.ns["server"]
-        for n in (C, S):
+        for n in self.ns.values():
             sh("ip", "netns", "add", n)
             self.created.append(n)
         a = self.a
         for i in (1, 2):
+            if self.sc["topology"] != "bridge":
+                sh("ip", "link", "add", "c%d" % i, "netns", C, "type", "veth",
+                   "peer", "name", "s%d" % i, "netns", S)
+                continue
+            # client c<i> <-> bc<i> [bridge ns: br0] bs<i> <-> s<i> server
+            B = self.ns["bridge%d" % i]
             sh("ip", "link", "add", "c%d" % i, "netns", C, "type", "veth",
-               "peer", "name", "s%d" % i, "netns", S)
+               "peer", "name", "bc%d" % i, "netns", B)
+            sh("ip", "link", "add", "s%d" % i, "netns", S, "type", "veth",
+               "peer", "name", "bs%d" % i, "netns", B)
+            sh("ip", "-n", B, "link", "add", "br0", "type", "bridge", "stp_state", "0",
+               "forward_delay", "0")
+            for dev in ("bc%d" % i, "bs%d" % i):
+                sh("ip", "-n", B, "link", "set", dev, "master", "br0")
+                sh("ip", "-n", B, "link", "set", dev, "up")
+            sh("ip", "-n", B, "link", "set", "br0", "up")
+            sh("ip", "-n", B, "link", "set", "lo", "up")
+            # the drop happens here (fail_path with fail_at="bridge"): neither
+            # host's capture sees the lost packets
+            sh("nft", "-f", "-", ns=B, input="""
+table bridge mpanalab {
+  chain fw { type filter hook forward priority 0; policy accept; }
+}
+""")
         for ns, side in ((C, "c"), (S, "s")):
             ipn = ["ip", "-n", ns]
             sysctls = {"net.ipv4.conf.all.rp_filter": "0",
@@ -349,8 +437,9 @@ class Lab:
             extra = ["port", str(port)] if port else []
             sh("ip", "-n", S, "mptcp", "endpoint", "add", a[dev], "dev", dev,
                "id", str(epid), *extra, *flags.split())
-        # nft table in the server namespace (initially empty chains)
-        sh("nft", "-f", "-", ns=S, input="""
+        # nft table in both host namespaces (initially empty chains)
+        for ns in (S, C) if self.sc["fail_at"] == "client" else (S,):
+            sh("nft", "-f", "-", ns=ns, input="""
 table inet mpanalab {
   chain in  { type filter hook input priority 0; policy accept; }
   chain out { type filter hook output priority 0; policy accept; }
@@ -379,14 +468,17 @@ table inet mpanalab {
         self.procs.append(p)
         return p
 
-    def start_capture(self, pcap):
+    def start_capture(self, pcap, role="client"):
+        """tcpdump -i any in the namespace of `role`, writing `pcap`."""
         self.pcap = pcap
-        p = self.spawn(self.ns["client"],
+        self.tmps = getattr(self, "tmps", []) + [pcap]
+        p = self.spawn(self.ns[role],
                        ["tcpdump", "-i", "any", "-s", "256", "-U", "--immediate-mode",
                         "-n", "-w", pcap] + (shlex.split(OPTS["filter"])
                                              if OPTS["filter"] else []),
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.tcpdump = p
+        self.tcpdumps = getattr(self, "tcpdumps", []) + [p]
         deadline = time.time() + 10
         buf = b""
         fd = p.stderr.fileno()
@@ -438,16 +530,21 @@ table inet mpanalab {
         self.live = None
 
     def stop_capture(self):
-        p = self.tcpdump
-        if p.poll() is None:
-            p.send_signal(signal.SIGINT)
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        err = os.read(p.stderr.fileno(), 65536) if p.stderr else b""
-        self.tcpdump_stats = err.decode(errors="replace").strip()
+        """Stops every tcpdump; tcpdump_stats is the first (main) capture's."""
+        for i, p in enumerate(self.tcpdumps):
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+                try:
+                    p.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+            err = os.read(p.stderr.fileno(), 65536) if p.stderr else b""
+            if i == 0:
+                self.tcpdump_stats = err.decode(errors="replace").strip()
+            else:
+                self.extra_stats = getattr(self, "extra_stats", []) + [
+                    err.decode(errors="replace").strip()]
 
     # ---- events ----------------------------------------------------------
     def start_agents(self):
@@ -475,12 +572,24 @@ table inet mpanalab {
 
     def do_event(self, kind, arg):
         """Returns (epoch when the command started, epoch when it returned)."""
-        if kind == "fail_path":
-            dev = "s%d" % arg
-            return self.agent_run("server", ["nft", "-f", "-"], input="""
-add rule inet mpanalab in iifname "%s" drop
-add rule inet mpanalab out oifname "%s" drop
-""" % (dev, dev))
+        if kind in ("fail_path", "restore_path"):
+            where = self.sc["fail_at"]
+            if where == "bridge":
+                rules = ("add rule bridge mpanalab fw drop\n" if kind == "fail_path"
+                         else "flush chain bridge mpanalab fw\n")
+                return self.agent_run("bridge%d" % arg, ["nft", "-f", "-"], input=rules)
+            dev = "%s%d" % ("c" if where == "client" else "s", arg)
+            if kind == "fail_path":
+                rules = ('add rule inet mpanalab in iifname "%s" drop\n'
+                         'add rule inet mpanalab out oifname "%s" drop\n' % (dev, dev))
+            else:
+                # only one path is ever down at a time: flushing is enough
+                rules = "flush chain inet mpanalab in\nflush chain inet mpanalab out\n"
+            return self.agent_run(where, ["nft", "-f", "-"], input=rules)
+        elif kind == "ep_add":
+            who, dev, epid, flags = arg
+            return self.agent_run(who, ["ip", "mptcp", "endpoint", "add", self.a[dev],
+                                        "dev", dev, "id", str(epid)] + flags.split())
         elif kind == "mangle_path":
             dev = "s%d" % arg
             # corrupt 32 bits at TCP-header offset 100 bytes (inside the payload
@@ -504,27 +613,34 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
         C, S = self.ns["client"], self.ns["server"]
         os.makedirs(self.out, exist_ok=True)
         pcap = os.path.join(self.out, sc["name"] + ".pcap")
-        tmp = pcap + ".tmp"
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        pcaps = [(role, os.path.join(self.out, sc["name"] + suf + ".pcap"))
+                 for role, suf in sc["capture_at"]]
+        for _, f in pcaps:
+            if os.path.exists(f + ".tmp"):
+                os.unlink(f + ".tmp")
         self.setup()
         self.start_agents()
         srv = self.spawn(S, [sys.executable, SELF, "_server", "--family", str(self.fam),
                              "--port", str(PORT), "--conns", str(sc["conns"]),
                              "--reply", str(sc["reply"]),
+                             "--reply-chunk", str(sc["reply_chunk"]),
+                             "--reply-interval", str(sc["reply_interval"]),
                              "--mptcp", "1" if sc["server_mptcp"] else "0"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = srv.stdout.readline()
         if "LISTENING" not in line:
             raise RuntimeError("server did not start: %s %s" % (line, srv.stderr.read()))
         self.start_live()
-        self.start_capture(tmp)
+        for role, f in pcaps:
+            self.start_capture(f + ".tmp", role)
         cargs = [sys.executable, SELF, "_client", "--family", str(self.fam),
                  "--dst", a["s1"], "--src", a["c1"], "--port", str(PORT),
                  "--conns", str(sc["conns"]), "--size", str(sc["size"]),
                  "--chunk", str(sc["chunk"]), "--interval", str(sc["interval"])]
         if sc["linger0_at"] is not None:
             cargs += ["--abort-at", str(sc["linger0_at"])]
+        if sc["client_hold"]:
+            cargs += ["--hold", str(sc["client_hold"])]
         cli = self.spawn(C, cargs, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = cli.stdout.readline()
         if not line.startswith("T0 "):
@@ -539,7 +655,8 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
             # (command returned), typically a few ms apart
             self.actions.append({"t": round(t - self.t0, 4),
                                  "t_done": round(t_done - self.t0, 4), "planned_t": at,
-                                 "epoch": round(t, 6), "action": kind,
+                                 "epoch": round(t, 6),
+                                 "epoch_done": round(t_done, 6), "action": kind,
                                  "arg": arg})
         try:
             cli.wait(timeout=30)
@@ -560,9 +677,11 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
         self.t_end = time.time()
         self.stop_capture()
         self.stop_live()
-        os.replace(tmp, pcap)
         st = os.stat(self.out)   # tcpdump drops privileges: give the file back
-        os.chown(pcap, st.st_uid, st.st_gid)
+        for _, f in pcaps:
+            os.replace(f + ".tmp", f)
+            os.chown(f, st.st_uid, st.st_gid)
+        self.pcaps = pcaps
         self.write_truth(pcap)
         return pcap
 
@@ -571,7 +690,7 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
         for p in self.procs:
             if p.poll() is None:
                 try:
-                    p.send_signal(signal.SIGINT if p is getattr(self, "tcpdump", None)
+                    p.send_signal(signal.SIGINT if p in getattr(self, "tcpdumps", [])
                                   else signal.SIGTERM)
                     p.wait(timeout=3)
                 except Exception:
@@ -590,9 +709,12 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
                     pass
             sh("ip", "netns", "del", n, check=False)
         self.created = []
-        tmp = getattr(self, "pcap", None)
-        if tmp and tmp.endswith(".tmp") and os.path.exists(tmp):
-            os.unlink(tmp)
+        for tmp in getattr(self, "tmps", []):
+            if tmp.endswith(".tmp") and os.path.exists(tmp):
+                if os.environ.get("LAB_KEEP_FAILED"):   # debugging a failed run
+                    os.replace(tmp, tmp[:-4] + ".failed")
+                else:
+                    os.unlink(tmp)
 
     # ---- ground truth ----------------------------------------------------
     def write_truth(self, pcap):
@@ -624,22 +746,66 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
                                      "server": a[dev], "server_port": port or PORT,
                                      "path": int(dev[1]), "backup": False,
                                      "created_by": "ADD_ADDR id %d from the server" % epid})
+            for e in sc["events"]:
+                if e[1] == "ep_add" and e[2][0] == "client" and "subflow" in e[2][3]:
+                    dev, epid = e[2][1], e[2][2]
+                    subflows.append({"role": "join", "client": a[dev], "server": a["s1"],
+                                     "server_port": PORT, "path": int(dev[1]),
+                                     "backup": "backup" in e[2][3],
+                                     "created_by": "client subflow endpoint id %d, added "
+                                     "at t=%g s" % (epid, e[0])})
         else:
             subflows.append({"role": "initial (fallback to plain TCP)", "client": a["c1"],
                              "server": a["s1"], "server_port": PORT, "path": 1,
                              "backup": False, "created_by": "MP_CAPABLE SYN, not answered"})
+        where = sc["fail_at"]
+        if where == "bridge":
+            how = ("nft bridge-family drop (forward hook) in the path-%d bridge namespace, "
+                   "both directions (effective between t and t_done)")
+        else:
+            how = ("nft drop in the %s namespace, input iifname %s%%d and output oifname "
+                   "%s%%d (effective between t and t_done)"
+                   % (where, where[0], where[0]))
         failed = [{"path": e["arg"], "t": e["t"], "t_done": e["t_done"],
                    "client_addr": a["c%d" % e["arg"]],
-                   "how": "nft drop in the server namespace, input iifname s%d and "
-                   "output oifname s%d (effective between t and t_done)"
-                   % (e["arg"], e["arg"])}
+                   "how": how % ((e["arg"],) if where == "bridge" else (e["arg"], e["arg"]))}
                   for e in self.actions if e["action"] == "fail_path"]
+        # one outage per fail_path, closed by the next restore_path of that path
+        download = sc["reply_chunk"] > 0
+        outages = []
+        for e in self.actions:
+            if e["action"] == "fail_path":
+                outages.append({
+                    "path": e["arg"], "client_addr": a["c%d" % e["arg"]],
+                    "server_addr": a["s%d" % e["arg"]],
+                    "data_direction": "s2c" if download else "c2s",
+                    "data_sender": "server" if download else "client",
+                    "cut_t": e["t"], "cut_t_done": e["t_done"],
+                    "cut_epoch": e["epoch"], "cut_epoch_done": e["epoch_done"],
+                    "restore_t": None, "restore_t_done": None,
+                    "restore_epoch": None, "restore_epoch_done": None})
+            elif e["action"] == "restore_path":
+                for o in outages:
+                    if o["path"] == e["arg"] and o["restore_t"] is None:
+                        o.update(restore_t=e["t"], restore_t_done=e["t_done"],
+                                 restore_epoch=e["epoch"], restore_epoch_done=e["epoch_done"])
+        captures = []
+        for role, f in getattr(self, "pcaps", [(sc["capture_at"][0][0], pcap)]):
+            sender = (role == "server") == download
+            captures.append({"file": os.path.basename(f), "where": role + " namespace",
+                             "vantage": "sender" if sender else "receiver",
+                             "data_sender": "server" if download else "client"})
         truth = {
             "scenario": name,
             "description": sc["desc"],
             "pcap": os.path.basename(pcap),
-            "capture": {"where": "client namespace", "tool": "tcpdump -i any -s 256 -U "
-                        "--immediate-mode -w", "vantage": "client (sender of the upload)"},
+            "capture": {"where": captures[0]["where"], "tool": "tcpdump -i any -s 256 -U "
+                        "--immediate-mode -w",
+                        "vantage": "%s (%s of the %s)" % (
+                            sc["capture_at"][0][0], captures[0]["vantage"],
+                            "download" if download else "upload")},
+            "captures": captures,
+            "topology": sc["topology"],
             "family": "ipv%d" % self.fam,
             "t0_epoch": round(self.t0, 6),
             "t0_meaning": "just before the client's first connect() call",
@@ -673,6 +839,7 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
             "tcpdump_stats": parse_tcpdump_stats(getattr(self, "tcpdump_stats", "")),
             "outcome": OUTCOME.get(name, ""),
             "failed_paths": failed,
+            "outages": outages,
             "events": self.actions,
             "connections": conn_info,
             "client_log": self.client_out,
@@ -680,7 +847,9 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
         }
         truth["observed_tshark"] = observe(pcap)
         truth["observed_tcpdump"] = observe_tcpdump(pcap)
+        truth["_pcap_path"] = pcap
         self.check(truth)
+        del truth["_pcap_path"]
         with open(os.path.join(self.out, name + ".truth.json"), "w") as f:
             json.dump(truth, f, indent=1, sort_keys=False)
             f.write("\n")
@@ -691,6 +860,15 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
         obs = dict(truth["observed_tshark"].get("mptcp_option_counts", {}))
         obs["tcp_streams"] = truth["observed_tshark"].get("tcp_streams")
         obs.update(truth["observed_tcpdump"])
+        if "path1_outages" in exp or "join_after_outage" in exp:
+            o = observe_outages(truth)
+            truth["observed_outages"] = o
+            obs.update(o)
+        if "captures_present" in exp:
+            obs["captures_present"] = sum(
+                1 for c in truth.get("captures", [])
+                if os.path.exists(os.path.join(os.path.dirname(truth["_pcap_path"]),
+                                               c["file"])))
         bad = []
         for k, v in exp.items():
             if k == "client_done":
@@ -721,6 +899,60 @@ def parse_tcpdump_stats(text):
                 except ValueError:
                     pass
     return st
+
+
+def observe_outages(truth):
+    """path1_outages: on the initial subflow (tcp.stream 0), the number of gaps
+    of more than 200 ms between advances of the data receiver's ACK during
+    which the data sender sent at least one segment there (the path was down
+    while in use).  join_after_outage: MP_JOIN SYNs sent after the first such
+    gap began (break-before-make)."""
+    pcap = truth["_pcap_path"]
+    try:
+        r = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-e", "frame.time_epoch",
+                            "-e", "tcp.stream", "-e", "ip.src", "-e", "tcp.len",
+                            "-e", "tcp.ack_raw", "-e", "tcp.flags",
+                            "-e", "tcp.options.mptcp.subtype"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                           timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    sender_ip = truth["paths"]["1"]["client"]
+    outs = [o for o in truth.get("outages", [])]
+    if outs and outs[0].get("data_sender") == "server":
+        sender_ip = truth["paths"]["1"]["server"]
+    gaps, last_adv, ack, sent, first_gap = 0, None, None, False, None
+    joins = []
+    for line in r.stdout.splitlines():
+        f = line.split("\t")
+        if len(f) < 7 or not f[1]:
+            continue
+        t, st, src = float(f[0]), f[1], f[2]
+        flags = int(f[5], 16) if f[5] else 0
+        if flags & 0x12 == 0x02 and "1" in f[6].split(","):
+            joins.append(t)
+        if st != "0":
+            continue
+        if src == sender_ip:
+            if int(f[3] or 0) > 0 and last_adv is not None:
+                sent = True
+            continue
+        if not f[4] or not flags & 0x10:
+            continue
+        a = int(f[4])
+        if ack is None or 0 < (a - ack) % (1 << 32) < (1 << 31):
+            if last_adv is not None and t - last_adv > 0.2 and sent:
+                gaps += 1
+                first_gap = last_adv if first_gap is None else first_gap
+            ack, last_adv, sent = a, t, False
+    if last_adv is not None and sent and r.stdout:
+        t_end = max(float(l.split("\t")[0]) for l in r.stdout.splitlines() if l)
+        if t_end - last_adv > 0.2:
+            gaps += 1
+            first_gap = last_adv if first_gap is None else first_gap
+    return {"path1_outages": gaps,
+            "join_after_outage": sum(1 for t in joins if first_gap is not None
+                                     and t > first_gap)}
 
 
 def observe_tcpdump(pcap):
@@ -812,7 +1044,18 @@ def role_server(args):
                 if not d:
                     break
                 got += len(d)
-            if args.reply:
+            if args.reply and args.reply_chunk:
+                # paced reply (download scenarios): chunk bytes per interval
+                nxt, left = time.time(), args.reply
+                while left > 0:
+                    n = min(args.reply_chunk, left)
+                    c.sendall(b"S" * n)
+                    left -= n
+                    nxt += args.reply_interval
+                    d = nxt - time.time()
+                    if d > 0 and left > 0:
+                        time.sleep(d)
+            elif args.reply:
                 c.sendall(b"S" * args.reply)
             c.shutdown(socket.SHUT_WR)
             while c.recv(65536):
@@ -884,6 +1127,8 @@ def role_client(args):
             if aborted:
                 results[i] = {"sent": sent, "aborted": True}
                 return
+            if args.hold:
+                time.sleep(args.hold)
             t_sent = time.time()
             s.shutdown(socket.SHUT_WR)
             got = 0
@@ -925,6 +1170,7 @@ def verify(out, names):
         truth = json.load(open(tpath))
         truth["observed_tshark"] = observe(pcap)
         truth["observed_tcpdump"] = observe_tcpdump(pcap)
+        truth["_pcap_path"] = pcap
         lab = Lab.__new__(Lab)
         lab.sc = SCENARIOS[n]
         lab.client_out = truth.get("client_log", [])
@@ -965,6 +1211,8 @@ def main():
         p.add_argument("--port", type=int, default=PORT)
         p.add_argument("--conns", type=int, default=1)
         p.add_argument("--reply", type=int, default=0)
+        p.add_argument("--reply-chunk", type=int, default=0)
+        p.add_argument("--reply-interval", type=float, default=0.0)
         p.add_argument("--mptcp", type=int, default=1)
         p.add_argument("--dst")
         p.add_argument("--src")
@@ -972,6 +1220,7 @@ def main():
         p.add_argument("--chunk", type=int, default=16384)
         p.add_argument("--interval", type=float, default=0.05)
         p.add_argument("--abort-at", type=float, default=None)
+        p.add_argument("--hold", type=float, default=0.0)
         args = p.parse_args()
         signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
         (role_server if args.role == "_server" else role_client)(args)

@@ -60,7 +60,7 @@ if(NOT _peer_pcaps)
     SKIP_RETURN_CODE 77 LABELS peer)
 endif()
 foreach(_pcap ${_peer_pcaps})
-  get_filename_component(_name ${_pcap} NAME_WE)
+  get_filename_component(_name ${_pcap} NAME_WLE)
   add_test(NAME peer.tshark.${_name}
     COMMAND ${PYTHON3} ${_peer_dir}/diff_tshark.py --mpana $<TARGET_FILE:mpana> ${_pcap})
   set_tests_properties(peer.tshark.${_name} PROPERTIES
@@ -71,7 +71,7 @@ endforeach()
 # second oracle on the lab captures; it prints DSS checksums, which tshark
 # does not.
 foreach(_pcap ${_peer_pcaps})
-  get_filename_component(_name ${_pcap} NAME_WE)
+  get_filename_component(_name ${_pcap} NAME_WLE)
   add_test(NAME peer.tcpdump-local.${_name}
     COMMAND ${PYTHON3} ${_peer_dir}/compare_tcpdump.py --mpana $<TARGET_FILE:mpana>
       --pcap ${_pcap})

@@ -7,7 +7,7 @@
 # when chromium is not installed).
 file(GLOB _report_pcaps CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/pcaps/*.pcap)
 foreach(_p ${_report_pcaps})
-  get_filename_component(_n ${_p} NAME_WE)
+  get_filename_component(_n ${_p} NAME_WLE)
   set(_fo db)
   if(_n STREQUAL "failover" OR _n STREQUAL "backup")
     set(_fo yes)
