@@ -2,12 +2,15 @@
 /* dseq.h - the data sequence space of one connection direction: what was
  * sent, by which subflow, and when (src/engine/dseq.c).
  *
- * RFC 8684 §3.3.1: data sequence numbers only grow for new data, so a
- * segment whose data lies below the highest DSN already sent in its
- * direction re-sends data (§3.3.6: reinjection on another subflow, or a
- * TCP retransmission on its own). Telling which is O(1); which subflow
- * carried the range first, and when, is a lookup in `runs`: the data sent
- * so far as runs of consecutive bytes carried by one subflow, in DSN order.
+ * RFC 8684 §3.3.1: data sequence numbers are given to new data once, so
+ * data whose DSNs were sent before is a re-send (§3.3.6: reinjection on
+ * another subflow, or a TCP retransmission on its own). Data at or above
+ * the highest DSN sent is new at once (O(1), the common case). Below it,
+ * the ranges sent so far say: Linux hands a subflow its DSN range before
+ * sending it, so another subflow's later range can go out first, and a
+ * range below the highest one sent can still be new. The history keeps
+ * the data sent as runs of consecutive bytes carried by one subflow, in
+ * DSN order; a lookup is O(log n).
  *
  * Memory follows the data in flight, not the packets: consecutive segments
  * of one subflow within MP_DSEQ_RUN_NS extend one run; runs that the DATA_ACK covers are dropped
@@ -42,6 +45,9 @@ struct mp_sent_hist {
 	uint32_t n;            /* runs held */
 	uint64_t hi;           /* highest DSN end sent (valid when n or hi_valid) */
 	bool hi_valid;         /* something was sent */
+	uint64_t floor;        /* end of the highest run dropped: data below it
+				* was sent, by whom is no longer known */
+	bool floor_valid;      /* a run was dropped */
 	uint64_t forgotten;    /* runs dropped unacknowledged at MP_DSEQ_MAX_RUNS */
 };
 

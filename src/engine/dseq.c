@@ -19,16 +19,28 @@ static inline struct mp_dseq_run *run_at(const struct mp_sent_hist *h,
 	return &h->v[(h->head + i) & (h->cap - 1)];
 }
 
+static void drop_front(struct mp_sent_hist *h)
+{
+	const struct mp_dseq_run *r = run_at(h, 0);
+	uint64_t end = r->dsn + r->len;
+
+	if (!h->floor_valid || after(end, h->floor))
+		h->floor = end;
+	h->floor_valid = true;
+	h->head = (h->head + 1) & (h->cap - 1);
+	h->n--;
+}
+
 /* Makes room for one more run: drops acknowledged runs, else grows the
- * ring (a power of two), else forgets the oldest run. */
+ * ring (a power of two), else forgets the oldest run. Dropped runs raise
+ * the floor: data below it was sent before, by whom is no longer known. */
 static void make_room(struct mp_sent_hist *h, uint64_t acked, bool acked_valid)
 {
 	while (acked_valid && h->n > 1) {
 		const struct mp_dseq_run *r = run_at(h, 0);
 		if (after(r->dsn + r->len, acked))
 			break;
-		h->head = (h->head + 1) & (h->cap - 1);
-		h->n--;
+		drop_front(h);
 	}
 	if (h->n < h->cap)
 		return;
@@ -47,59 +59,64 @@ static void make_room(struct mp_sent_hist *h, uint64_t acked, bool acked_valid)
 		if (!h->cap)
 			return; /* nothing can be kept */
 	}
-	h->head = (h->head + 1) & (h->cap - 1);
-	h->n--;
+	drop_front(h);
 	h->forgotten++;
+}
+
+/* Index of the first run that ends after dsn (h->n when none). */
+static uint32_t first_ending_after(const struct mp_sent_hist *h, uint64_t dsn)
+{
+	uint32_t lo = 0, hi = h->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct mp_dseq_run *r = run_at(h, mid);
+		if (after(r->dsn + r->len, dsn))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
 }
 
 const struct mp_dseq_run *mp_dseq_find(const struct mp_sent_hist *h,
 				       uint64_t dsn)
 {
-	uint32_t lo = 0, hi = h->n;
+	uint32_t i = first_ending_after(h, dsn);
 	const struct mp_dseq_run *r;
 
-	if (!h->n || after(run_at(h, 0)->dsn, dsn))
+	if (i == h->n)
 		return NULL;
-	/* the last run starting at or before dsn */
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (after(run_at(h, mid)->dsn, dsn))
-			hi = mid;
-		else
-			lo = mid;
-	}
-	r = run_at(h, lo);
-	return after(r->dsn + r->len, dsn) ? r : NULL;
+	r = run_at(h, i);
+	return after(r->dsn, dsn) ? NULL : r;
 }
 
-void mp_dseq_sent(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
-		  uint32_t sf, uint64_t ts_ns, uint64_t frame, uint64_t acked,
-		  bool acked_valid, struct mp_dseq_verdict *out)
+/* Inserts a run at index i (runs stay in DSN order). The caller made room. */
+static void insert_at(struct mp_sent_hist *h, uint32_t i, uint64_t dsn,
+		      uint32_t len, uint32_t sf, uint64_t ts_ns, uint64_t frame)
 {
-	uint64_t end = dsn + len, start = dsn;
-	struct mp_dseq_run *last;
+	struct mp_dseq_run *r;
 
-	if (out) {
-		out->resent = 0;
-		out->first = NULL;
-	}
-	if (h->hi_valid && after(h->hi, dsn)) {
-		/* dsn < hi: [dsn, min(end, hi)) was sent before */
-		uint64_t top = after(end, h->hi) ? h->hi : end;
-		if (out) {
-			out->resent = top - dsn;
-			out->first = mp_dseq_find(h, dsn);
-		}
-		if (!after(end, h->hi))
-			return;
-		start = h->hi;
-	}
-	h->hi = end;
-	h->hi_valid = true;
-	len = (uint32_t)(end - start);
+	for (uint32_t k = h->n; k > i; k--)
+		*run_at(h, k) = *run_at(h, k - 1);
+	r = run_at(h, i);
+	r->dsn = dsn;
+	r->len = len;
+	r->sf = sf;
+	r->ts_ns = ts_ns;
+	r->frame = frame;
+	h->n++;
+}
+
+/* Appends [dsn, dsn + len) above everything sent, extending the last run
+ * when it is the same subflow's, contiguous and recent. */
+static void append(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
+		   uint32_t sf, uint64_t ts_ns, uint64_t frame, uint64_t acked,
+		   bool acked_valid)
+{
 	if (h->n) {
-		last = run_at(h, h->n - 1);
-		if (last->sf == sf && last->dsn + last->len == start &&
+		struct mp_dseq_run *last = run_at(h, h->n - 1);
+		if (last->sf == sf && last->dsn + last->len == dsn &&
 		    ts_ns - last->ts_ns < MP_DSEQ_RUN_NS &&
 		    last->len <= UINT32_MAX - len) {
 			last->len += len;
@@ -107,18 +124,73 @@ void mp_dseq_sent(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
 		}
 	}
 	make_room(h, acked, acked_valid);
-	if (!h->cap)
+	if (h->n < h->cap)
+		insert_at(h, h->n, dsn, len, sf, ts_ns, frame);
+}
+
+void mp_dseq_sent(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
+		  uint32_t sf, uint64_t ts_ns, uint64_t frame, uint64_t acked,
+		  bool acked_valid, struct mp_dseq_verdict *out)
+{
+	uint64_t end = dsn + len, pos = dsn, top;
+	uint64_t resent = 0;
+	uint32_t first = UINT32_MAX, i;
+
+	if (!h->hi_valid || !after(h->hi, dsn)) {
+		/* all new (a gap below it is data not seen, or not sent yet) */
+		append(h, dsn, len, sf, ts_ns, frame, acked, acked_valid);
+		h->hi = end;
+		h->hi_valid = true;
+		if (out) {
+			out->resent = 0;
+			out->first = NULL;
+		}
 		return;
-	last = run_at(h, h->n);
-	last->dsn = start;
-	last->len = len;
-	last->sf = sf;
-	last->ts_ns = ts_ns;
-	last->frame = frame;
-	h->n++;
-	/* a verdict's `first` may have moved with a grown ring */
-	if (out && out->resent)
-		out->first = mp_dseq_find(h, dsn);
+	}
+	/* Below the highest DSN sent: new only where nothing was sent yet
+	 * (Linux hands DSN ranges to subflows ahead of sending them, so a
+	 * subflow's next mapping can start below another's); below the floor,
+	 * sent before by a sender no longer known. */
+	make_room(h, acked, acked_valid);
+	top = after(end, h->hi) ? h->hi : end;
+	if (h->floor_valid && after(h->floor, pos)) {
+		uint64_t stop = after(top, h->floor) ? h->floor : top;
+		resent += stop - pos;
+		pos = stop;
+	}
+	i = first_ending_after(h, pos);
+	while (after(top, pos)) {
+		const struct mp_dseq_run *r = i < h->n ? run_at(h, i) : NULL;
+		if (r && !after(r->dsn, pos)) {
+			/* [pos, ...) was sent by r */
+			uint64_t rend = r->dsn + r->len;
+			uint64_t stop = after(top, rend) ? rend : top;
+			if (first == UINT32_MAX)
+				first = i;
+			resent += stop - pos;
+			pos = stop;
+			i++;
+		} else {
+			/* a gap nobody sent: new data, in its place */
+			uint64_t stop = r && after(top, r->dsn) ? r->dsn : top;
+			if (h->n < h->cap) {
+				insert_at(h, i, pos, (uint32_t)(stop - pos), sf, ts_ns, frame);
+				i++;
+			}
+			pos = stop;
+		}
+	}
+	if (after(end, h->hi)) {
+		append(h, h->hi, (uint32_t)(end - h->hi), sf, ts_ns, frame, acked,
+		       acked_valid);
+		h->hi = end;
+	}
+	if (out) {
+		out->resent = resent;
+		out->first = first != UINT32_MAX ? mp_dseq_find(h, dsn) : NULL;
+		if (out->first == NULL && first != UINT32_MAX)
+			out->first = run_at(h, first < h->n ? first : h->n - 1);
+	}
 }
 
 void mp_dseq_free(struct mp_sent_hist *h)

@@ -103,3 +103,40 @@ Test(dseq, segment_dsn_from_the_mapping)
 	mp_seg_dsn(5000, 3000, 1, 100, 50, 100, &n);
 	cr_assert_eq(n, 0, "before the mapping");
 }
+
+Test(dseq, range_handed_out_earlier_but_sent_later_is_new)
+{
+	struct mp_sent_hist h = { 0 };
+	struct mp_dseq_verdict v;
+
+	/* failover.pcap frames 60-69: subflow 1 sends [0, 31328), subflow 2
+	 * the range after the next one, [32768, 64096), then subflow 1 its
+	 * tail mapping [31328, 32768): never sent before */
+	mp_dseq_sent(&h, 0, 31328, 1, 0, 6, 0, false, &v);
+	mp_dseq_sent(&h, 32768, 31328, 2, MS, 62, 0, false, &v);
+	mp_dseq_sent(&h, 31328, 1440, 1, 2 * MS, 68, 0, false, &v);
+	cr_assert_eq(v.resent, 0);
+	cr_assert_null(v.first);
+	cr_assert_eq(mp_dseq_find(&h, 32000)->frame, 68);
+	/* and re-sending it later is a re-send of subflow 1's */
+	mp_dseq_sent(&h, 31328, 1440, 2, 300 * MS, 300, 0, false, &v);
+	cr_assert_eq(v.resent, 1440);
+	cr_assert_eq(v.first->sf, 1);
+	cr_assert_eq(v.first->frame, 68);
+	mp_dseq_free(&h);
+}
+
+Test(dseq, below_the_dropped_runs_is_resent_by_an_unknown_sender)
+{
+	struct mp_sent_hist h = { 0 };
+	struct mp_dseq_verdict v;
+
+	for (uint64_t i = 0; i < 64; i++) /* acknowledged as sent */
+		mp_dseq_sent(&h, 1000 * i, 1000, 1 + (uint32_t)(i & 1), i * MS, i + 1,
+			     1000 * i, true, NULL);
+	cr_assert(h.floor_valid);
+	mp_dseq_sent(&h, 0, 1000, 2, 900 * MS, 900, 64000, true, &v);
+	cr_assert_eq(v.resent, 1000);
+	cr_assert_null(v.first);
+	mp_dseq_free(&h);
+}
