@@ -836,83 +836,64 @@ static void set_fallback(struct pctx *x, uint8_t form)
 	ev(x, MP_EV_FALLBACK, MP_OK_UNKNOWN, "%s", mp_fallback_name(form));
 }
 
-/* A segment whose data was sent before (its mapping is a re-send, or the
- * segment repeats this subflow's own sequence space): a TCP retransmission
- * when it repeats the subflow's sequence space, else a reinjection (RFC
- * 8684 §3.3.6). Off the per-packet path. */
+/* A segment whose data was sent before: a TCP retransmission when it
+ * repeats the subflow's own sequence space, else a reinjection (RFC 8684
+ * §3.3.6). Off the per-packet path. */
 __attribute__((noinline))
-static void resend_found(struct pctx *x, struct mp_conn *c)
+static void resend_found(struct pctx *x, struct mp_conn *c,
+			 const struct mp_dseq_verdict *v)
 {
 	struct mp_subflow *sf = x->sf;
 	struct mp_pkt_ann *a = x->ann;
-	int d = x->d;
 	uint64_t delay = 0;
 
-	if (sf->map_resend[d] && sf->map_orig_sf[d]) {
-		a->resend_of_sf = sf->map_orig_sf[d];
-		a->resend_of_frame = sf->map_orig_frame[d];
-		delay = x->ts >= sf->map_orig_ts[d] ? x->ts - sf->map_orig_ts[d] : 0;
+	if (v->first) {
+		a->resend_of_sf = v->first->sf;
+		a->resend_of_frame = v->first->frame;
+		delay = x->ts >= v->first->ts_ns ? x->ts - v->first->ts_ns : 0;
 		a->resend_delay_ns = delay;
 	}
 	if (x->tcp_retrans) {
 		a->resend = MP_RESEND_RETRANS;
-		if (!sf->map_resend[d])
-			a->resend_of_sf = sf->id;
 		return;
 	}
 	a->resend = MP_RESEND_REINJECT;
 	c->reinj_frames++;
-	c->reinj_bytes += a->seg_dlen;
-	sf->reinj_bytes[d] += a->seg_dlen;
+	c->reinj_bytes += v->resent;
+	sf->reinj_bytes[x->d] += v->resent;
 	if (delay > c->reinj_max_delay_ns)
 		c->reinj_max_delay_ns = delay;
-	if (a->resend_of_sf)
+	if (v->first)
 		ev(x, MP_EV_REINJECTION, MP_OK_UNKNOWN,
-		   "dsn %llu len %u first on subflow %u, +%llu us",
-		   (unsigned long long)a->seg_dsn, a->seg_dlen, a->resend_of_sf,
+		   "dsn %llu len %u (%llu bytes) first on subflow %u, +%llu us",
+		   (unsigned long long)a->seg_dsn, a->seg_dlen,
+		   (unsigned long long)v->resent, v->first->sf,
 		   (unsigned long long)(delay / 1000));
 	else
 		ev(x, MP_EV_REINJECTION, MP_OK_UNKNOWN,
-		   "dsn %llu len %u first sending not kept",
-		   (unsigned long long)a->seg_dsn, a->seg_dlen);
+		   "dsn %llu len %u (%llu bytes) first sending not kept",
+		   (unsigned long long)a->seg_dsn, a->seg_dlen,
+		   (unsigned long long)v->resent);
 }
 
-/* The payload of x->p, [seg, seg + len) at the data level, under the
- * subflow's current mapping. */
-static inline void seg_account(struct pctx *x, struct mp_conn *c,
+/* The payload of x->p, [seg, seg + len) at the data level in connection
+ * direction cd: recorded in the direction's sent history, and classified
+ * as new, retransmitted or reinjected (dseq.h: data sequence numbers are
+ * given out once, so data sent before is a re-send, whatever its age). */
+static inline void seg_account(struct pctx *x, struct mp_conn *c, int cd,
 			       uint64_t seg, uint32_t len)
 {
 	struct mp_pkt_ann *a = x->ann;
+	const struct mp_conn_dir *back = &c->dir[1 - cd]; /* carries the DATA_ACK */
+	struct mp_dseq_verdict v;
 
 	a->has_map = true;
 	a->seg_dsn = seg;
 	a->seg_dlen = len;
-	if (__builtin_expect(x->sf->map_resend[x->d] || x->tcp_retrans, 0))
-		resend_found(x, c);
-}
-
-/* A mapping not seen on this subflow before: data sequence numbers only
- * grow for new data, so one that starts below the highest DSN mapped in its
- * direction re-sends data (RFC 8684 §3.3.1, §3.3.6). The connection's sent
- * history says who carried it first; new data is added to it. */
-__attribute__((noinline))
-static void map_new(struct pctx *x, struct mp_conn *c, int cd, uint64_t dsn,
-		    uint32_t len, uint32_t ssn)
-{
-	struct mp_subflow *sf = x->sf;
-	const struct mp_conn_dir *back = &c->dir[1 - cd]; /* carries the DATA_ACK */
-	struct mp_dseq_verdict v;
-	int d = x->d;
-
-	sf->map_dsn64[d] = dsn;
-	sf->map_ssn[d] = ssn;
-	sf->map_dlen[d] = len;
-	mp_dseq_sent(&c->dir[cd].sent, dsn, len, sf->id, x->ts, x->frame,
+	mp_dseq_sent(&c->dir[cd].sent, seg, len, x->sf->id, x->ts, x->frame,
 		     back->dack.val, back->dack.valid, &v);
-	sf->map_resend[d] = v.resent != 0;
-	sf->map_orig_sf[d] = v.first ? v.first->sf : 0;
-	sf->map_orig_frame[d] = v.first ? v.first->frame : 0;
-	sf->map_orig_ts[d] = v.first ? v.first->ts_ns : 0;
+	if (__builtin_expect(v.resent != 0, 0))
+		resend_found(x, c, &v);
 }
 
 /* Finds this segment's part of the mapping [dsn, dsn + len) with subflow
@@ -933,12 +914,12 @@ static inline void seg_map(struct pctx *x, struct mp_conn *c, int cd,
 		sf->isn[d] = p->seq - ssn;
 		sf->isn_valid[d] = true;
 	}
-	if (sf->map_dsn64[d] != dsn || sf->map_dlen[d] != len ||
-	    sf->map_ssn[d] != ssn)
-		map_new(x, c, cd, dsn, len, ssn);
+	sf->map_dsn64[d] = dsn;
+	sf->map_ssn[d] = ssn;
+	sf->map_dlen[d] = len;
 	seg = mp_seg_dsn(dsn, len, ssn, sf->isn[d], p->seq, p->payload_len, &seg_len);
 	if (seg_len)
-		seg_account(x, c, seg, seg_len);
+		seg_account(x, c, cd, seg, seg_len);
 }
 
 /* A mapping [dsn, dsn+len) in connection direction cd on x->sf: this
@@ -2005,7 +1986,7 @@ static void data_accounting(struct pctx *x)
 					  sf->map_ssn[x->d], sf->isn[x->d], p->seq,
 					  p->payload_len, &seg_len);
 		if (seg_len)
-			seg_account(x, c, seg, seg_len);
+			seg_account(x, c, conn_dir(sf, x->d), seg, seg_len);
 	}
 	if (!x->has_dss_map && !(p->flags & MP_TH_SYN) && !c->partial &&
 	    c->fallback == MP_FB_NONE && sf->kind != MP_SF_PARTIAL &&
@@ -2244,6 +2225,9 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 	ann->has_map = false;
 	ann->has_dack = false;
 	ann->has_dsn64 = false;
+	ann->resend_of_sf = 0;
+	ann->resend_of_frame = 0;
+	ann->resend_delay_ns = 0;
 	memset(ann->hmac_ok, MP_OK_UNKNOWN, sizeof ann->hmac_ok);
 	memset(ann->hmac_side, 0, sizeof ann->hmac_side);
 	e->cur_sf = NULL;

@@ -49,14 +49,17 @@ struct mp_sent_hist {
 				* was sent, by whom is no longer known */
 	bool floor_valid;      /* a run was dropped */
 	uint64_t forgotten;    /* runs dropped unacknowledged at MP_DSEQ_MAX_RUNS */
+	struct mp_dseq_run found; /* copy of the last verdict's first sender */
 };
 
 /* What mp_dseq_sent() found about one segment. */
 struct mp_dseq_verdict {
 	uint64_t resent;         /* bytes of it below the highest DSN sent before */
-	const struct mp_dseq_run *first; /* run holding its first byte, NULL when
-				  * new or no longer known; borrowed until the
-				  * next call on the history */
+	const struct mp_dseq_run *first; /* the run that sent it first: of the
+				  * runs it overlaps, the first of another
+				  * subflow than the sender's, else the first;
+				  * NULL when new or no longer known; borrowed
+				  * until the next call on the history */
 };
 
 /* Accounts the segment [dsn, dsn + len) (len > 0) sent on subflow `sf`:

@@ -11,10 +11,11 @@
  *               the capture) while S has data outstanding. The gap is
  *               counted from when data became outstanding, so that an idle
  *               subflow's silence is no outage;
- *   t_fail      the packet that last advanced S's ACK before the gap; when
+ *   t_fail      the packet that last advanced S's ACK before the gap. When
  *               everything had been acknowledged then and S stayed idle
- *               for more than MP_FO_GAP_NS, the first segment S sent
- *               after it (where the gap starts);
+ *               for more than MP_FO_GAP_NS, the latency includes that idle
+ *               time; t_sent (the first segment S sent since) is reported
+ *               beside it, and latency_from_sent = t_recovered - t_sent;
  *   lost data   every segment sent on S before the outage ends whose
  *               subflow sequence end lies beyond the ACK at its start, at
  *               its segment-exact data-level end (DSN of its first byte,
@@ -96,6 +97,9 @@ struct mp_failover {
 	uint32_t to_sf;          /* the subflow that carried the data back (first
 				  * reinjection), else the recovering packet's; 0 none */
 	uint64_t t_fail_ns, fail_frame;
+	uint64_t t_sent_ns, sent_frame; /* S was idle (everything acknowledged) for
+				  * more than MP_FO_GAP_NS before the outage: the
+				  * first segment it sent since; 0 otherwise */
 	uint64_t t_first_reinject_ns, first_reinject_frame; /* of S's data elsewhere */
 	uint64_t t_recovered_ns, recovered_frame; /* 0: never (capture ended) */
 	uint64_t latency_ns;     /* t_recovered - t_fail; without recovery the

@@ -152,10 +152,6 @@ struct mp_subflow {
 	uint64_t map_dsn64[2];    /* latest mapping with data: 64-bit DSN, */
 	uint32_t map_ssn[2];      /* its relative subflow sequence number */
 	uint32_t map_dlen[2];     /* and its data length (0: none yet) */
-	bool map_resend[2];       /* it re-sends data sent before (mp_dseq_sent) */
-	uint32_t map_orig_sf[2];  /* resend: subflow that first sent its start, 0 unknown */
-	uint64_t map_orig_frame[2]; /* and the packet */
-	uint64_t map_orig_ts[2];  /* and when */
 	struct mp_seqmark dsn[2]; /* highest DSN end mapped, per subflow direction */
 	struct mp_seqmark dack[2]; /* highest DATA_ACK sent, per subflow direction */
 };

@@ -339,12 +339,15 @@ static uint64_t hi_at(const struct fcdir *cx, uint64_t t)
 
 /* ---- reporting ---------------------------------------------------- */
 
-/* The first join of c whose SYN came inside [t0, t1]: break-before-make. */
+/* The first join of c whose SYN came after the outage began (t_fail, or
+ * the first segment of an idle subflow) and by t1: break-before-make. */
 static void join_during(const struct fconn *c, struct mp_failover *f,
 			uint64_t t1)
 {
+	uint64_t t0 = f->t_sent_ns ? f->t_sent_ns : f->t_fail_ns;
+
 	for (const struct fsf *s = c->sf_head; s; s = s->next) {
-		if (s->join_syn_ts && s->join_syn_ts >= f->t_fail_ns &&
+		if (s->join_syn_ts && s->join_syn_ts >= t0 &&
 		    s->join_syn_ts <= t1 && s->id != f->from_sf) {
 			f->join_sf = s->id;
 			f->join_setup_ns = s->join_est_ts > s->join_syn_ts
@@ -402,15 +405,14 @@ static void ep_open(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 	f->dir = (uint8_t)x;
 	f->vantage = MP_FO_VANTAGE_SENDER;
 	f->from_sf = s->id;
+	f->t_fail_ns = fd->adv_ts;
+	f->fail_frame = fd->adv_frame;
 	if (fd->os_ts > fd->adv_ts + MP_FO_GAP_NS) {
 		/* S was idle, everything acknowledged, for longer than an
-		 * outage: its last sign of life is the first segment it sent
-		 * since (the ACK before says nothing of the path now) */
-		f->t_fail_ns = fd->os_ts;
-		f->fail_frame = fd->os_frame;
-	} else {
-		f->t_fail_ns = fd->adv_ts;
-		f->fail_frame = fd->adv_frame;
+		 * outage: t_fail (the contract's) is that old ACK; the first
+		 * segment sent since is where the outage can be seen */
+		f->t_sent_ns = fd->os_ts;
+		f->sent_frame = fd->os_frame;
 	}
 	f->cause = fd->cause_since;
 	if (fd->rj_ts) {

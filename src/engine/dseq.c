@@ -36,6 +36,8 @@ static void drop_front(struct mp_sent_hist *h)
  * the floor: data below it was sent before, by whom is no longer known. */
 static void make_room(struct mp_sent_hist *h, uint64_t acked, bool acked_valid)
 {
+	if (h->n < h->cap)
+		return; /* who sent what is kept as long as there is room */
 	while (acked_valid && h->n > 1) {
 		const struct mp_dseq_run *r = run_at(h, 0);
 		if (after(r->dsn + r->len, acked))
@@ -165,21 +167,32 @@ void mp_dseq_sent(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
 			/* [pos, ...) was sent by r */
 			uint64_t rend = r->dsn + r->len;
 			uint64_t stop = after(top, rend) ? rend : top;
-			if (first == UINT32_MAX)
+			/* the first sender: another subflow's when there is
+			 * one (an inter-subflow re-send, RFC 8684 §3.3.6) */
+			if (first == UINT32_MAX ||
+			    (run_at(h, first)->sf == sf && r->sf != sf))
 				first = i;
 			resent += stop - pos;
 			pos = stop;
 			i++;
 		} else {
-			/* a gap nobody sent: new data, in its place */
+			/* a gap nobody sent: new data, in its place (the
+			 * run before it grows when it is this subflow's) */
 			uint64_t stop = r && after(top, r->dsn) ? r->dsn : top;
-			if (h->n < h->cap) {
+			struct mp_dseq_run *prev = i ? run_at(h, i - 1) : NULL;
+			if (prev && prev->sf == sf && prev->dsn + prev->len == pos &&
+			    ts_ns - prev->ts_ns < MP_DSEQ_RUN_NS &&
+			    prev->len <= UINT32_MAX - (stop - pos)) {
+				prev->len += (uint32_t)(stop - pos);
+			} else if (h->n < h->cap) {
 				insert_at(h, i, pos, (uint32_t)(stop - pos), sf, ts_ns, frame);
 				i++;
 			}
 			pos = stop;
 		}
 	}
+	if (first != UINT32_MAX)
+		h->found = *run_at(h, first); /* appending may move the runs */
 	if (after(end, h->hi)) {
 		append(h, h->hi, (uint32_t)(end - h->hi), sf, ts_ns, frame, acked,
 		       acked_valid);
@@ -187,9 +200,7 @@ void mp_dseq_sent(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
 	}
 	if (out) {
 		out->resent = resent;
-		out->first = first != UINT32_MAX ? mp_dseq_find(h, dsn) : NULL;
-		if (out->first == NULL && first != UINT32_MAX)
-			out->first = run_at(h, first < h->n ? first : h->n - 1);
+		out->first = first != UINT32_MAX ? &h->found : NULL;
 	}
 }
 

@@ -92,6 +92,10 @@ static void failback_fields(struct mp_out *o, const struct mp_failover *f)
 void mp_out_failover_json(struct mp_out *o, const struct mp_failover *f)
 {
 	head(o, "failover", f);
+	kts(o, "t_sent", f->t_sent_ns);
+	kid(o, "sent_frame", f->sent_frame);
+	kms(o, "latency_from_sent_ms", f->t_sent_ns && f->t_recovered_ns,
+	    f->t_recovered_ns - f->t_sent_ns);
 	kts(o, "t_first_reinject", f->t_first_reinject_ns);
 	kid(o, "first_reinject_frame", f->first_reinject_frame);
 	kts(o, "t_recovered", f->t_recovered_ns);
@@ -157,6 +161,13 @@ void mp_out_failover_text(struct mp_out *o, const struct mp_failover *f)
 		mp_out_str(o, ", lost ");
 		mp_out_u64(o, f->lost_bytes);
 		mp_out_str(o, " bytes");
+	}
+	if (f->t_sent_ns && f->t_recovered_ns) {
+		mp_out_str(o, " (idle before: ");
+		ms(o, f->t_recovered_ns - f->t_sent_ns);
+		mp_out_str(o, " ms from frame ");
+		mp_out_u64(o, f->sent_frame);
+		mp_out_ch(o, ')');
 	}
 	if (f->t_first_reinject_ns) {
 		mp_out_str(o, ", first reinjection +");

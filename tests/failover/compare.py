@@ -28,7 +28,8 @@ usage:
       the full file and at most 50 ms larger.
   compare.py reinject MPANA PCAP
       the union of the data-level ranges mpana marks "resend":"reinjection"
-      (seg_dsn, seg_dlen on DSS records) equals the oracle's, per connection
+      (seg_dsn, seg_dlen on DSS records) on another subflow than the one that
+      first sent them (resend_of_subflow) equals the oracle's, per connection
       and direction; every frame tshark itself marks mptcp.reinjected_in
       must lie inside both (tshark 4.0.17 marks almost nothing: README.md).
 Exit 0 pass, 1 fail, 77 skip (tshark missing).
@@ -350,11 +351,21 @@ def cmd_reinject(a):
         return fail(["mpana's DSS records carry no seg_dsn/seg_dlen/resend: is the "
                      "reinjection marking in this build?"])
     mp = {}
+    same = 0
     for r in dss:
         if r.get("resend") == "reinjection" and r.get("seg_dlen"):
+            if r.get("resend_of_subflow") == r.get("subflow"):
+                # re-sent on the subflow that sent it first, under a new
+                # subflow sequence: a reinjection by the rule, not
+                # an inter-subflow one (the oracle's and tshark's notion)
+                same += 1
+                continue
             # the client's subflow end: tshark-style direction from the subflow tuple
             d = "c2s" if (r["src"], r["sport"]) in _client_ends(recs, r) else "s2c"
             mp.setdefault((r["conn"], d), []).append((r["seg_dsn"], r["seg_dsn"] + r["seg_dlen"]))
+    if same:
+        print("mpana: %d segments re-sent on their own subflow under a new subflow "
+              "sequence (not compared)" % same)
     orr = {}
     byframe = {}
     for x in orc["reinjections"]:

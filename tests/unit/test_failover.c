@@ -204,7 +204,7 @@ Test(failover, idle_subflow_is_no_outage)
 	cr_assert_eq(n_got, 0);
 }
 
-Test(failover, idle_subflow_failing_counts_from_its_first_send)
+Test(failover, idle_subflow_failing_reports_its_first_send_beside_t_fail)
 {
 	data(1, 10, 1000, 1000);
 	ack(1, 11, 1100, 2000);         /* everything acknowledged */
@@ -216,8 +216,10 @@ Test(failover, idle_subflow_failing_counts_from_its_first_send)
 	data_ex(2, 800, 3000, 1000, MP_RESEND_REINJECT, 1, 0);
 	ack(2, 801, 8000, 5000);
 	cr_assert_eq(n_got, 1);
-	cr_assert_eq(got[0].t_fail_ns, 500 * MS, "not the ACK of 11 ms");
-	cr_assert_eq(got[0].latency_ns, 301 * MS);
+	cr_assert_eq(got[0].t_fail_ns, 11 * MS, "the contract's: S's last ACK advance");
+	cr_assert_eq(got[0].latency_ns, 790 * MS);
+	cr_assert_eq(got[0].t_sent_ns, 500 * MS, "where the outage shows");
+	cr_assert_eq(got[0].sent_frame, 5);
 }
 
 Test(failover, missed_ack_in_the_capture_is_no_outage)
