@@ -57,17 +57,38 @@ static const struct metric metrics[] = {
 	{ "unattributed", "SELECT count(*) FROM subflows WHERE conn_id IS NULL", false,
 	  "subflows never attributed to a connection" },
 	{ "reinjections", "SELECT coalesce(sum(reinj_frames), 0) FROM connections", false,
-	  "mappings re-sent on another subflow" },
+	  "segments re-sending data first sent on another subflow (or under a new"
+	  " subflow sequence)" },
 	{ "malformed", "SELECT coalesce(sum(malformed), 0) FROM captures", false,
 	  "MPTCP options that did not parse" },
-	{ "failover.count", "SELECT count(*) FROM failovers", false,
-	  "failovers found (docs/sqlite.md)" },
-	{ "failover.latency_ms", "SELECT latency_ms, 'connection ' || conn_id || ' subflow '"
-				 " || from_subflow FROM failovers ORDER BY id", true,
+	{ "failover.count", "SELECT count(*) FROM failovers WHERE kind = 'failover'", false,
+	  "outage episodes recovered through another subflow (docs/sqlite.md)" },
+	{ "failover.max_latency_ms", "SELECT coalesce(max(latency_ms), 0) FROM failovers"
+				     " WHERE kind = 'failover'", false,
+	  "the longest failover latency, 0 without failover" },
+	{ "failover.latency_ms", "SELECT latency_ms, 'connection ' || c.conn_no || ' subflow '"
+				 " || s.sf_no || ' ' || f.direction FROM failovers f"
+				 " JOIN connections c ON c.id = f.conn_id"
+				 " JOIN subflows s ON s.id = f.from_subflow"
+				 " WHERE f.kind = 'failover' ORDER BY f.id", true,
 	  "latency of each failover (every failover must hold)" },
-	{ "failover.stall_ms", "SELECT stall_ms, 'connection ' || conn_id || ' subflow '"
-			       " || from_subflow FROM failovers ORDER BY id", true,
-	  "longest DATA_ACK stall of each failover" },
+	{ "failover.stall_ms", "SELECT stall_ms, 'connection ' || c.conn_no || ' subflow '"
+			       " || s.sf_no || ' ' || f.direction FROM failovers f"
+			       " JOIN connections c ON c.id = f.conn_id"
+			       " JOIN subflows s ON s.id = f.from_subflow ORDER BY f.id", true,
+	  "longest DATA_ACK stall of each episode" },
+	{ "failover.per_connection", "SELECT (SELECT count(*) FROM failovers f WHERE"
+				     " f.conn_id = c.id AND f.kind = 'failover'),"
+				     " 'connection ' || c.conn_no FROM connections c"
+				     " ORDER BY c.conn_no", true,
+	  "failovers of each connection (every connection must hold)" },
+	{ "stall.count", "SELECT count(*) FROM failovers WHERE kind = 'stall'", false,
+	  "outage episodes that the failed subflow recovered from by itself" },
+	{ "stall.per_connection", "SELECT (SELECT count(*) FROM failovers f WHERE"
+				  " f.conn_id = c.id AND f.kind = 'stall'),"
+				  " 'connection ' || c.conn_no FROM connections c"
+				  " ORDER BY c.conn_no", true,
+	  "stalls of each connection (every connection must hold)" },
 	{ "option.", "SELECT coalesce(sum(count), 0) FROM option_counts WHERE opt = ?1"
 		     " OR (?1 = 'unknown' AND opt LIKE 'unknown_%')", false,
 	  "option.NAME: occurrences of an MPTCP option (mp_capable, mp_join, dss, ...)" },

@@ -54,13 +54,14 @@ static const struct named named_queries[] = {
 	  " o.step, o.ok, v.valid, v.reason"
 	  " FROM handshake_order o JOIN handshake_verdict v ON v.conn_id = o.conn_id"
 	  " ORDER BY o.conn_id, o.seq" },
-	{ "failover", "failovers: latency, reinjection and DATA_ACK stall",
-	  "SELECT f.conn_id, f.direction, f.vantage, f.from_subflow, f.to_subflow,"
-	  " f.fail_signal, round((f.t_fail - c.first_ts) * 1000.0, 3) AS fail_at_ms,"
-	  " round((f.t_reinject - c.first_ts) * 1000.0, 3) AS reinject_at_ms,"
-	  " round((f.t_resume - c.first_ts) * 1000.0, 3) AS resume_at_ms,"
-	  " round(f.latency_ms, 3) AS latency_ms, round(f.stall_ms, 3) AS stall_ms,"
-	  " f.outstanding_bytes"
+	{ "failover", "outage episodes: failover or stall, latency, reinjection, DATA_ACK stall",
+	  "SELECT f.conn_id, f.direction, f.vantage, f.kind, f.from_subflow, f.to_subflow,"
+	  " round((f.t_fail - c.first_ts) * 1000.0, 3) AS fail_at_ms, f.fail_frame,"
+	  " round((f.t_first_reinject - c.first_ts) * 1000.0, 3) AS reinject_at_ms,"
+	  " round((f.t_recovered - c.first_ts) * 1000.0, 3) AS recovered_at_ms,"
+	  " f.recovered_frame, round(f.latency_ms, 3) AS latency_ms, f.lower_bound,"
+	  " round(f.stall_ms, 3) AS stall_ms, f.lost_bytes, f.cause,"
+	  " round(f.join_setup_ms, 3) AS join_setup_ms, round(f.failback_ms, 3) AS failback_ms"
 	  " FROM failover f LEFT JOIN connections c ON c.id = f.conn_id"
 	  " ORDER BY f.conn_id, f.t_fail" },
 	{ "events", "every control event in capture order",
