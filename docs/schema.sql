@@ -134,7 +134,9 @@ CREATE TABLE IF NOT EXISTS options (
   data_fin      INTEGER,
   data_ack64    INTEGER, dsn64 INTEGER,   -- the same expanded to 64 bits (RFC 8684
                                           -- §3.3.1); NULL when no reference was known
-  resend        TEXT                      -- the packet's data was sent before:
+  seg_dsn       INTEGER, seg_len INTEGER, -- the packet's own payload at the data level:
+                                          -- 64-bit DSN of its first byte, bytes in the mapping
+  resend        TEXT                      -- that data was sent before:
                                           -- 'retransmission' or 'reinjection'
 );
 CREATE INDEX IF NOT EXISTS options_frame ON options(capture_id, frame);

@@ -29,11 +29,9 @@
 
 #include <sqlite3.h>
 
-#include "mpana/crypto.h"
 #include "mpana/htmlreport.h"
 #include "mpana/log.h"
 #include "mpana/selfrun.h"
-#include "mpana/seq.h"
 
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
 
@@ -97,8 +95,10 @@ struct sf {
 struct fo {
 	char dir[4];
 	int64_t from, to;         /* subflow ids; to 0 when NULL */
-	char signal[24];
-	double t_fail, t_resume, t_reinject, latency_ms, stall_ms;
+	char kind[12];            /* "failover" or "stall" */
+	char cause[24];           /* explicit signal, "" when silent */
+	bool lower_bound;         /* latency is a lower bound */
+	double t_fail, t_recovered, t_reinject, latency_ms, stall_ms; /* NAN: none */
 };
 
 struct node {
@@ -127,8 +127,6 @@ struct cdata {
 	int main_dir;             /* 0 c2s, 1 s2c: the direction plotted */
 	uint64_t base[2];         /* DSN origin (IDSN + 1) per direction */
 	bool have_base[2];
-	uint64_t ref_dsn[2], ref_ack[2]; /* last expanded values */
-	bool have_ref_dsn[2], have_ref_ack[2];
 	int64_t hi[MAX_SF][2];    /* highest relative DSN end mapped per subflow */
 	double rate[MAX_SF][2][MAX_BINS]; /* new bytes mapped per bin */
 	int64_t dmin[MAX_SF][MAX_BINS], dmax[MAX_SF][MAX_BINS]; /* DSN range mapped per bin */
@@ -364,64 +362,44 @@ static int load_subflows(sqlite3 *db, struct cdata *d)
 
 static int load_failovers(sqlite3 *db, struct cdata *d)
 {
-	sqlite3_stmt *st = prep(db, "SELECT direction, from_subflow, to_subflow, fail_signal, t_fail,"
-				" t_resume, t_reinject, latency_ms, stall_ms FROM failovers"
-				" WHERE conn_id = ?1 ORDER BY t_fail, id");
+	sqlite3_stmt *st = prep(db, "SELECT direction, from_subflow, to_subflow, kind, cause, t_fail,"
+				" t_recovered, t_first_reinject, latency_ms, stall_ms, lower_bound"
+				" FROM failovers WHERE conn_id = ?1 ORDER BY t_fail, id");
+	int rc;
+
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, d->c.id);
-	while (sqlite3_step(st) == SQLITE_ROW && d->nfo < MAX_FO) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && d->nfo < MAX_FO) {
 		struct fo *f = &d->fo[d->nfo++];
 		col_text(st, 0, f->dir, sizeof f->dir);
 		f->from = sqlite3_column_int64(st, 1);
 		f->to = sqlite3_column_int64(st, 2);
-		col_text(st, 3, f->signal, sizeof f->signal);
-		f->t_fail = col_real(st, 4);
-		f->t_resume = col_real(st, 5);
-		f->t_reinject = col_real(st, 6);
-		f->latency_ms = col_real(st, 7);
-		f->stall_ms = col_real(st, 8);
+		col_text(st, 3, f->kind, sizeof f->kind);
+		col_text(st, 4, f->cause, sizeof f->cause);
+		f->t_fail = col_real(st, 5);
+		f->t_recovered = col_real(st, 6);
+		f->t_reinject = col_real(st, 7);
+		f->latency_ms = col_real(st, 8);
+		f->stall_ms = col_real(st, 9);
+		f->lower_bound = sqlite3_column_int(st, 10) != 0;
 		int k = sf_index(d, f->from);
 		if (k >= 0 && !d->sf[k].failed) {
-			char sig[sizeof f->signal];
-			memcpy(sig, f->signal, sizeof sig);
+			char why[sizeof d->sf[k].why];
+			snprintf(why, sizeof why, "%s%s%.24s",
+				 strcmp(f->kind, "stall") ? "failed over" : "stalled",
+				 f->cause[0] ? ": " : "", f->cause);
+			memcpy(d->sf[k].why, why, sizeof why);
 			d->sf[k].failed = true;
-			snprintf(d->sf[k].why, sizeof d->sf[k].why, "failed over (%s)", sig);
 		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		MP_LOG(MP_LOG_ERR, "report: reading failovers: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
 	}
 	sqlite3_finalize(st);
 	return 0;
-}
-
-/* The DSN origin of each direction: IDSN + 1 from the sender's key
- * (RFC 8684 §3.1, crypto.h mp_key_derive). */
-static void set_bases(struct cdata *d)
-{
-	const char *keys[2] = { d->c.ckey, d->c.skey };
-	for (int dir = 0; dir < 2; dir++) {
-		if (!keys[dir][0])
-			continue;
-		uint64_t key = strtoull(keys[dir], NULL, 16), idsn;
-		mp_key_derive(d->c.version < 0 ? 1 : d->c.version, key, NULL, &idsn);
-		d->base[dir] = idsn + 1;
-		d->have_base[dir] = true;
-		d->ref_dsn[dir] = d->ref_ack[dir] = idsn + 1;
-		d->have_ref_dsn[dir] = d->have_ref_ack[dir] = true;
-	}
-}
-
-/* Expands a wire DSN or DATA_ACK of direction dir (stored as on the wire:
- * a value that fits in 32 bits is taken as a 32-bit field). */
-static uint64_t expand(uint64_t *ref, bool *have, uint64_t wire)
-{
-	uint64_t v;
-	if (wire > UINT32_MAX || !*have)
-		v = wire;
-	else
-		v = mp_seq_expand32(*ref, (uint32_t)wire);
-	*ref = v;
-	*have = true;
-	return v;
 }
 
 static int bin_of(double t, double t0, double w, int n)
@@ -481,7 +459,9 @@ static void map_flush(struct cdata *d, int k, int dir)
 /* One ordered pass over the connection's DSS option rows into the bins. */
 static int load_options(sqlite3 *db, struct cdata *d)
 {
-	sqlite3_stmt *st = prep(db, "SELECT ts, subflow_id, src_addr, src_port, dsn, dll, data_ack"
+	/* 64-bit values from the engine (options.dsn64, data_ack64): the
+	 * origin of a direction is the first DSN it mapped */
+	sqlite3_stmt *st = prep(db, "SELECT ts, subflow_id, src_addr, src_port, dsn64, dll, data_ack64"
 				" FROM options WHERE capture_id = ?1 AND conn_id = ?2 AND subtype = 'dss'"
 				" AND error IS NULL AND subflow_id IS NOT NULL ORDER BY frame");
 	if (!st)
@@ -509,8 +489,7 @@ static int load_options(sqlite3 *db, struct cdata *d)
 		bool fwd = !strcmp(src, s->src) && sqlite3_column_int(st, 3) == s->sport;
 		int dir = (fwd != s->server_init) ? 0 : 1; /* 0: client to server */
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL && sqlite3_column_int64(st, 5) > 0) {
-			uint64_t v = expand(&d->ref_dsn[dir], &d->have_ref_dsn[dir],
-					    (uint64_t)sqlite3_column_int64(st, 4));
+			uint64_t v = (uint64_t)sqlite3_column_int64(st, 4);
 			if (!d->have_base[dir]) {
 				d->base[dir] = v;
 				d->have_base[dir] = true;
@@ -531,8 +510,7 @@ static int load_options(sqlite3 *db, struct cdata *d)
 		}
 		if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
 			int adir = 1 - dir; /* the DATA_ACK acknowledges the other direction */
-			uint64_t v = expand(&d->ref_ack[adir], &d->have_ref_ack[adir],
-					    (uint64_t)sqlite3_column_int64(st, 6));
+			uint64_t v = (uint64_t)sqlite3_column_int64(st, 6);
 			if (adir == d->main_dir && d->have_base[adir]) {
 				int64_t rel = (int64_t)(v - d->base[adir]);
 				int b = bin_of(ts, d->t0, d->dbin, d->ndb);
@@ -683,11 +661,16 @@ static void write_header(FILE *f, sqlite3 *db, const struct cdata *d)
 	for (int i = 0; i < d->nfo; i++) {
 		const struct fo *o = &d->fo[i];
 		int a = sf_index(d, o->from), b = sf_index(d, o->to);
-		fprintf(f, "%s<b>%.1f ms</b> (%s, sf %d &#8594; sf %d, signal ", i ? "<br/>" : "",
-			o->latency_ms, o->dir, a >= 0 ? d->sf[a].sf_no : 0, b >= 0 ? d->sf[b].sf_no : 0);
-		esc(f, o->signal);
-		fprintf(f, ", fail at %.3f s, resume at %.3f s, stall %.1f ms)", o->t_fail - d->t0,
-			o->t_resume - d->t0, o->stall_ms);
+		fprintf(f, "%s<b>%s%.1f ms</b> (", i ? "<br/>" : "", o->lower_bound ? "&#8805; " : "",
+			o->latency_ms);
+		esc(f, o->kind);
+		fprintf(f, " %s, sf %d &#8594; sf %d, cause ", o->dir, a >= 0 ? d->sf[a].sf_no : 0,
+			b >= 0 ? d->sf[b].sf_no : 0);
+		esc(f, o->cause[0] ? o->cause : "none");
+		fprintf(f, ", fail at %.3f s", o->t_fail - d->t0);
+		if (!isnan(o->t_recovered))
+			fprintf(f, ", recovered at %.3f s", o->t_recovered - d->t0);
+		fprintf(f, ", DATA_ACK stall %.1f ms)", o->stall_ms);
 	}
 	fprintf(f, "</td></tr>\n</table>\n");
 }
@@ -904,18 +887,23 @@ static void write_timeline(FILE *f, sqlite3 *db, const struct cdata *d)
 	/* Failover shading under everything. */
 	for (int i = 0; i < d->nfo; i++) {
 		const struct fo *o = &d->fo[i];
-		if (isnan(o->t_fail) || isnan(o->t_resume))
+		if (isnan(o->t_fail))
 			continue;
-		double x1 = xt(d, o->t_fail), x2 = xt(d, o->t_resume);
+		/* one band per episode, t_fail to t_recovered (or the end of
+		 * the capture when it never recovered) */
+		double x1 = xt(d, o->t_fail);
+		double x2 = xt(d, isnan(o->t_recovered) ? o->t_fail + o->latency_ms / 1e3 : o->t_recovered);
 		int a = sf_index(d, o->from), b = sf_index(d, o->to);
-		fprintf(f, "<g class=\"failover\" data-from=\"%d\" data-to=\"%d\"><title>failover %s sf %d &#8594; sf %d:"
-			" %.1f ms (signal %s)</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>"
-			"<text x=\"%.1f\" y=\"%.1f\">failover sf %d &#8594; sf %d: %.1f ms</text></g>\n",
-			a >= 0 ? d->sf[a].sf_no : 0, b >= 0 ? d->sf[b].sf_no : 0, o->dir,
-			a >= 0 ? d->sf[a].sf_no : 0, b >= 0 ? d->sf[b].sf_no : 0, o->latency_ms, o->signal,
+		const char *kind = strcmp(o->kind, "stall") ? "failover" : "stall";
+		fprintf(f, "<g class=\"failover %s\" data-from=\"%d\" data-to=\"%d\"><title>%s %s sf %d &#8594; sf %d:"
+			" %s%.1f ms (cause %s)</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>"
+			"<text x=\"%.1f\" y=\"%.1f\">%s sf %d &#8594; sf %d: %s%.1f ms</text></g>\n",
+			kind, a >= 0 ? d->sf[a].sf_no : 0, b >= 0 ? d->sf[b].sf_no : 0, kind, o->dir,
+			a >= 0 ? d->sf[a].sf_no : 0, b >= 0 ? d->sf[b].sf_no : 0,
+			o->lower_bound ? "&#8805; " : "", o->latency_ms, o->cause[0] ? o->cause : "none",
 			x1, top - 30 + 12.0 * i, x2 - x1 < 1 ? 1 : x2 - x1, bottom - top + 30 - 12.0 * i,
-			x1 + 3, top - 20 + 12.0 * i, a >= 0 ? d->sf[a].sf_no : 0, b >= 0 ? d->sf[b].sf_no : 0,
-			o->latency_ms);
+			x1 + 3, top - 20 + 12.0 * i, kind, a >= 0 ? d->sf[a].sf_no : 0,
+			b >= 0 ? d->sf[b].sf_no : 0, o->lower_bound ? "&#8805; " : "", o->latency_ms);
 	}
 	time_axis(f, d, top, bottom);
 	fprintf(f, "<text class=\"lanelab\" x=\"8\" y=\"%.1f\">connection events</text>\n", top + LANE_H * 0.35);
@@ -1027,8 +1015,9 @@ static void write_timeline(FILE *f, sqlite3 *db, const struct cdata *d)
 		fprintf(f, " <b>%s</b> %s%s", marker_kinds[i].abbr, marker_kinds[i].name,
 			i + 1 < sizeof marker_kinds / sizeof marker_kinds[0] ? "," : ".");
 	fprintf(f, " ADD_ADDR / REMOVE_ADDR and events of no subflow are on the connection row."
-		" Grey band: a failover, from the failure (t_fail) to the first DATA_ACK beyond the stranded data"
-		" on another subflow (t_resume).");
+		" Grey band: an outage episode (failover or stall), from the failed subflow's last sign of life"
+		" (t_fail) to the first DATA_ACK covering all the data it lost (t_recovered), labelled with its"
+		" latency.");
 	if (skipped)
 		fprintf(f, " %d more markers not drawn.", skipped);
 	fprintf(f, "</p>\n");
@@ -1075,10 +1064,11 @@ static void write_dsn(FILE *f, sqlite3 *db, struct cdata *d)
 		" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"data sequence plot\">\n", W, h, W, h);
 	for (int i = 0; i < d->nfo; i++) {
 		const struct fo *o = &d->fo[i];
-		if (isnan(o->t_fail) || isnan(o->t_resume))
+		double t2 = isnan(o->t_recovered) ? o->t_fail + o->latency_ms / 1e3 : o->t_recovered;
+		if (isnan(o->t_fail))
 			continue;
 		fprintf(f, "<rect class=\"fshade\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n",
-			xt(d, o->t_fail), y0, xt(d, o->t_resume) - xt(d, o->t_fail), y1 - y0);
+			xt(d, o->t_fail), y0, xt(d, t2) - xt(d, o->t_fail), y1 - y0);
 	}
 	time_axis(f, d, y0, y1);
 	fprintf(f, "<g class=\"axis\">\n");
@@ -1127,26 +1117,27 @@ static void write_dsn(FILE *f, sqlite3 *db, struct cdata *d)
 	}
 	if (started)
 		fprintf(f, "\"/>\n");
-	/* Reinjections: the engine's events (absolute DSN, len). */
-	st = prep(db, "SELECT ts, subflow_id, detail FROM events WHERE conn_id = ?1 AND type = 'reinjection'"
-		  " ORDER BY ts, frame");
+	/* Reinjections: the segments the engine marked, at their own DSN */
+	st = prep(db, "SELECT ts, subflow_id, seg_dsn, seg_len, frame FROM options"
+		  " WHERE capture_id = ?1 AND conn_id = ?2 AND resend = 'reinjection'"
+		  " AND seg_dsn IS NOT NULL ORDER BY frame");
 	if (st) {
-		sqlite3_bind_int64(st, 1, d->c.id);
+		sqlite3_bind_int64(st, 1, d->c.capture_id);
+		sqlite3_bind_int64(st, 2, d->c.id);
 		while (sqlite3_step(st) == SQLITE_ROW && nre < MAX_REINJ) {
-			char detail[200];
-			unsigned long long dsn = 0, len = 0;
-			col_text(st, 2, detail, sizeof detail);
-			if (sscanf(detail, "dsn %llu len %llu", &dsn, &len) != 2 || !d->have_base[d->main_dir])
-				continue;
-			int64_t rel = (int64_t)((uint64_t)dsn - d->base[d->main_dir]);
+			uint64_t dsn = (uint64_t)sqlite3_column_int64(st, 2);
+			if (!d->have_base[d->main_dir])
+				break;
+			int64_t rel = (int64_t)(dsn - d->base[d->main_dir]);
 			if (rel < 0 || rel > ymax)
 				continue;
 			int k = sf_index(d, sqlite3_column_int64(st, 1));
 			nre++;
-			fprintf(f, "<g class=\"reinjection\"><title>reinjection at %.6f s on sf %d: ",
-				sqlite3_column_double(st, 0) - d->t0, k >= 0 ? d->sf[k].sf_no : 0);
-			esc(f, detail);
-			fprintf(f, "</title><circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\"/></g>\n",
+			fprintf(f, "<g class=\"reinjection\"><title>reinjection at %.6f s on sf %d:"
+				" frame %lld, %lld bytes at DSN +%lld</title><circle cx=\"%.1f\" cy=\"%.1f\""
+				" r=\"6\"/></g>\n", sqlite3_column_double(st, 0) - d->t0,
+				k >= 0 ? d->sf[k].sf_no : 0, (long long)sqlite3_column_int64(st, 4),
+				(long long)sqlite3_column_int64(st, 3), (long long)rel,
 				xt(d, sqlite3_column_double(st, 0)), yd(rel, ymax, y0, y1));
 		}
 		sqlite3_finalize(st);
@@ -1229,7 +1220,6 @@ static int write_conn(FILE *f, sqlite3 *db, struct cdata *d)
 	if (d->ndb < 1)
 		d->ndb = 1;
 	d->main_dir = c->bytes_s2c > c->bytes_c2s;
-	set_bases(d);
 	if (load_options(db, d) < 0)
 		return -1;
 	d->have_opts = d->opt_rows > 0;

@@ -88,8 +88,9 @@ static const char *const sql_text[S__COUNT] = {
 	[S_OPTION] = "INSERT INTO options(capture_id, frame, ts, conn_id, subflow_id,"
 		     " src_addr, src_port, dst_addr, dst_port, tcp_flags, subtype,"
 		     " len, error, data_ack, dsn, ssn, dll, data_fin, data_ack64,"
-		     " dsn64, resend) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		     " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+		     " dsn64, resend, seg_dsn, seg_len) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+		     " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+		     " ?20, ?21, ?22, ?23)",
 	[S_CAPTURE] = "UPDATE captures SET linktype = ?2, first_ts = ?3, last_ts = ?4,"
 		      " packets = ?5, tcp_packets = ?6, mptcp_packets = ?7,"
 		      " complete = ?8, malformed = ?9 WHERE id = ?1",
@@ -940,6 +941,8 @@ static void put_options(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
 		bind_opt_i64(s, 20, dss && (d->flags & DSS_M) && ann && ann->has_dsn64,
 			     ann ? (int64_t)ann->map_dsn : 0);
 		bind_text(s, 21, ann && ann->resend ? mp_resend_name(ann->resend) : NULL);
+		bind_opt_i64(s, 22, dss && ann && ann->has_map, ann ? (int64_t)ann->seg_dsn : 0);
+		bind_opt_i64(s, 23, dss && ann && ann->has_map, ann ? (int64_t)ann->seg_dlen : 0);
 		if (!run(st, S_OPTION, "inserting an option"))
 			return;
 		st->pending++;

@@ -99,7 +99,7 @@ def main():
             nsf = con.execute("SELECT count(*) FROM subflows WHERE conn_id = ?",
                               (cid,)).fetchone()[0]
             nfo = con.execute("SELECT count(*) FROM failovers WHERE conn_id = ?"
-                              " AND t_fail IS NOT NULL AND t_resume IS NOT NULL",
+                              " AND t_fail IS NOT NULL",
                               (cid,)).fetchone()[0]
             total_fo += nfo
             lanes = [el for el in sec.iter() if "lane" in classes(el)]
@@ -114,6 +114,14 @@ def main():
             bands = [el for el in sec.iter() if "failover" in classes(el)]
             if len(bands) != nfo:
                 fail("connection %d: %d failover bands, %d failovers" % (cid, len(bands), nfo))
+            # each band is labelled with its episode's latency (t_fail to t_recovered)
+            lats = sorted("%.1f ms" % r[0] for r in con.execute(
+                "SELECT latency_ms FROM failovers WHERE conn_id = ?", (cid,)))
+            labels = sorted(
+                "".join(t for el in b.iter() if el.tag.endswith("}text") for t in el.itertext())
+                .rsplit(": ", 1)[-1].replace("\u2265 ", "") for b in bands)
+            if labels != lats:
+                fail("connection %d: band labels %s, latencies %s" % (cid, labels, lats))
             svgs = {c for el in sec.iter() if el.tag.endswith("}svg") for c in classes(el)}
             for want in ("graph", "timeline"):
                 if want not in svgs:
