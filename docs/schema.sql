@@ -87,6 +87,12 @@ CREATE TABLE IF NOT EXISTS subflows (
   orphan        INTEGER,                  -- join token matched no connection
   bytes_fwd     INTEGER, bytes_rev INTEGER, -- TCP payload src->dst, dst->src
   pkts_fwd      INTEGER, pkts_rev INTEGER,
+  retrans_fwd   INTEGER, retrans_rev INTEGER, -- payload bytes re-sent on it by TCP
+                                          -- (same subflow sequence)
+  reinj_fwd     INTEGER, reinj_rev INTEGER, -- payload bytes it carried that another
+                                          -- subflow sent first (reinjections, RFC 8684
+                                          -- §3.3.6): reinj_fwd / bytes_fwd is the part of
+                                          -- a backup subflow's traffic that was reinjection
   complete      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS subflows_conn ON subflows(conn_id);

@@ -183,6 +183,18 @@ static void json_subflow_fields(struct mp_out *o, const struct mp_subflow *s)
 	mp_out_str(o, ",\"rev\":");
 	mp_out_u64(o, s->bytes[1]);
 	mp_out_ch(o, '}');
+	jsep(o, "retransmitted_bytes");
+	mp_out_str(o, "{\"fwd\":");
+	mp_out_u64(o, s->retrans_bytes[0]);
+	mp_out_str(o, ",\"rev\":");
+	mp_out_u64(o, s->retrans_bytes[1]);
+	mp_out_ch(o, '}');
+	jsep(o, "reinjected_bytes");
+	mp_out_str(o, "{\"fwd\":");
+	mp_out_u64(o, s->reinj_bytes[0]);
+	mp_out_str(o, ",\"rev\":");
+	mp_out_u64(o, s->reinj_bytes[1]);
+	mp_out_ch(o, '}');
 	jsep(o, "dsn");
 	mp_out_str(o, "{\"fwd\":");
 	jseqmark(o, &s->dsn[0]);
@@ -398,6 +410,13 @@ static void text_subflow_row(struct mp_out *o, const struct mp_subflow *s)
 		mp_out_str(o, " removed");
 	if (s->fallback)
 		mp_out_str(o, " fallback");
+	if (s->reinj_bytes[0] || s->reinj_bytes[1]) {
+		/* the part of its traffic that other subflows had sent first */
+		mp_out_str(o, " reinjected ");
+		mp_out_u64(o, s->reinj_bytes[0]);
+		mp_out_ch(o, '/');
+		mp_out_u64(o, s->reinj_bytes[1]);
+	}
 	mp_out_eol(o);
 }
 

@@ -62,10 +62,11 @@ static const char *const sql_text[S__COUNT] = {
 		 " kind, src_addr, src_port, dst_addr, dst_port, initial, backup,"
 		 " local_addr_id, remote_addr_id, token, syn_ts, established_ts,"
 		 " closed_ts, close_reason, tcprst_reason, state, fallback, hmac_ok,"
-		 " orphan, bytes_fwd, bytes_rev, pkts_fwd, pkts_rev, complete)"
+		 " orphan, bytes_fwd, bytes_rev, pkts_fwd, pkts_rev, retrans_fwd,"
+		 " retrans_rev, reinj_fwd, reinj_rev, complete)"
 		 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
 		 " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,"
-		 " ?27, 1)",
+		 " ?27, ?28, ?29, ?30, ?31, 1)",
 	[S_ADDR] = "INSERT INTO addresses(conn_id, addr_id, addr, port, announced_by,"
 		   " announced_ts, frame, removed_ts, echoed, hmac_ok, hmac_bits)"
 		   " VALUES(?1, ?2, ?3, ?4, ?5,"
@@ -773,6 +774,10 @@ static void put_subflow(struct mp_store *st, const struct mp_subflow *sf)
 	sqlite3_bind_int64(s, 25, (int64_t)sf->bytes[1]);
 	sqlite3_bind_int64(s, 26, (int64_t)sf->pkts[0]);
 	sqlite3_bind_int64(s, 27, (int64_t)sf->pkts[1]);
+	sqlite3_bind_int64(s, 28, (int64_t)sf->retrans_bytes[0]);
+	sqlite3_bind_int64(s, 29, (int64_t)sf->retrans_bytes[1]);
+	sqlite3_bind_int64(s, 30, (int64_t)sf->reinj_bytes[0]);
+	sqlite3_bind_int64(s, 31, (int64_t)sf->reinj_bytes[1]);
 	if (run(st, S_SF, "inserting a subflow"))
 		st->pending++;
 }
