@@ -43,3 +43,17 @@ foreach(_t ${_fo_tests})
     set_tests_properties(${_t} PROPERTIES SKIP_RETURN_CODE 77 LABELS failover TIMEOUT 300)
   endif()
 endforeach()
+
+# failover.failback: failbacks only after the lab restored the path (flap.pcap).
+if(EXISTS ${_pc}/flap.pcap)
+  add_test(NAME failover.failback COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/failback_test.py
+    ${_fo_bin} ${_pc}/flap.pcap)
+endif()
+# failover.live: real kernel traffic captured live; the episode's record is
+# written while the capture goes on (root and network namespaces; else skip).
+add_test(NAME failover.live COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/live_test.sh ${_fo_bin})
+set_tests_properties(failover.live PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 300
+  LABELS "failover;lab")
+if(TEST failover.failback)
+  set_tests_properties(failover.failback PROPERTIES LABELS failover)
+endif()
