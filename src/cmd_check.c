@@ -381,6 +381,18 @@ static int write_junit(const char *path, struct result *res, int ntraces,
 	return 0;
 }
 
+/* Removes a temporary database and its side files, whichever exist. */
+static void remove_db(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	char p[PATH_MAX + 48];
+
+	for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
+		snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+		unlink(p);
+	}
+}
+
 static void usage(FILE *f)
 {
 	fputs("Usage: mpana check TRACE... [--expect FILE] [--junit FILE]\n"
@@ -402,7 +414,8 @@ int mp_cmd_check(int argc, char **argv)
 	const char *expect_path = NULL, *junit_path = NULL;
 	struct result *res = NULL;
 	int c, nex, ntraces, ret = EXIT_PASS;
-	char dir[] = "/tmp/mpana-check.XXXXXX";
+	const char *tmpdir = getenv("TMPDIR");
+	char dir[PATH_MAX];
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -426,6 +439,12 @@ int mp_cmd_check(int argc, char **argv)
 		MP_LOG(MP_LOG_ERR, "%s: no expectation in the file", expect_path);
 		return EXIT_ERR;
 	}
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	if ((size_t)snprintf(dir, sizeof dir, "%s/mpana-check.XXXXXX", tmpdir) >= sizeof dir) {
+		MP_LOG(MP_LOG_ERR, "check: TMPDIR too long");
+		return EXIT_ERR;
+	}
 	res = calloc((size_t)ntraces, sizeof *res);
 	if (!res || !mkdtemp(dir)) {
 		MP_LOG(MP_LOG_ERR, "check: %s", strerror(errno));
@@ -445,6 +464,7 @@ int mp_cmd_check(int argc, char **argv)
 			printf("ERROR %s: the trace could not be analyzed (mpana exited %d)\n",
 			       trace, res[t].analyze_rc);
 			ret = EXIT_ERR;
+			remove_db(dbpath); /* a failed run may have made it */
 			continue;
 		}
 		if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
@@ -452,6 +472,7 @@ int mp_cmd_check(int argc, char **argv)
 			sqlite3_close(db);
 			res[t].analyze_rc = -1;
 			ret = EXIT_ERR;
+			remove_db(dbpath);
 			continue;
 		}
 		for (int i = 0; i < nex; i++) {
@@ -485,13 +506,7 @@ int mp_cmd_check(int argc, char **argv)
 				ret = EXIT_FAIL;
 		}
 		sqlite3_close(db);
-		unlink(dbpath);
-		/* WAL side files, if any survived the close. */
-		char side[sizeof dbpath + 8];
-		snprintf(side, sizeof side, "%s-wal", dbpath);
-		unlink(side);
-		snprintf(side, sizeof side, "%s-shm", dbpath);
-		unlink(side);
+		remove_db(dbpath);
 	}
 	rmdir(dir);
 

@@ -1303,7 +1303,8 @@ int mp_cmd_report(int argc, char **argv)
 	const char *out_path = NULL, *input;
 	int64_t only = 0;
 	int c, ret = EXIT_OK, nconn = 0, drawn = 0;
-	char dir[] = "/tmp/mpana-report.XXXXXX", dbpath[sizeof dir + 16];
+	const char *tmpdir = getenv("TMPDIR");
+	char dir[PATH_MAX], dbpath[PATH_MAX + 16];
 	bool tmp = false;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -1342,6 +1343,12 @@ int mp_cmd_report(int argc, char **argv)
 	if (is_sqlite_file(input)) {
 		snprintf(dbpath, sizeof dbpath, "%s", input);
 	} else {
+		if (!tmpdir || !*tmpdir)
+			tmpdir = "/tmp";
+		if ((size_t)snprintf(dir, sizeof dir, "%s/mpana-report.XXXXXX", tmpdir) >= sizeof dir) {
+			MP_LOG(MP_LOG_ERR, "report: TMPDIR too long");
+			return EXIT_ERR;
+		}
 		if (!mkdtemp(dir)) {
 			MP_LOG(MP_LOG_ERR, "report: %s", strerror(errno));
 			return EXIT_ERR;

@@ -7,41 +7,33 @@
 set -u
 mpana=$1
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+TPID=
+trap 'rm -rf "$tmp"; [ -n "$TPID" ] && kill "$TPID" 2>/dev/null' EXIT
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root for live capture"; exit 77; }
-port=$((20000 + $$ % 20000))
+. "$(dirname "$0")/../lib/live.sh"
 fails=0
 
 for sig in INT TERM; do
+	# One MPTCP connection (plain TCP if the kernel has no MPTCP) to a port
+	# the kernel chose and the helper holds: no other test can use it.
+	coproc TRAFFIC { python3 "$(dirname "$0")/../lib/traffic.py" --conns 1 --size 10000; }
+	TPID=$TRAFFIC_PID
+	read -r port _ <&"${TRAFFIC[0]}" || { echo "FAIL: traffic helper"; exit 1; }
 	"$mpana" -i lo -l "tcp port $port" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
-	sleep 1
-	if ! kill -0 "$pid" 2>/dev/null; then
+	if ! wait_capture "$pid"; then
 		if grep -qiE "permission|not permitted|socket" "$tmp/err"; then
 			echo "SKIP: cannot capture on lo: $(head -1 "$tmp/err")"; exit 77
 		fi
 		echo "FAIL: mpana -i lo died: $(cat "$tmp/err")"; exit 1
 	fi
-	# One MPTCP connection (plain TCP if the kernel has no MPTCP).
-	python3 - "$port" <<'PY'
-import socket, sys
-port = int(sys.argv[1])
-try:
-    proto = 262
-    socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto).close()
-except OSError:
-    proto = 0
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", port)); s.listen(1)
-c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
-c.connect(("127.0.0.1", port)); a, _ = s.accept()
-c.sendall(b"x" * 10000); n = 0
-while n < 10000:
-    n += len(a.recv(65536))
-c.close(); a.close(); s.close()
-PY
-	sleep 0.5
+	echo go >&"${TRAFFIC[1]}"
+	read -r _ <&"${TRAFFIC[0]}"
+	wait "$TPID" 2>/dev/null; TPID=
+	# the packets are in; mpana has handled them once the SYN is printed
+	# and it is idle
+	wait_line "$tmp/out" "\.$port: Flags \[S\]"
+	wait_idle "$pid"
 	kill -"$sig" "$pid"
 	wait "$pid"
 	rc=$?

@@ -23,46 +23,39 @@ echo "ok: -Z with -r: exit 2, \"$err\""
 [ "$(id -u)" = 0 ] || { echo "SKIP: not root"; exit 77; }
 id nobody >/dev/null 2>&1 || { echo "SKIP: no user nobody"; exit 77; }
 U=$(id -u nobody) G=$(id -g nobody)
-WORK=$(mktemp -d /tmp/mpana-privdrop.XXXXXX) || fail mktemp
-trap 'rm -rf "$WORK"; [ -n "${PID:-}" ] && kill "$PID" 2>/dev/null' EXIT
-PORT=$((20000 + RANDOM % 20000))
+. "$(dirname "$0")/../lib/live.sh"
+WORK=$(mktemp -d -t mpana-privdrop.XXXXXX) || fail mktemp
+# The traffic helper listens on a port the kernel chose (port 0), and holds
+# it, before the capture starts: no other test can have that port.
+coproc TRAFFIC { python3 "$(dirname "$0")/../lib/traffic.py" --conns 1 --size 1000; }
+TPID=$TRAFFIC_PID
+trap 'rm -rf "$WORK"; [ -n "${PID:-}" ] && kill "$PID" 2>/dev/null; kill "$TPID" 2>/dev/null' EXIT
+read -r PORT _ <&"${TRAFFIC[0]}" || fail "traffic helper did not start"
 ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
-	"$MPANA" -i lo -Z nobody -l --json "tcp port $PORT" >"$WORK/out" 2>"$WORK/err" &
+	"$MPANA" -i lo -Z nobody -l "tcp port $PORT" >"$WORK/out" 2>"$WORK/err" &
 PID=$!
-ok=
-for _ in $(seq 100); do
-	st=$(awk '/^Uid:/{u=$2" "$3" "$4" "$5} /^Gid:/{g=$2" "$3" "$4" "$5} END{print u"/"g}' \
-		/proc/$PID/status 2>/dev/null) || break
-	if [ "$st" = "$U $U $U $U/$G $G $G $G" ]; then ok=1; break; fi
-	sleep 0.1
-done
-if [ -z "$ok" ]; then
-	kill -INT $PID 2>/dev/null; wait $PID; rc=$?
+if ! wait_capture "$PID"; then
+	kill -INT $PID 2>/dev/null; wait $PID; rc=$?; PID=
 	grep -q "Operation not permitted\|permission\|No such device" "$WORK/err" &&
 		{ echo "SKIP: cannot capture on lo: $(cat "$WORK/err")"; exit 77; }
-	fail "process never ran as nobody (status: ${st:-gone}, exit $rc): $(cat "$WORK/err")"
+	fail "the capture never started (exit $rc): $(cat "$WORK/err")"
 fi
+# the filter is set after the drop (capture.c): the ids are final by now
+st=$(awk '/^Uid:/{u=$2" "$3" "$4" "$5} /^Gid:/{g=$2" "$3" "$4" "$5} END{print u"/"g}' \
+	/proc/$PID/status 2>/dev/null)
+[ "$st" = "$U $U $U $U/$G $G $G $G" ] || fail "not running as nobody: $st: $(cat "$WORK/err")"
 echo "ok: capturing as uid/gid $st (nobody)"
 grep "^Groups:" /proc/$PID/status
-python3 - "$PORT" <<'PY'
-import socket, sys
-port = int(sys.argv[1])
-try:
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)  # MPTCP
-    cli_proto = 262
-except OSError:
-    srv, cli_proto = socket.socket(), 0
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", port)); srv.listen(1)
-c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, cli_proto)
-c.connect(("127.0.0.1", port)); s, _ = srv.accept()
-c.sendall(b"x" * 1000); s.recv(1000); c.close(); s.close(); srv.close()
-PY
-sleep 1
+echo go >&"${TRAFFIC[1]}"
+read -r n <&"${TRAFFIC[0]}" || fail "traffic helper failed"
+# the connection's last packet (the final ACK, text output, -l) shows that
+# mpana has seen all of it
+wait_line "$WORK/out" "\.$PORT: Flags \[F" || fail "the connection was not captured: $(tail -n 3 "$WORK/out")"
+wait_idle "$PID"
 kill -INT $PID; wait $PID; rc=$?; PID=
 [ $rc = 0 ] || fail "exit $rc after SIGINT: $(cat "$WORK/err")"
-tail -n 1 "$WORK/out" | grep -q '"record":"summary"' || fail "no summary: $(tail -n 3 "$WORK/out")"
-pk=$(tail -n 1 "$WORK/out" | sed 's/.*"packets":\([0-9]*\).*/\1/')
-[ "$pk" -gt 0 ] || fail "no packet captured after dropping root"
+grep -q '^summary: ' "$WORK/out" || fail "no summary: $(tail -n 3 "$WORK/out")"
+pk=$(sed -n 's/^summary: \([0-9]*\) packets.*/\1/p' "$WORK/out")
+[ "${pk:-0}" -gt 0 ] || fail "no packet captured after dropping root"
 echo "ok: exit 0 after SIGINT, summary with $pk packets captured as nobody"
 echo "PASS"

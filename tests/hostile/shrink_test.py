@@ -9,11 +9,29 @@ cut always happens mid-read.
 
 usage: shrink_test.py MPANA PCAP
 """
+import fcntl
 import os
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
+
+F_GETPIPE_SZ = 1032
+
+
+def wait_pipe_full(p, timeout=60):
+    """Returns once p's stdout pipe is full (mpana is then blocked in write)."""
+    fd = p.stdout.fileno()
+    size = fcntl.fcntl(fd, F_GETPIPE_SZ)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and p.poll() is None:
+        queued = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
+        if queued >= size:
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def main():
@@ -27,7 +45,11 @@ def main():
         size = os.path.getsize(big)
         p = subprocess.Popen([mpana, "-r", big], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
-        time.sleep(1.0)  # mpana fills the pipe and blocks in write()
+        if not wait_pipe_full(p):  # mpana fills the pipe and blocks in write()
+            print("FAIL: mpana did not fill its output pipe (exit %s)" % p.poll())
+            p.kill()
+            p.communicate()
+            return 1
         os.truncate(big, size // 2)
         out, err = p.communicate(timeout=120)
     out, err = out.decode(errors="replace"), err.decode(errors="replace")

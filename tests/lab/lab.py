@@ -509,7 +509,29 @@ table inet mpanalab {
         self.live_rc_path = base + ".rc"
         self.live = self.spawn(self.ns["client"], shlex.split(OPTS["live_cmd"]),
                                stdout=self.live_files[0], stderr=self.live_files[1])
-        time.sleep(OPTS["live_wait"])
+        self.wait_live_filter()
+
+    def wait_live_filter(self):
+        """Returns once the live command (`ip netns exec` execs it: same pid)
+        holds a packet socket with a BPF filter attached (`ss -0 -b -p`; libpcap
+        attaches the filter last: the capture is then complete), when it has
+        ended, or after at most --live-wait seconds (a command that captures
+        without a filter never shows one)."""
+        pid = "pid=%d," % self.live.pid
+        deadline = time.time() + OPTS["live_wait"]
+        while self.live.poll() is None and time.time() < deadline:
+            r = sh("ss", "-0", "-b", "-p", ns=self.ns["client"], check=False)
+            mine = False
+            for line in r.stdout.splitlines():
+                if pid in line:
+                    mine = True
+                    continue
+                if mine and "bpf filter (" in line:
+                    n = line.split("bpf filter (", 1)[1].split(")", 1)[0]
+                    if n.isdigit() and int(n) > 1:
+                        return
+                mine = False
+            time.sleep(0.05)
 
     def stop_live(self):
         p = self.live
@@ -1244,7 +1266,8 @@ def main():
     p.add_argument("--live-cmd", help="extra command run in the client namespace during "
                    "the capture and stopped with SIGINT (used by live_test.sh)")
     p.add_argument("--live-wait", type=float, default=1.0,
-                   help="seconds to let --live-cmd start before the traffic")
+                   help="at most seconds to let --live-cmd start before the traffic: "
+                   "the wait ends when its capture filter is attached")
     args = p.parse_args()
     OPTS.update(filter=args.filter, live_cmd=args.live_cmd, live_wait=args.live_wait)
     global SHAPE_RATE

@@ -43,7 +43,7 @@ foreach(_name ${_peer_tcpdump_names})
     set(_args ${_name})
   endif()
   add_test(NAME peer.tcpdump.${_name}
-    COMMAND ${PYTHON3} ${_peer_dir}/compare_tcpdump.py
+    COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${_peer_dir}/compare_tcpdump.py
       --mpana $<TARGET_FILE:mpana> --dir ${_peer_shared} ${_args})
   set_tests_properties(peer.tcpdump.${_name} PROPERTIES
     SKIP_RETURN_CODE 77 LABELS peer TIMEOUT 300)
@@ -55,14 +55,14 @@ endforeach()
 file(GLOB _peer_pcaps CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/pcaps/*.pcap)
 if(NOT _peer_pcaps)
   add_test(NAME peer.tshark.nopcaps
-    COMMAND ${PYTHON3} ${_peer_dir}/diff_tshark.py --mpana $<TARGET_FILE:mpana>)
+    COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${_peer_dir}/diff_tshark.py --mpana $<TARGET_FILE:mpana>)
   set_tests_properties(peer.tshark.nopcaps PROPERTIES
     SKIP_RETURN_CODE 77 LABELS peer)
 endif()
 foreach(_pcap ${_peer_pcaps})
   get_filename_component(_name ${_pcap} NAME_WLE)
   add_test(NAME peer.tshark.${_name}
-    COMMAND ${PYTHON3} ${_peer_dir}/diff_tshark.py --mpana $<TARGET_FILE:mpana> ${_pcap})
+    COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${_peer_dir}/diff_tshark.py --mpana $<TARGET_FILE:mpana> ${_pcap})
   set_tests_properties(peer.tshark.${_name} PROPERTIES
     SKIP_RETURN_CODE 77 LABELS peer TIMEOUT 1800)
 endforeach()
@@ -73,13 +73,13 @@ endforeach()
 foreach(_pcap ${_peer_pcaps})
   get_filename_component(_name ${_pcap} NAME_WLE)
   add_test(NAME peer.tcpdump-local.${_name}
-    COMMAND ${PYTHON3} ${_peer_dir}/compare_tcpdump.py --mpana $<TARGET_FILE:mpana>
+    COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${_peer_dir}/compare_tcpdump.py --mpana $<TARGET_FILE:mpana>
       --pcap ${_pcap})
   set_tests_properties(peer.tcpdump-local.${_name} PROPERTIES
     SKIP_RETURN_CODE 77 LABELS peer TIMEOUT 1800)
 endforeach()
 
 add_test(NAME peer.tshark.synthetic
-  COMMAND ${PYTHON3} ${_peer_dir}/diff_tshark.py --mpana $<TARGET_FILE:mpana> --synthetic)
+  COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${_peer_dir}/diff_tshark.py --mpana $<TARGET_FILE:mpana> --synthetic)
 set_tests_properties(peer.tshark.synthetic PROPERTIES
   SKIP_RETURN_CODE 77 LABELS peer TIMEOUT 300)

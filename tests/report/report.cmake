@@ -12,15 +12,15 @@ foreach(_p ${_report_pcaps})
   if(_n STREQUAL "failover" OR _n STREQUAL "backup")
     set(_fo yes)
   endif()
-  add_test(NAME report.${_n} COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_report.py
+  add_test(NAME report.${_n} COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_report.py
     $<TARGET_FILE:mpana> ${_p} --failover ${_fo})
 endforeach()
-add_test(NAME report.from_db COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_report.py
+add_test(NAME report.from_db COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_report.py
   $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps/failover.pcap --from-db --failover yes)
-add_test(NAME report.conn COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_report.py
+add_test(NAME report.conn COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_report.py
   $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps/multiconn.pcap --conn 2)
-add_test(NAME report.cli COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/report_cli_test.sh
+add_test(NAME report.cli COMMAND ${MPANA_TEST_TMP} bash ${CMAKE_CURRENT_LIST_DIR}/report_cli_test.sh
   $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps)
-add_test(NAME report.browser COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/browser_test.py
+add_test(NAME report.browser COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/browser_test.py
   $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps/failover.pcap)
 set_tests_properties(report.browser PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)

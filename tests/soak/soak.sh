@@ -29,7 +29,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262).close()' \
 	2>/dev/null || skip "no MPTCP sockets"
 C=mpana-soak-c-$$ S=mpana-soak-s-$$
-WORK=$(mktemp -d /tmp/mpana-soak.XXXXXX)
+WORK=$(mktemp -d -t mpana-soak.XXXXXX)
+. "$(dirname "$0")/../lib/live.sh"
 cleanup() {
 	[ -n "${MP:-}" ] && kill "$MP" 2>/dev/null
 	[ -n "${SRV:-}" ] && kill "$SRV" 2>/dev/null
@@ -69,12 +70,15 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 PY
 SRV=$!
-sleep 0.5
+for _ in $(seq 200); do # until the server listens
+	[ -n "$(ip netns exec $S ss -Hltn 'sport = :5201' 2>/dev/null)" ] && break
+	kill -0 $SRV 2>/dev/null || fail "the server did not start"
+	sleep 0.05
+done
 # shellcheck disable=SC2086 # SOAK_MPANA_ARGS is a list of words
 ip netns exec $C "$MPANA" -i any -q ${SOAK_MPANA_ARGS:-} "tcp port 5201" >"$WORK/out" 2>"$WORK/err" &
 MP=$!
-sleep 1
-kill -0 $MP 2>/dev/null || fail "mpana did not start: $(cat "$WORK/err")"
+wait_capture $MP $C || fail "mpana did not start: $(cat "$WORK/err")"
 ip netns exec $C python3 - "$WORK/count" <<'PY' &
 import socket, sys, time
 buf, n = b"m" * 262144, 0
@@ -106,7 +110,6 @@ while [ $t -lt "$DUR" ]; do
 	last=$r
 done
 kill $CLI; wait $CLI 2>/dev/null; CLI=
-sleep 0.5
 kill -INT $MP; wait $MP; rc=$?; MP=
 [ $rc = 0 ] || fail "mpana exit $rc after SIGINT: $(cat "$WORK/err")"
 grep -q "packets" "$WORK/out" || fail "no summary"

@@ -5,8 +5,7 @@
 # otherwise.
 foreach(case queries failover handshakes multi readonly usage unwritable
     fulldisk writer2 sigint kill9)
-  add_test(NAME store.${case} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/store_test.sh
+  add_test(NAME store.${case} COMMAND ${MPANA_TEST_TMP} bash ${CMAKE_CURRENT_LIST_DIR}/store_test.sh
     $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps ${case})
   set_tests_properties(store.${case} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 endforeach()
-set_tests_properties(store.sigint store.kill9 store.writer2 PROPERTIES RUN_SERIAL TRUE)

@@ -14,7 +14,7 @@ set -u
 MPANA=$1
 PCAPS=$2
 CASE=$3
-T=$(mktemp -d /tmp/mpana-store-test.XXXXXX)
+T=$(mktemp -d -t mpana-store-test.XXXXXX)
 MNT=""
 PIDS=()
 cleanup() {
@@ -24,6 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+. "$(dirname "$0")/../lib/live.sh"
 fail() { echo "FAIL ($CASE): $*" >&2; exit 1; }
 skip() { echo "SKIP ($CASE): $*" >&2; exit 77; }
 q() { "$MPANA" query "$@"; }
@@ -38,32 +39,18 @@ db_of() { # pcap name -> database (created once)
 	echo "$db"
 }
 
-# MPTCP connections to 127.0.0.1:PORT for about SECS seconds (bounded loop).
-traffic() {
-	python3 - "$1" "$2" <<'EOF'
-import socket, sys, threading, time
-port, secs = int(sys.argv[1]), float(sys.argv[2])
-IPPROTO_MPTCP = 262
-srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", port)); srv.listen(16)
-def serve():
-    while True:
-        try: c, _ = srv.accept()
-        except OSError: return
-        while c.recv(65536): pass
-        c.close()
-threading.Thread(target=serve, daemon=True).start()
-end = time.time() + secs
-n = 0
-while time.time() < end and n < 2000:
-    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
-    c.connect(("127.0.0.1", port)); c.sendall(b"x" * 20000); c.close()
-    n += 1
-    time.sleep(0.02)
-print(n)
-EOF
+# traffic_start ARGS...: starts tests/lib/traffic.py ARGS (MPTCP connections
+# on 127.0.0.1 to a port the kernel chose and the helper holds, so that no
+# other test can use it) and sets PORT; traffic_go starts the connections.
+traffic_start() {
+	coproc TRAFFIC { python3 "$(dirname "$0")/../lib/traffic.py" "$@"; }
+	PIDS+=("$TRAFFIC_PID")
+	read -r PORT proto <&"${TRAFFIC[0]}" || fail "traffic helper did not start"
+	[ "$proto" = mptcp ] || skip "no MPTCP sockets"
 }
+traffic_go() { echo go >&"${TRAFFIC[1]}"; }
+traffic_stop() { echo stop >&"${TRAFFIC[1]}"; }
+traffic_count() { local n; read -r n <&"${TRAFFIC[0]}" || fail "traffic"; echo "$n"; }
 
 live_ok() {
 	[ "$(id -u)" = 0 ] || skip "live capture needs root"
@@ -71,16 +58,14 @@ live_ok() {
 	command -v sqlite3 >/dev/null || skip "no sqlite3 CLI"
 }
 
-# Starts a live capture into $1 on lo for port $2; waits until it is open.
+# Starts a live capture into $1 on lo for port $2; returns when the capture
+# is open (its database row written, its packet filter attached).
 live_start() {
 	"$MPANA" -q -i lo --db "$1" tcp port "$2" >"$T/live.out" 2>"$T/live.err" &
 	LIVE=$!
 	PIDS+=("$LIVE")
-	for _ in $(seq 50); do
-		[ -f "$1" ] && sql1 "$1" "SELECT count(*) FROM captures" >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	sleep 0.3
+	wait_capture "$LIVE" || fail "live capture did not start: $(cat "$T/live.err")"
+	[ "$(sql1 "$1" "SELECT count(*) FROM captures")" = 1 ] || fail "no capture row"
 }
 
 case $CASE in
@@ -223,9 +208,8 @@ fulldisk)
 	;;
 writer2)
 	live_ok
-	port=$((41000 + RANDOM % 1000))
 	db="$T/w.db"
-	live_start "$db" "$port"
+	live_start "$db" 9 # no traffic: any port will do
 	"$MPANA" -q -r "$PCAPS/basic.pcap" --db "$db" >/dev/null 2>"$T/err"
 	rc=$?
 	[ $rc = 1 ] || fail "second writer: exit $rc"
@@ -236,11 +220,14 @@ writer2)
 	;;
 sigint)
 	live_ok
-	port=$((42000 + RANDOM % 1000))
+	traffic_start --conns 40 --size 20000 --interval 0.02
 	db="$T/int.db"
-	live_start "$db" "$port"
-	n=$(traffic "$port" 1.5) || fail "traffic"
-	sleep 0.3
+	live_start "$db" "$PORT"
+	traffic_go
+	n=$(traffic_count)
+	# every connection has ended on the wire; mpana has handled its packets
+	# once it is idle
+	wait_idle "$LIVE" || fail "live mpana ended early: $(cat "$T/live.err")"
 	kill -INT "$LIVE"
 	wait "$LIVE"; rc=$?
 	[ $rc = 0 ] || fail "mpana after SIGINT: exit $rc $(cat "$T/live.err")"
@@ -253,11 +240,20 @@ sigint)
 	;;
 kill9)
 	live_ok
-	port=$((43000 + RANDOM % 1000))
+	traffic_start --conns 2000 --size 20000 --interval 0.02 --until-stop
 	db="$T/k9.db"
-	live_start "$db" "$port"
-	n=$(traffic "$port" 3) || fail "traffic"
+	live_start "$db" "$PORT"
+	traffic_go
+	# connections until a commit has stored events, connections and packets
+	for _ in $(seq 600); do
+		[ "$(sql1 "$db" "SELECT (SELECT count(*) FROM events WHERE type = 'mpc_syn') > 0
+			AND (SELECT count(*) FROM connections) > 0
+			AND (SELECT packets FROM captures) > 0" 2>/dev/null)" = 1 ] && break
+		sleep 0.1
+	done
 	kill -9 "$LIVE"
+	traffic_stop
+	n=$(traffic_count)
 	wait "$LIVE" 2>/dev/null
 	[ "$(sql1 "$db" "PRAGMA integrity_check")" = ok ] || fail "integrity"
 	e=$(sql1 "$db" "SELECT count(*) FROM events WHERE type = 'mpc_syn'")
