@@ -38,7 +38,7 @@ trap 'rm -rf "$WORK"' EXIT
 trap 'exit 1' INT TERM
 
 python3 "$LAB" --out "$WORK" --filter "port 12345" \
-	--live-cmd "$MPANA --json -l -i any port 12345" --live-wait 1.5 failover
+	--live-cmd "$MPANA --json -l -i any port 12345" --live-wait 30 failover
 rc=$?
 [ $rc = 77 ] && skip "lab cannot run here"
 [ $rc = 0 ] || fail "lab.py failed (exit $rc)"
