@@ -1512,6 +1512,7 @@ static void opt_add_addr(struct pctx *x, const struct mp_add_addr *aa,
 		if (!same) {
 			memset(ent, 0, sizeof *ent);
 			ent->frame = x->frame;
+			ent->ts = x->ts;
 		}
 		ent->family = aa->ipver;
 		ent->id = aa->addr_id;
@@ -1593,8 +1594,11 @@ static void opt_remove_addr(struct pctx *x, const struct mp_remove_addr *r)
 	host = conn_dir(x->sf, x->d);
 	for (unsigned k = 0; k < r->n_ids; k++) {
 		for (unsigned a = 0; a < c->n_addrs; a++)
-			if (c->addrs[a].host == host && c->addrs[a].id == r->ids[k])
+			if (c->addrs[a].host == host && c->addrs[a].id == r->ids[k] &&
+			    !c->addrs[a].removed) {
 				c->addrs[a].removed = true;
+				c->addrs[a].removed_ts = x->ts;
+			}
 		for (struct mp_subflow *s = c->sf_head; s; s = s->conn_next) {
 			if (sf_host_id(s, host) == r->ids[k]) {
 				s->removed = true;

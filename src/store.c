@@ -70,12 +70,7 @@ static const char *const sql_text[S__COUNT] = {
 	[S_ADDR] = "INSERT INTO addresses(conn_id, addr_id, addr, port, announced_by,"
 		   " announced_ts, frame, removed_ts, echoed, hmac_ok, hmac_bits)"
 		   " VALUES(?1, ?2, ?3, ?4, ?5,"
-		   " (SELECT ts FROM events WHERE conn_id = ?1 AND frame = ?6"
-		   "  AND type = 'add_addr' ORDER BY id LIMIT 1), ?6,"
-		   " CASE WHEN ?7 THEN (SELECT min(ts) FROM events WHERE conn_id = ?1"
-		   "  AND type = 'remove_addr' AND detail LIKE '% by ' || ?5 || ':%'"
-		   "  AND ',' || substr(detail, 5, instr(detail, ' by ') - 5) || ','"
-		   "  LIKE '%,' || ?2 || ',%') END, ?8, ?9, ?10)",
+		   " ?11, ?6, ?7, ?8, ?9, ?10)",
 	[S_FAILOVER] = "INSERT INTO failovers(capture_id, episode, conn_id, direction,"
 		       " vantage, kind, from_subflow, to_subflow, t_fail, fail_frame,"
 		       " t_first_reinject, first_reinject_frame, t_recovered,"
@@ -798,7 +793,7 @@ static void put_address(struct mp_store *st, const struct mp_conn *c,
 		sqlite3_bind_null(s, 4);
 	sqlite3_bind_text(s, 5, a->host ? "server" : "client", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, (int64_t)a->frame);
-	sqlite3_bind_int(s, 7, a->removed);
+	bind_ts(s, 7, a->removed ? a->removed_ts : 0);
 	sqlite3_bind_int(s, 8, a->echoed);
 	bind_tri(s, 9, a->hmac_ok);
 	if (a->hmac_ok == MP_OK_TRUE)
@@ -806,6 +801,7 @@ static void put_address(struct mp_store *st, const struct mp_conn *c,
 				  -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 10);
+	bind_ts(s, 11, a->ts);
 	if (run(st, S_ADDR, "inserting an address"))
 		st->pending++;
 }

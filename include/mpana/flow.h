@@ -169,6 +169,8 @@ struct mp_addr_ent {
 	uint16_t port;     /* host order */
 	uint8_t addr[16];  /* network order */
 	uint64_t frame;    /* packet of the (first) announcement */
+	uint64_t ts;       /* and its capture time */
+	uint64_t removed_ts; /* first REMOVE_ADDR naming it, 0 none */
 };
 
 /* Data-level state of one direction. */
