@@ -186,6 +186,8 @@ static inline void analysis_packet(struct mp_analyzer *a, const struct mp_frame 
 	fp.seg_dsn = ann->seg_dsn;
 	fp.dack = ann->dack;
 	fp.resend_of_sf = ann->resend_of_sf;
+	fp.sf_an = ann->sf_an;
+	fp.conn_an = ann->conn_an;
 	mp_fo_packet(a->fo, &fp);
 }
 

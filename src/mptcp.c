@@ -891,7 +891,7 @@ static inline void seg_account(struct pctx *x, struct mp_conn *c, int cd,
 	a->seg_dsn = seg;
 	a->seg_dlen = len;
 	mp_dseq_sent(&c->dir[cd].sent, seg, len, x->sf->id, x->ts, x->frame,
-		     back->dack.val, back->dack.valid, &v);
+		     back->dack.val, back->dack.valid, &x->sf->sent_hint[x->d], &v);
 	if (__builtin_expect(v.resent != 0, 0))
 		resend_found(x, c, &v);
 }
@@ -2232,6 +2232,8 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 	ann->resend_of_sf = 0;
 	ann->resend_of_frame = 0;
 	ann->resend_delay_ns = 0;
+	ann->sf_an = NULL;
+	ann->conn_an = NULL;
 	memset(ann->hmac_ok, MP_OK_UNKNOWN, sizeof ann->hmac_ok);
 	memset(ann->hmac_side, 0, sizeof ann->hmac_side);
 	e->cur_sf = NULL;
@@ -2296,8 +2298,11 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 	ann->conn = x.sf->conn ? x.sf->conn->id : 0;
 	ann->subflow = x.sf->id;
 	ann->sf_dir = (uint8_t)x.d;
-	if (x.sf->conn)
+	ann->sf_an = &x.sf->an;
+	if (x.sf->conn) {
 		ann->conn_dir = (uint8_t)conn_dir(x.sf, x.d);
+		ann->conn_an = &x.sf->conn->an;
+	}
 	e->cur_sf = x.sf;
 }
 

@@ -25,9 +25,9 @@
 
 #define MP_DSEQ_MIN_RUNS 16u
 #define MP_DSEQ_MAX_RUNS 4096u
-/* A run spans at most this much capture time, so that the first-send time
- * of any byte is known within it. */
-#define MP_DSEQ_RUN_NS 1000000u
+/* A run spans at most this much capture time (10 ms), so that the first
+ * sending time of any byte is known within it. */
+#define MP_DSEQ_RUN_NS 10000000u
 
 /* Data [dsn, dsn + len) first sent on subflow `sf`. */
 struct mp_dseq_run {
@@ -50,6 +50,7 @@ struct mp_sent_hist {
 	bool floor_valid;      /* a run was dropped */
 	uint64_t forgotten;    /* runs dropped unacknowledged at MP_DSEQ_MAX_RUNS */
 	struct mp_dseq_run found; /* copy of the last verdict's first sender */
+	uint32_t gen;          /* bumped when v moves (mp_dseq_hint) */
 };
 
 /* What mp_dseq_sent() found about one segment. */
@@ -62,14 +63,23 @@ struct mp_dseq_verdict {
 				  * until the next call on the history */
 };
 
+/* Where a subflow's latest new data went in a history: its next segment
+ * usually extends the same run (O(1), verified before use). Zero it. */
+struct mp_dseq_hint {
+	uint32_t slot; /* physical slot in v */
+	uint32_t gen;  /* h->gen then; 0: none */
+};
+
 /* Accounts the segment [dsn, dsn + len) (len > 0) sent on subflow `sf`:
  * fills `out` (may be NULL), then records its new part, if any. `acked` is
  * the highest DATA_ACK seen for this direction (valid when `acked_valid`):
  * runs below it are dropped first when room is needed. Allocates only to
- * grow the ring; on OOM the oldest run is forgotten instead. */
+ * grow the ring; on OOM the oldest run is forgotten instead. `hint` (may be
+ * NULL) is the sending subflow's: used when valid, updated. */
 void mp_dseq_sent(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
 		  uint32_t sf, uint64_t ts_ns, uint64_t frame, uint64_t acked,
-		  bool acked_valid, struct mp_dseq_verdict *out);
+		  bool acked_valid, struct mp_dseq_hint *hint,
+		  struct mp_dseq_verdict *out);
 
 /* The run holding DSN `dsn`, or NULL. Borrowed. O(log n). */
 const struct mp_dseq_run *mp_dseq_find(const struct mp_sent_hist *h,

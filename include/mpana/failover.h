@@ -141,6 +141,8 @@ struct mp_fo_pkt {
 	uint64_t seg_dsn;        /* 64-bit DSN of its first payload byte */
 	uint64_t dack;           /* 64-bit DATA_ACK (acknowledges 1 - dir) */
 	uint32_t resend_of_sf;   /* resend: subflow that first carried the data */
+	void **sf_an, **conn_an; /* the engine's slots for this stage's state of
+				  * the subflow and connection (flow.h); may be NULL */
 };
 
 struct mp_fo;

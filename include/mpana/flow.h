@@ -152,6 +152,9 @@ struct mp_subflow {
 	uint64_t map_dsn64[2];    /* latest mapping with data: 64-bit DSN, */
 	uint32_t map_ssn[2];      /* its relative subflow sequence number */
 	uint32_t map_dlen[2];     /* and its data length (0: none yet) */
+	struct mp_dseq_hint sent_hint[2]; /* its run in the connection's sent history */
+	void *an;                 /* the analysis stage's state of it, owned there
+				   * (mp_pkt_ann.sf_an); NULL until it sets it */
 	struct mp_seqmark dsn[2]; /* highest DSN end mapped, per subflow direction */
 	struct mp_seqmark dack[2]; /* highest DATA_ACK sent, per subflow direction */
 };
@@ -226,6 +229,7 @@ struct mp_conn {
 	uint32_t app_seq[2];      /* synthetic TCP sequence per direction for it */
 	bool app_done;            /* classification finished */
 	char app_proto[MP_APP_NAME_MAX]; /* "unknown" until classified */
+	void *an;                 /* the analysis stage's state of it, owned there */
 };
 
 /* Per-packet annotations for the output: which connection and subflow the
@@ -251,6 +255,10 @@ struct mp_pkt_ann {
 	uint32_t resend_of_sf;         /* resend: the subflow that first carried it */
 	uint64_t resend_of_frame;      /* and the packet, 0 when no longer known */
 	uint64_t resend_delay_ns;      /* time since that first send */
+	/* Slots where the next stage keeps its own state of this packet's
+	 * subflow and connection (it finds them without a lookup); valid until
+	 * the next engine call. NULL when the packet was not tracked. */
+	void **sf_an, **conn_an;
 };
 
 /* What a segment's data is at the data level (RFC 8684 §3.3.6): data

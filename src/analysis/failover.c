@@ -17,6 +17,7 @@
 #include "mpana/opt.h"
 
 #define DQ 16                 /* outstanding segments tracked for their maximum */
+#define CACHE 256             /* direct-mapped lookup caches (a power of two) */
 #define SAMPLES 32            /* receiver side: data-level highs kept per direction */
 #define SAMPLE_NS (10ull * 1000000ull) /* at least this far apart */
 
@@ -147,8 +148,8 @@ struct mp_fo {
 	struct mp_fo_cfg cfg;      /* callbacks */
 	struct fconn *conns;       /* by id */
 	struct fsf *sfs;           /* by id */
-	struct fconn *last_conn;   /* lookup cache */
-	struct fsf *last_sf;       /* idem */
+	struct fconn *conn_cache[CACHE]; /* recent connections, by id % CACHE */
+	struct fsf *sf_cache[CACHE]; /* recent subflows, by id % CACHE */
 	uint32_t next_id;          /* last episode id given */
 	uint64_t ignored;          /* packets not tracked (OOM) */
 	uint64_t now;              /* latest capture time seen */
@@ -197,7 +198,7 @@ uint64_t mp_fo_ignored(const struct mp_fo *fo)
 
 static struct fconn *conn_get(struct mp_fo *fo, uint32_t id)
 {
-	struct fconn *c = fo->last_conn;
+	struct fconn *c = fo->conn_cache[id & (CACHE - 1)];
 
 	if (c && c->id == id)
 		return c;
@@ -214,28 +215,50 @@ static struct fconn *conn_get(struct mp_fo *fo, uint32_t id)
 			return NULL;
 		}
 	}
-	fo->last_conn = c;
+	fo->conn_cache[id & (CACHE - 1)] = c;
 	return c;
 }
 
-static struct fsf *sf_find(const struct mp_fo *fo, uint32_t id)
+static struct fsf *sf_find(struct mp_fo *fo, uint32_t id)
 {
-	struct fsf *s = NULL;
+	struct fsf *s = fo->sf_cache[id & (CACHE - 1)];
 
+	if (s && s->id == id)
+		return s;
 	HASH_FIND(hh, fo->sfs, &id, sizeof id, s);
+	if (s)
+		fo->sf_cache[id & (CACHE - 1)] = s;
 	return s;
 }
 
 static struct fsf *sf_get(struct mp_fo *fo, struct fconn *c, uint32_t id,
 			  uint64_t ts)
 {
-	struct fsf *s = fo->last_sf;
+	struct fsf *s = sf_find(fo, id);
 
-	if (s && s->id == id && s->conn == c)
+	if (s && s->conn == c)
 		return s;
-	s = sf_find(fo, id);
-	if (s && s->conn != c)
-		return NULL; /* moved between connections: not followed */
+	if (s && s->conn != c) {
+		/* a partial connection merged into c (the engine moved its
+		 * subflows): the subflow's state moves along */
+		struct fconn *old = s->conn;
+		struct fsf **pp = &old->sf_head, *prev = NULL;
+		while (*pp && *pp != s) {
+			prev = *pp;
+			pp = &(*pp)->next;
+		}
+		if (*pp)
+			*pp = s->next;
+		if (old->sf_tail == s)
+			old->sf_tail = prev;
+		s->next = NULL;
+		s->conn = c;
+		if (c->sf_tail)
+			c->sf_tail->next = s;
+		else
+			c->sf_head = s;
+		c->sf_tail = s;
+	}
 	if (!s) {
 		s = calloc(1, sizeof *s);
 		if (!s)
@@ -254,7 +277,7 @@ static struct fsf *sf_get(struct mp_fo *fo, struct fconn *c, uint32_t id,
 			c->sf_head = s;
 		c->sf_tail = s;
 	}
-	fo->last_sf = s;
+	fo->sf_cache[id & (CACHE - 1)] = s;
 	return s;
 }
 
@@ -750,12 +773,19 @@ void mp_fo_packet(struct mp_fo *fo, const struct mp_fo_pkt *p)
 	struct fsf *s;
 	unsigned x = p->dir & 1u;
 
-	c = conn_get(fo, p->conn);
-	s = c ? sf_get(fo, c, p->subflow, p->ts_ns) : NULL;
-	if (!s) {
-		fo->ignored++;
-		return;
+	/* the engine keeps our state's address beside its own */
+	s = p->sf_an ? *p->sf_an : NULL;
+	if (__builtin_expect(!s || s->conn->id != p->conn || s->id != p->subflow, 0)) {
+		c = conn_get(fo, p->conn);
+		s = c ? sf_get(fo, c, p->subflow, p->ts_ns) : NULL;
+		if (!s) {
+			fo->ignored++;
+			return;
+		}
+		if (p->sf_an)
+			*p->sf_an = s;
 	}
+	c = s->conn;
 	if (__builtin_expect(!s->family, 0) && (p->family == 4 || p->family == 6)) {
 		s->family = p->family;
 		memcpy(s->a, p->src, p->family == 6 ? 16 : 4);
@@ -886,12 +916,14 @@ static void conn_close(struct mp_fo *fo, struct fconn *c, uint64_t now)
 	for (s = c->sf_head; s; s = next) {
 		next = s->next;
 		HASH_DEL(fo->sfs, s);
+		if (fo->sf_cache[s->id & (CACHE - 1)] == s)
+			fo->sf_cache[s->id & (CACHE - 1)] = NULL;
 		free(s);
 	}
 	HASH_DEL(fo->conns, c);
+	if (fo->conn_cache[c->id & (CACHE - 1)] == c)
+		fo->conn_cache[c->id & (CACHE - 1)] = NULL;
 	free(c);
-	fo->last_conn = NULL;
-	fo->last_sf = NULL;
 }
 
 void mp_fo_conn_end(struct mp_fo *fo, uint32_t conn, uint64_t now_ns)
