@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
--- schema.sql - the mpana SQLite database (mpana --db FILE), schema version 1.
+-- schema.sql - the mpana SQLite database (mpana --db FILE), schema version 2.
 --
 -- The one source of truth: CMake embeds this file in the binary
 -- (mp_schema_sql), and mpana runs it on every database it opens for writing.
@@ -164,6 +164,10 @@ CREATE TABLE IF NOT EXISTS failovers (
   from_subflow  INTEGER NOT NULL,         -- the subflow whose path failed
   to_subflow    INTEGER,                  -- the one that carried its data back
   t_fail        REAL NOT NULL, fail_frame INTEGER NOT NULL, -- last sign of life
+  t_sent        REAL, sent_frame INTEGER, -- the subflow had been idle (all acknowledged)
+                                          -- for more than 200 ms before: its first segment
+                                          -- since, where the outage shows; NULL otherwise
+  latency_from_sent_ms REAL,              -- t_recovered - t_sent
   t_first_reinject REAL, first_reinject_frame INTEGER, -- first re-send of its data elsewhere
   t_recovered   REAL, recovered_frame INTEGER, -- first DATA_ACK covering all it lost
                                           -- (NULL: not within the capture)
@@ -185,7 +189,7 @@ CREATE INDEX IF NOT EXISTS failovers_conn ON failovers(conn_id);
 
 CREATE VIEW IF NOT EXISTS failover AS
   SELECT conn_id, direction, vantage, kind, from_subflow, to_subflow, t_fail,
-         fail_frame, t_first_reinject, t_recovered, recovered_frame,
+         fail_frame, t_sent, latency_from_sent_ms, t_first_reinject, t_recovered, recovered_frame,
          latency_ms, lower_bound, lost_bytes, stall_ms, cause, join_setup_ms,
          t_failback, failback_ms
   FROM failovers ORDER BY conn_id, t_fail, id;

@@ -586,7 +586,7 @@ static void write_header(FILE *f, sqlite3 *db, const struct cdata *d)
 	fmt_bytes(b1, sizeof b1, (double)c->bytes_c2s);
 	fmt_bytes(b2, sizeof b2, (double)c->bytes_s2c);
 	fprintf(f, "</td></tr>\n<tr><th>data</th><td>%s client &#8594; server, %s server &#8594; client;"
-		" %" PRId64 " reinjected mapping%s (%" PRId64 " bytes)</td></tr>\n",
+		" %" PRId64 " reinjected segment%s (%" PRId64 " bytes)</td></tr>\n",
 		b1, b2, c->reinj_frames, c->reinj_frames == 1 ? "" : "s", c->reinj_bytes);
 	fprintf(f, "<tr><th>duration</th><td>%.3f s", d->dur);
 	if (c->close_reason[0]) {

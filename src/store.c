@@ -75,9 +75,10 @@ static const char *const sql_text[S__COUNT] = {
 		       " vantage, kind, from_subflow, to_subflow, t_fail, fail_frame,"
 		       " t_first_reinject, first_reinject_frame, t_recovered,"
 		       " recovered_frame, latency_ms, lower_bound, lost_bytes,"
-		       " lost_dsn_end, stall_ms, cause, join_subflow, join_setup_ms)"
+		       " lost_dsn_end, stall_ms, cause, join_subflow, join_setup_ms,"
+		       " t_sent, sent_frame, latency_from_sent_ms)"
 		       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		       " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+		       " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
 	[S_FAILBACK] = "UPDATE failovers SET t_failback = ?3, failback_frame = ?4,"
 		       " failback_subflow = ?5, failback_ms = ?6"
 		       " WHERE capture_id = ?1 AND episode = ?2",
@@ -339,6 +340,9 @@ void mp_store_on_failover(struct mp_store *st, const struct mp_failover *f)
 	bind_text(s, 20, f->cause ? mp_fo_cause_name(f->cause) : NULL);
 	bind_id(s, 21, st->sf_base, f->join_sf);
 	bind_ms(s, 22, f->join_sf != 0, f->join_setup_ns);
+	bind_ts(s, 23, f->t_sent_ns);
+	bind_opt_i64(s, 24, f->sent_frame != 0, (int64_t)f->sent_frame);
+	bind_ms(s, 25, f->t_sent_ns && f->t_recovered_ns, f->t_recovered_ns - f->t_sent_ns);
 	if (run(st, S_FAILOVER, "inserting a failover"))
 		st->pending++;
 }
@@ -941,7 +945,7 @@ static void put_options(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
 			     ann ? (int64_t)ann->dack : 0);
 		bind_opt_i64(s, 20, dss && (d->flags & DSS_M) && ann && ann->has_dsn64,
 			     ann ? (int64_t)ann->map_dsn : 0);
-		bind_text(s, 21, ann && ann->resend ? mp_resend_name(ann->resend) : NULL);
+		bind_text(s, 21, dss && ann && ann->resend ? mp_resend_name(ann->resend) : NULL);
 		bind_opt_i64(s, 22, dss && ann && ann->has_map, ann ? (int64_t)ann->seg_dsn : 0);
 		bind_opt_i64(s, 23, dss && ann && ann->has_map, ann ? (int64_t)ann->seg_dlen : 0);
 		if (!run(st, S_OPTION, "inserting an option"))

@@ -107,8 +107,9 @@ struct mp_failover {
 	uint64_t stall_ns;       /* longest DATA_ACK stall inside the episode */
 	uint64_t lost_bytes;     /* payload bytes S lost (sender side; 0 receiver) */
 	uint64_t lost_dsn_end;   /* data-level end of all it lost (0 unknown) */
-	uint64_t join_setup_ns;  /* a join made during the outage: SYN → its
-				  * third ACK; 0 none (break-before-make) */
+	uint64_t join_setup_ns;  /* a join made during the outage (break-before-
+				  * make): its SYN to the responder's ACK that
+				  * completes it (else its third ACK); 0 none */
 	uint32_t join_sf;        /* that join's subflow, 0 none */
 	uint64_t t_failback_ns, failback_frame; /* the failed path carrying data again */
 	uint32_t failback_sf;    /* on which subflow (S or a new one) */

@@ -114,7 +114,7 @@ struct fsf {
 	uint8_t a[16], b[16];      /* its two addresses, as first seen */
 	uint64_t first_ts;         /* first packet or event */
 	uint64_t join_syn_ts;      /* MP_JOIN SYN, 0 none */
-	uint64_t join_est_ts;      /* its third ACK, 0 none */
+	uint64_t join_est_ts;      /* its responder's ACK (else its third), 0 none */
 	struct fdir d[2];          /* by data direction */
 };
 
@@ -852,6 +852,7 @@ void mp_fo_event(struct mp_fo *fo, const struct mp_event *ev)
 	case MP_EV_FIN:
 	case MP_EV_JOIN_SYN:
 	case MP_EV_JOIN_ACK:
+	case MP_EV_JOIN_ACK_RESPONDER:
 		break;
 	default:
 		return;
@@ -874,6 +875,10 @@ void mp_fo_event(struct mp_fo *fo, const struct mp_event *ev)
 	case MP_EV_JOIN_ACK:
 		if (!s->join_est_ts)
 			s->join_est_ts = ev->ts_ns;
+		break;
+	case MP_EV_JOIN_ACK_RESPONDER:
+		/* the fourth step: the join is set up (RFC 8684 §3.2) */
+		s->join_est_ts = ev->ts_ns;
 		break;
 	default:
 		break;
