@@ -165,29 +165,8 @@ static void count_options(struct mp_stats *st, const struct mp_opts *opts)
 static inline void analysis_packet(struct mp_analyzer *a, const struct mp_frame *f,
 				   const struct mp_pkt *p, const struct mp_pkt_ann *ann)
 {
-	struct mp_fo_pkt fp;
+	struct mp_fo_pkt fp = { f->num, f->ts_ns, p, ann };
 
-	fp.frame = f->num;
-	fp.ts_ns = f->ts_ns;
-	fp.conn = ann->conn;
-	fp.subflow = ann->subflow;
-	fp.dir = ann->conn_dir;
-	fp.tcp_flags = p->flags;
-	fp.resend = ann->resend;
-	fp.family = p->family;
-	fp.src = p->src;
-	fp.dst = p->dst;
-	fp.seq = p->seq;
-	fp.ack = p->ack;
-	fp.payload_len = p->payload_len;
-	fp.has_map = ann->has_map;
-	fp.has_dack = ann->has_dack;
-	fp.seg_dlen = ann->seg_dlen;
-	fp.seg_dsn = ann->seg_dsn;
-	fp.dack = ann->dack;
-	fp.resend_of_sf = ann->resend_of_sf;
-	fp.sf_an = ann->sf_an;
-	fp.conn_an = ann->conn_an;
 	mp_fo_packet(a->fo, &fp);
 }
 

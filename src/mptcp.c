@@ -890,6 +890,9 @@ static inline void seg_account(struct pctx *x, struct mp_conn *c, int cd,
 	a->has_map = true;
 	a->seg_dsn = seg;
 	a->seg_dlen = len;
+	if (__builtin_expect(mp_dseq_extend(&c->dir[cd].sent, &x->sf->sent_hint[x->d],
+					    seg, len, x->sf->id, x->ts), 1))
+		return; /* new data after this subflow's own */
 	mp_dseq_sent(&c->dir[cd].sent, seg, len, x->sf->id, x->ts, x->frame,
 		     back->dack.val, back->dack.valid, &x->sf->sent_hint[x->d], &v);
 	if (__builtin_expect(v.resent != 0, 0))

@@ -81,6 +81,38 @@ void mp_dseq_sent(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
 		  bool acked_valid, struct mp_dseq_hint *hint,
 		  struct mp_dseq_verdict *out);
 
+/* The fast path of mp_dseq_sent(), inline for the per-packet path: when
+ * the hinted run is this subflow's, ends where the segment starts, is
+ * recent, and the segment fits before the next run, the segment is new
+ * data that extends it: returns true (nothing more to do). Otherwise
+ * false, and nothing changed: call mp_dseq_sent(). */
+static inline bool mp_dseq_extend(struct mp_sent_hist *h,
+				  const struct mp_dseq_hint *hint, uint64_t dsn,
+				  uint32_t len, uint32_t sf, uint64_t ts_ns)
+{
+	struct mp_dseq_run *r;
+	uint32_t li;
+
+	if (!hint || !hint->gen || hint->gen != h->gen || hint->slot >= h->cap)
+		return false;
+	li = (hint->slot - h->head) & (h->cap - 1);
+	if (li >= h->n)
+		return false;
+	r = &h->v[hint->slot];
+	if (r->sf != sf || r->dsn + r->len != dsn || ts_ns - r->ts_ns >= MP_DSEQ_RUN_NS ||
+	    r->len > UINT32_MAX - len)
+		return false;
+	if (li + 1 < h->n) {
+		const struct mp_dseq_run *next = &h->v[(h->head + li + 1) & (h->cap - 1)];
+		if ((int64_t)(dsn + len - next->dsn) > 0)
+			return false; /* overlaps what was sent next */
+	} else if (h->hi_valid && (int64_t)(dsn + len - h->hi) > 0) {
+		h->hi = dsn + len;
+	}
+	r->len += len;
+	return true;
+}
+
 /* The run holding DSN `dsn`, or NULL. Borrowed. O(log n). */
 const struct mp_dseq_run *mp_dseq_find(const struct mp_sent_hist *h,
 				       uint64_t dsn);

@@ -58,6 +58,7 @@
 
 #include "mpana/event.h"
 #include "mpana/flow.h"
+#include "mpana/pkt.h"
 
 #define MP_FO_GAP_NS (200ull * 1000000ull)  /* Linux's minimum RTO */
 #define MP_FO_HOLE_NS (100ull * 1000000ull) /* receiver side: data this old must be covered */
@@ -124,26 +125,14 @@ struct mp_fo_cfg {
 	void *user;
 };
 
-/* One TCP packet of a connection, from the engine's annotation. */
+/* One TCP packet of a connection, as the engine left it: the decoded
+ * packet and the engine's annotation (its data level, 64-bit already, and
+ * the slot for this stage's subflow state). Both borrowed for the call. */
 struct mp_fo_pkt {
-	uint64_t frame, ts_ns;   /* packet and capture time */
-	uint32_t conn;           /* connection id, nonzero */
-	uint32_t subflow;        /* subflow id, nonzero */
-	uint8_t dir;             /* connection direction of its sender */
-	uint8_t tcp_flags;       /* MP_TH_* */
-	uint8_t resend;          /* enum mp_resend */
-	uint8_t family;          /* 4 or 6 */
-	const uint8_t *src, *dst; /* addresses, borrowed */
-	uint32_t seq, ack;       /* raw TCP sequence and acknowledgment */
-	uint32_t payload_len;    /* TCP payload bytes */
-	bool has_map;            /* seg_dsn/seg_dlen valid */
-	bool has_dack;           /* dack valid */
-	uint32_t seg_dlen;       /* its payload bytes inside the mapping */
-	uint64_t seg_dsn;        /* 64-bit DSN of its first payload byte */
-	uint64_t dack;           /* 64-bit DATA_ACK (acknowledges 1 - dir) */
-	uint32_t resend_of_sf;   /* resend: subflow that first carried the data */
-	void **sf_an, **conn_an; /* the engine's slots for this stage's state of
-				  * the subflow and connection (flow.h); may be NULL */
+	uint64_t frame, ts_ns;          /* packet number and capture time */
+	const struct mp_pkt *pkt;       /* TCP header fields, addresses */
+	const struct mp_pkt_ann *ann;   /* conn and subflow ids (nonzero), conn_dir,
+					 * seg_dsn/seg_dlen, dack, resend, sf_an */
 };
 
 struct mp_fo;

@@ -15,6 +15,7 @@
 
 #include "mpana/failover.h"
 #include "mpana/opt.h"
+#include "mpana/pkt.h"
 
 #define DQ 16                 /* outstanding segments tracked for their maximum */
 #define CACHE 256             /* direct-mapped lookup caches (a power of two) */
@@ -132,6 +133,11 @@ struct fcdir {
 	uint8_t smp_pos, smp_n;    /* samples ring */
 	struct { uint64_t ts, hi; } smp[SAMPLES]; /* hi over time */
 	uint32_t n_rc;             /* receiver candidates (RC_CAND/HOLES/BBM) */
+	uint32_t n_open;           /* sender-side episodes not yet reported */
+	bool watch_valid;          /* watch valid */
+	uint64_t watch;            /* at most the lowest outstanding-data end not
+				    * yet covered by a DATA_ACK on any subflow:
+				    * below it, a DATA_ACK advance needs no walk */
 	uint32_t n_fb;             /* failovers awaiting failback */
 };
 
@@ -406,6 +412,7 @@ static void ep_done(struct mp_fo *fo, struct fconn *c, struct fdir *fd,
 	f->lost_bytes = (uint32_t)(fd->lost_seq_end - fd->ack_start);
 	report(fo, c, f, end_ns);
 	fd->reported_since = fd->ep == EP_OPEN; /* the outage goes on */
+	c->x[f->dir].n_open--;
 	if (f->kind == MP_FO_FAILOVER && f->t_recovered_ns) {
 		fd->fb = *f;
 		if (!fd->fb_wait)
@@ -447,6 +454,7 @@ static void ep_open(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 	fd->lost_seq_end = fd->snd_nxt;
 	f->lost_dsn_end = dq_max(fd);
 	fd->ep = EP_OPEN;
+	c->x[x].n_open++;
 	c->x[x].sender_vantage = true;
 	if (fd->fb_wait) { /* a new outage before the failback */
 		fd->fb_wait = false;
@@ -458,6 +466,13 @@ static void ep_open(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 		f->recovered_frame = fd->cov_frame;
 		if (!f->to_sf)
 			f->to_sf = fd->cov_sf;
+		ep_done(fo, c, fd, now);
+	} else if (f->lost_dsn_end && c->x[x].dack_valid &&
+		   !after64(f->lost_dsn_end, c->x[x].dack) && c->x[x].dack_ts >= f->t_fail_ns) {
+		/* covered since its maximum went down with S's ACKs: the
+		 * latest DATA_ACK advance is when it was known at the latest */
+		f->t_recovered_ns = c->x[x].dack_ts;
+		f->recovered_frame = c->x[x].dack_frame;
 		ep_done(fo, c, fd, now);
 	}
 	(void)now;
@@ -544,18 +559,26 @@ static void sf_ack_adv(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 		if (!fd->f.lost_dsn_end) /* the lost data's end is unknown */
 			ep_done(fo, c, fd, p->ts_ns);
 	}
-	if (fd->snd_known && p->ack == fd->snd_nxt && fd->new_ts) {
+	if (fd->snd_known && p->pkt->ack == fd->snd_nxt && fd->new_ts) {
 		/* everything acknowledged: how long after the last of it? */
 		struct fcdir *cx = &c->x[x];
 		uint64_t delay = elapsed(p->ts_ns, fd->new_ts) + 1; /* 0: none */
 		if (!cx->ack_delay_min || delay < cx->ack_delay_min)
 			cx->ack_delay_min = delay;
 	}
-	fd->ack_hi = p->ack;
+	fd->ack_hi = p->pkt->ack;
 	fd->adv_ts = p->ts_ns;
 	fd->adv_frame = p->frame;
-	dq_ack(fd, p->ack);
-	if (!fd->snd_known || !after32(fd->snd_nxt, p->ack))
+	dq_ack(fd, p->pkt->ack);
+	if (fd->dq_n && !fd->covered) {
+		/* its maximum may have gone down */
+		struct fcdir *cw = &c->x[x];
+		if (!cw->watch_valid || after64(cw->watch, dq_max(fd))) {
+			cw->watch = dq_max(fd);
+			cw->watch_valid = true;
+		}
+	}
+	if (!fd->snd_known || !after32(fd->snd_nxt, p->pkt->ack))
 		fd->os_ts = 0;
 	fd->rj_ts = 0;
 	fd->cause_since = MP_FO_CAUSE_NONE;
@@ -569,7 +592,7 @@ static void failback(struct mp_fo *fo, struct fconn *c, struct fdir *fd,
 {
 	fd->fb.t_failback_ns = p->ts_ns;
 	fd->fb.failback_frame = p->frame;
-	fd->fb.failback_sf = p->subflow;
+	fd->fb.failback_sf = p->ann->subflow;
 	fd->fb_wait = false;
 	c->x[fd->fb.dir].n_fb--;
 	if (fo->cfg.on_failback)
@@ -609,13 +632,13 @@ static void new_data_failback(struct mp_fo *fo, struct fconn *c,
 static void data_seg(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 		     const struct mp_fo_pkt *p)
 {
-	unsigned x = p->dir;
+	unsigned x = p->ann->conn_dir;
 	struct fdir *fd = &s->d[x];
 	struct fcdir *cx = &c->x[x];
-	uint32_t seq_end = p->seq + p->payload_len;
-	uint64_t dend = p->has_map ? p->seg_dsn + p->seg_dlen : 0;
+	uint32_t seq_end = p->pkt->seq + p->pkt->payload_len;
+	uint64_t dend = p->ann->has_map ? p->ann->seg_dsn + p->ann->seg_dlen : 0;
 
-	if (p->has_map)
+	if (p->ann->has_map)
 		hi_note(cx, p->ts_ns, dend);
 	if (!fd->snd_known || after32(seq_end, fd->snd_nxt)) {
 		if (!fd->snd_known || !fd->ack_known ||
@@ -628,9 +651,14 @@ static void data_seg(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 		fd->snd_nxt = seq_end;
 		fd->snd_known = true;
 		fd->new_ts = p->ts_ns;
-		if (p->has_map) {
-			if (!fd->dq_n || after64(dend, dq_max(fd)))
+		if (p->ann->has_map) {
+			if (!fd->dq_n || after64(dend, dq_max(fd))) {
 				fd->covered = false;
+				if (!cx->watch_valid || after64(cx->watch, dend)) {
+					cx->watch = dend;
+					cx->watch_valid = true;
+				}
+			}
 			dq_push(fd, seq_end, dend);
 		}
 		if (__builtin_expect(cx->n_fb != 0, 0))
@@ -639,13 +667,13 @@ static void data_seg(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 	if (fd->ep == EP_OPEN) {
 		if (after32(seq_end, fd->lost_seq_end))
 			fd->lost_seq_end = seq_end;
-		if (p->has_map && after64(dend, fd->f.lost_dsn_end))
+		if (p->ann->has_map && after64(dend, fd->f.lost_dsn_end))
 			fd->f.lost_dsn_end = dend;
 	}
 	/* receiver side */
 	fd->last_data_ts = p->ts_ns;
 	fd->last_data_frame = p->frame;
-	if (p->has_map && (!fd->last_dend || after64(dend, fd->last_dend)))
+	if (p->ann->has_map && (!fd->last_dend || after64(dend, fd->last_dend)))
 		fd->last_dend = dend;
 	if (fd->rc == RC_CAND || fd->rc == RC_BBM) {
 		fd->rc = RC_NONE; /* S was only idle */
@@ -670,9 +698,9 @@ static void data_seg(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 		}
 	}
 	/* a reinjection of another subflow's data */
-	if (p->resend == MP_RESEND_REINJECT && p->resend_of_sf &&
-	    p->resend_of_sf != s->id) {
-		struct fsf *o = sf_find(fo, p->resend_of_sf);
+	if (p->ann->resend == MP_RESEND_REINJECT && p->ann->resend_of_sf &&
+	    p->ann->resend_of_sf != s->id) {
+		struct fsf *o = sf_find(fo, p->ann->resend_of_sf);
 		if (o && o->conn == c) {
 			struct fdir *od = &o->d[x];
 			if (!od->rj_ts) {
@@ -694,7 +722,7 @@ static void data_ack(struct mp_fo *fo, struct fconn *c, unsigned x,
 		     const struct mp_fo_pkt *p)
 {
 	struct fcdir *cx = &c->x[x];
-	bool adv = !cx->dack_valid || after64(p->dack, cx->dack);
+	bool adv = !cx->dack_valid || after64(p->ann->dack, cx->dack);
 
 	if (cx->n_rc) {
 		/* receiver side: every DATA_ACK counts, also repeated ones */
@@ -714,19 +742,19 @@ static void data_ack(struct mp_fo *fo, struct fconn *c, unsigned x,
 				continue;
 			if (p->ts_ns < td->rf.t_fail_ns + MP_FO_GAP_NS)
 				continue;
-			if (!after64(covered_hi, p->dack)) {
+			if (!after64(covered_hi, p->ann->dack)) {
 				if (td->rc == RC_HOLES) {
 					td->rf.t_recovered_ns = p->ts_ns;
 					td->rf.recovered_frame = p->frame;
 					if (!td->rf.to_sf)
-						td->rf.to_sf = p->subflow;
+						td->rf.to_sf = p->ann->subflow;
 					rc_done(fo, c, td, p->ts_ns);
 				} else if (td->rc_other) {
 					td->rc = RC_IDLE; /* no holes: S was idle */
 					cx->n_rc--;
 				}
 			} else if (td->rc == RC_CAND && td->last_dend &&
-				   p->dack == td->last_dend) {
+				   p->ann->dack == td->last_dend) {
 				/* the first hole starts where S's data stopped:
 				 * it is S's (not another subflow's loss) */
 				td->rc = RC_HOLES;
@@ -740,6 +768,9 @@ static void data_ack(struct mp_fo *fo, struct fconn *c, unsigned x,
 	}
 	if (!adv)
 		return;
+	if (!cx->n_open && (!cx->watch_valid || after64(cx->watch, p->ann->dack)))
+		goto done; /* nothing waits for this DATA_ACK */
+	cx->watch_valid = false;
 	for (struct fsf *t = c->sf_head; t; t = t->next) {
 		struct fdir *td = &t->d[x];
 		if (td->ep != EP_NONE) {
@@ -747,21 +778,27 @@ static void data_ack(struct mp_fo *fo, struct fconn *c, unsigned x,
 						       : td->f.t_fail_ns;
 			if (p->ts_ns > from && p->ts_ns - from > td->f.stall_ns)
 				td->f.stall_ns = p->ts_ns - from;
-			if (td->f.lost_dsn_end && !after64(td->f.lost_dsn_end, p->dack)) {
+			if (td->f.lost_dsn_end && !after64(td->f.lost_dsn_end, p->ann->dack)) {
 				td->f.t_recovered_ns = p->ts_ns;
 				td->f.recovered_frame = p->frame;
 				if (!td->f.to_sf)
-					td->f.to_sf = p->subflow;
+					td->f.to_sf = p->ann->subflow;
 				ep_done(fo, c, td, p->ts_ns);
 			}
-		} else if (td->dq_n && !td->covered && !after64(dq_max(td), p->dack)) {
-			td->covered = true;
-			td->cov_ts = p->ts_ns;
-			td->cov_frame = p->frame;
-			td->cov_sf = p->subflow;
+		} else if (td->dq_n && !td->covered) {
+			if (!after64(dq_max(td), p->ann->dack)) {
+				td->covered = true;
+				td->cov_ts = p->ts_ns;
+				td->cov_frame = p->frame;
+				td->cov_sf = p->ann->subflow;
+			} else if (!cx->watch_valid || after64(cx->watch, dq_max(td))) {
+				cx->watch = dq_max(td);
+				cx->watch_valid = true;
+			}
 		}
 	}
-	cx->dack = p->dack;
+done:
+	cx->dack = p->ann->dack;
 	cx->dack_valid = true;
 	cx->dack_ts = p->ts_ns;
 	cx->dack_frame = p->frame;
@@ -771,45 +808,45 @@ void mp_fo_packet(struct mp_fo *fo, const struct mp_fo_pkt *p)
 {
 	struct fconn *c;
 	struct fsf *s;
-	unsigned x = p->dir & 1u;
+	unsigned x = p->ann->conn_dir & 1u;
 
 	/* the engine keeps our state's address beside its own */
-	s = p->sf_an ? *p->sf_an : NULL;
-	if (__builtin_expect(!s || s->conn->id != p->conn || s->id != p->subflow, 0)) {
-		c = conn_get(fo, p->conn);
-		s = c ? sf_get(fo, c, p->subflow, p->ts_ns) : NULL;
+	s = p->ann->sf_an ? *p->ann->sf_an : NULL;
+	if (__builtin_expect(!s || s->conn->id != p->ann->conn || s->id != p->ann->subflow, 0)) {
+		c = conn_get(fo, p->ann->conn);
+		s = c ? sf_get(fo, c, p->ann->subflow, p->ts_ns) : NULL;
 		if (!s) {
 			fo->ignored++;
 			return;
 		}
-		if (p->sf_an)
-			*p->sf_an = s;
+		if (p->ann->sf_an)
+			*p->ann->sf_an = s;
 	}
 	c = s->conn;
-	if (__builtin_expect(!s->family, 0) && (p->family == 4 || p->family == 6)) {
-		s->family = p->family;
-		memcpy(s->a, p->src, p->family == 6 ? 16 : 4);
-		memcpy(s->b, p->dst, p->family == 6 ? 16 : 4);
+	if (__builtin_expect(!s->family, 0) && (p->pkt->family == 4 || p->pkt->family == 6)) {
+		s->family = p->pkt->family;
+		memcpy(s->a, p->pkt->src, p->pkt->family == 6 ? 16 : 4);
+		memcpy(s->b, p->pkt->dst, p->pkt->family == 6 ? 16 : 4);
 	}
-	if (p->payload_len && !(p->tcp_flags & MP_TH_SYN))
+	if (p->pkt->payload_len && !(p->pkt->flags & MP_TH_SYN))
 		data_seg(fo, c, s, p);
-	if (p->tcp_flags & MP_TH_ACK) {
+	if (p->pkt->flags & MP_TH_ACK) {
 		/* the subflow-level ACK of the other direction's data */
 		struct fdir *fd = &s->d[1 - x];
 		if (!fd->ack_known) {
 			fd->ack_known = true;
-			fd->ack_hi = p->ack;
+			fd->ack_hi = p->pkt->ack;
 			fd->adv_ts = p->ts_ns;
 			fd->adv_frame = p->frame;
-		} else if (after32(p->ack, fd->ack_hi)) {
+		} else if (after32(p->pkt->ack, fd->ack_hi)) {
 			sf_ack_adv(fo, c, s, 1 - x, p);
 		}
 	}
-	if ((p->tcp_flags & MP_TH_FIN) && !s->d[x].ended) {
+	if ((p->pkt->flags & MP_TH_FIN) && !s->d[x].ended) {
 		s->d[x].ended = true;
 		s->d[x].end_ts = p->ts_ns;
 	}
-	for (unsigned k = 0; k < 2 && (p->tcp_flags & MP_TH_RST); k++) {
+	for (unsigned k = 0; k < 2 && (p->pkt->flags & MP_TH_RST); k++) {
 		if (!s->d[k].ended) {
 			s->d[k].ended = true;
 			s->d[k].end_ts = p->ts_ns;
@@ -818,7 +855,7 @@ void mp_fo_packet(struct mp_fo *fo, const struct mp_fo_pkt *p)
 	c->last_ts = max64(c->last_ts, p->ts_ns);
 	if (p->ts_ns > fo->now)
 		fo->now = p->ts_ns;
-	if (p->has_dack)
+	if (p->ann->has_dack)
 		data_ack(fo, c, 1 - x, p);
 	if (p->ts_ns >= c->next_check)
 		scan(fo, c, p->ts_ns);

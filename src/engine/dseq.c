@@ -131,34 +131,6 @@ static void append(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
 		insert_at(h, h->n, dsn, len, sf, ts_ns, frame);
 }
 
-/* The fast path: the hinted run is this subflow's, ends where the segment
- * starts, is recent, and the segment fits before the next run: new data
- * that extends it. */
-static bool hint_extend(struct mp_sent_hist *h, const struct mp_dseq_hint *hint,
-			uint64_t dsn, uint32_t len, uint32_t sf, uint64_t ts_ns)
-{
-	struct mp_dseq_run *r;
-	uint32_t li;
-
-	if (!hint || !hint->gen || hint->gen != h->gen || hint->slot >= h->cap)
-		return false;
-	li = (hint->slot - h->head) & (h->cap - 1);
-	if (li >= h->n)
-		return false;
-	r = &h->v[hint->slot];
-	if (r->sf != sf || r->dsn + r->len != dsn || ts_ns - r->ts_ns >= MP_DSEQ_RUN_NS ||
-	    r->len > UINT32_MAX - len)
-		return false;
-	if (li + 1 < h->n) {
-		if (after(dsn + len, run_at(h, li + 1)->dsn))
-			return false; /* overlaps what was sent next */
-	} else if (h->hi_valid && after(dsn + len, h->hi)) {
-		h->hi = dsn + len;
-	}
-	r->len += len;
-	return true;
-}
-
 /* Points the hint at the run holding dsn, when it is the subflow's. */
 static void hint_set(const struct mp_sent_hist *h, struct mp_dseq_hint *hint,
 		     uint64_t dsn, uint32_t sf)
@@ -184,7 +156,7 @@ void mp_dseq_sent(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
 	uint64_t resent = 0;
 	uint32_t first = UINT32_MAX, i;
 
-	if (hint_extend(h, hint, dsn, len, sf, ts_ns)) {
+	if (mp_dseq_extend(h, hint, dsn, len, sf, ts_ns)) {
 		if (out) {
 			out->resent = 0;
 			out->first = NULL;

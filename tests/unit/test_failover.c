@@ -59,18 +59,25 @@ static void teardown(void)
 
 TestSuite(failover, .init = setup, .fini = teardown);
 
+/* The packet being played: what the decoder and the engine would hand on. */
+static struct mp_pkt P;
+static struct mp_pkt_ann A;
+
 static void pkt_base(struct mp_fo_pkt *p, uint32_t sf, uint64_t t, uint8_t dir)
 {
-	memset(p, 0, sizeof *p);
+	memset(&P, 0, sizeof P);
+	memset(&A, 0, sizeof A);
 	p->frame = ++FRAME;
 	p->ts_ns = t * MS;
-	p->conn = 1;
-	p->subflow = sf;
-	p->dir = dir;
-	p->tcp_flags = MP_TH_ACK;
-	p->family = 4;
-	p->src = sf == 1 ? A1 : sf == 2 ? A2 : A1;
-	p->dst = sf == 1 ? B1 : sf == 2 ? B2 : B1;
+	p->pkt = &P;
+	p->ann = &A;
+	A.conn = 1;
+	A.subflow = sf;
+	A.conn_dir = dir;
+	P.flags = MP_TH_ACK;
+	P.family = 4;
+	memcpy(P.src, sf == 2 ? A2 : A1, 4);
+	memcpy(P.dst, sf == 2 ? B2 : B1, 4);
 }
 
 /* Data [dsn, dsn+len) sent by the client on subflow sf at t ms, new on
@@ -81,14 +88,14 @@ static void data_ex(uint32_t sf, uint64_t t, uint64_t dsn, uint32_t len,
 	struct mp_fo_pkt p;
 
 	pkt_base(&p, sf, t, 0);
-	p.has_map = true;
-	p.seg_dsn = dsn;
-	p.seg_dlen = len;
-	p.payload_len = len;
-	p.resend = resend;
-	p.resend_of_sf = resend_of;
-	p.seq = seq ? seq : snd[sf];
-	p.ack = 1;
+	A.has_map = true;
+	A.seg_dsn = dsn;
+	A.seg_dlen = len;
+	P.payload_len = len;
+	A.resend = resend;
+	A.resend_of_sf = resend_of;
+	P.seq = seq ? seq : snd[sf];
+	P.ack = 1;
 	if (!seq)
 		snd[sf] += len;
 	mp_fo_packet(FO, &p);
@@ -105,10 +112,10 @@ static void ack(uint32_t sf, uint64_t t, uint32_t tcp_ack, uint64_t dack)
 	struct mp_fo_pkt p;
 
 	pkt_base(&p, sf, t, 1);
-	p.has_dack = true;
-	p.dack = dack;
-	p.seq = 1;
-	p.ack = tcp_ack;
+	A.has_dack = true;
+	A.dack = dack;
+	P.seq = 1;
+	P.ack = tcp_ack;
 	mp_fo_packet(FO, &p);
 }
 
@@ -315,10 +322,10 @@ static void rx_ack(uint32_t sf, uint64_t t_us, uint32_t tcp_ack, uint64_t dack)
 
 	pkt_base(&p, sf, 0, 1);
 	p.ts_ns = t_us * 1000u;
-	p.has_dack = true;
-	p.dack = dack;
-	p.seq = 1;
-	p.ack = tcp_ack;
+	A.has_dack = true;
+	A.dack = dack;
+	P.seq = 1;
+	P.ack = tcp_ack;
 	mp_fo_packet(FO, &p);
 }
 
@@ -328,12 +335,12 @@ static void rx_data(uint32_t sf, uint64_t t_us, uint64_t dsn, uint32_t len)
 
 	pkt_base(&p, sf, 0, 0);
 	p.ts_ns = t_us * 1000u;
-	p.has_map = true;
-	p.seg_dsn = dsn;
-	p.seg_dlen = len;
-	p.payload_len = len;
-	p.seq = snd[sf];
-	p.ack = 1;
+	A.has_map = true;
+	A.seg_dsn = dsn;
+	A.seg_dlen = len;
+	P.payload_len = len;
+	P.seq = snd[sf];
+	P.ack = 1;
 	snd[sf] += len;
 	mp_fo_packet(FO, &p);
 }
