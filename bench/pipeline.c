@@ -2,10 +2,10 @@
 /* pipeline.c - the full analysis pipeline, alone, for benchmarks.
  *
  * What `mpana -q --db` runs per packet, without the command line around it:
- * the mapped pcap reader (src/pcapfile.c), mp_pkt_decode, the counters, the
- * connection engine (src/mptcp.c) and, with a database path, the SQLite
- * store (src/store.c). Lets bench/run.sh measure and profile the engine and
- * the store before and independently of their wiring into src/main.c.
+ * the mapped pcap reader (src/capture/pcapfile.c), mp_pkt_decode, the counters, the
+ * connection engine (src/engine/engine.c) and, with a database path, the SQLite
+ * store (src/sinks/store/store.c). Lets bench/run.sh measure and profile the engine and
+ * the store before and independently of their wiring into src/cli/main.c.
  *
  *     mpana_pipeline FILE                 decode + engine
  *     mpana_pipeline FILE DB [packets]    decode + engine + store

@@ -83,7 +83,7 @@ if [ "$HAVE_DB" = 1 ]; then
 	CMDS+=("mpana --db|rm -f $CACHE/bench.db*; $MPANA -q --db $CACHE/bench.db -r $TRACE")
 fi
 # the analysis without the CLI (bench/pipeline.c): reader, decode, engine,
-# and the SQLite store (src/store.c) as --db will run them
+# and the SQLite store (src/sinks/store/store.c) as --db will run them
 CMDS+=("pipeline: engine|$PIPELINE $TRACE"
 	"pipeline: engine+store|rm -f $CACHE/pipe.db*; $PIPELINE $TRACE $CACHE/pipe.db")
 TSHARK="tshark -n -r $TRACE -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE -Y mptcp -q"

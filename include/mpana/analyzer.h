@@ -117,7 +117,7 @@ void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
  * or the --db store failed. */
 bool mp_analyzer_must_stop(const struct mp_analyzer *a);
 
-/* Sinks for text and JSON Lines output (src/out_text.c, src/out_json.c). */
+/* Sinks for text and JSON Lines output (src/sinks/text.c, src/sinks/json.c). */
 void mp_sink_text_init(struct mp_sink *s, struct mp_out *out, bool quiet);
 void mp_sink_json_init(struct mp_sink *s, struct mp_out *out, bool quiet);
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* appid.h - application protocol of a connection, from its first data
- * packets (libndpi 4.2, src/ndpi_glue.c; STYLE R14).
+ * packets (libndpi 4.2, src/engine/appid_ndpi.c; STYLE R14).
  *
  * No RFC: classification looks at TCP payload only (RFC 8684 §3.3 carries
- * the byte stream unchanged on every subflow). Only src/ndpi_glue.c
+ * the byte stream unchanged on every subflow). Only src/engine/appid_ndpi.c
  * includes nDPI. Without MPANA_WITH_NDPI the inline stubs below answer
  * "unknown" and allocate nothing. */
 #ifndef MPANA_APPID_H

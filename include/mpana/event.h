@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* event.h - control events of the MPTCP connection engine (src/mptcp.c).
+/* event.h - control events of the MPTCP connection engine (src/engine/engine.c).
  *
  * RFC 8684 §3 (handshakes §3.1/§3.2, addresses §3.4, endings §3.5/§3.6,
  * fallback §3.7). The engine calls a user callback once per control event,

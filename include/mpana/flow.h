@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* flow.h - the MPTCP connection reassembly engine: subflows, connections,
- * data-level state (src/mptcp.c).
+ * data-level state (src/engine/engine.c).
  *
  * RFC 8684 §3.1-3.7 (RFC 6824 for version 0). Subflows are found by their
  * 4-tuple in either direction, connections by either of their two tokens.
  * Both tables are capped and expire idle entries by capture time (STYLE
  * R11). Per-packet work allocates nothing: memory grows with connections
  * and subflows, never with packets. The records below are read by the
- * output back ends; only src/mptcp.c writes them.
+ * output back ends; only src/engine/engine.c writes them.
  *
  * Directions: a subflow's direction 0 is from its `src` (the host that sent
  * its SYN, or the first packet seen when there was no SYN) to its `dst`; a
@@ -25,7 +25,7 @@
 #include "mpana/opt.h"
 #include "mpana/pkt.h"
 
-/* Only src/mptcp.c configures uthash (seeded hash, non-fatal OOM) before
+/* Only src/engine/engine.c configures uthash (seeded hash, non-fatal OOM) before
  * including this header; the handle layout does not depend on it. */
 #include <uthash.h>
 

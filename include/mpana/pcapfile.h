@@ -78,7 +78,7 @@ void mp_pcapfile_close(struct mp_pcapfile *f);
 
 struct mp_capture_cfg;
 struct mp_analyzer;
-/* src/capture_file.c: runs cfg->file through `a` with this reader (a->sink
+/* src/capture/file.c: runs cfg->file through `a` with this reader (a->sink
  * set; signals installed by the caller). Returns -1 when the file is not
  * one for this reader (the caller then uses libpcap; nothing was read),
  * else MP_EXIT_OK or MP_EXIT_ERROR (message on stderr). */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* report.h - connection and subflow records for the text and JSON outputs
- * and the connection graph (src/out_conn.c, src/cmd_graph.c).
+ * and the connection graph (src/sinks/conn_records.c, src/cli/graph.c).
  *
  * RFC 8684 §3 (what the records describe). The writers borrow the records
  * for the call and write one complete record each (JSON: one line). */
@@ -35,7 +35,7 @@ void mp_out_failover_text(struct mp_out *o, const struct mp_failover *f);
  * otherwise (initial subflows carry none). */
 int mp_subflow_hmac_ok(const struct mp_subflow *sf);
 
-/* `mpana graph` (src/cmd_graph.c): argv[0] is "graph". Returns MP_EXIT_*. */
+/* `mpana graph` (src/cli/graph.c): argv[0] is "graph". Returns MP_EXIT_*. */
 int mp_cmd_graph(int argc, char **argv);
 
 #endif /* MPANA_REPORT_H */

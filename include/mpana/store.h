@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* store.h - the SQLite store behind `mpana --db FILE` (src/store.c).
+/* store.h - the SQLite store behind `mpana --db FILE` (src/sinks/store/store.c).
  *
  * Schema: docs/schema.sql (embedded at build time as mp_schema_sql),
  * explained in docs/sqlite.md. STYLE R16: WAL + synchronous=NORMAL, one
@@ -82,7 +82,7 @@ void mp_store_on_failback(struct mp_store *st, const struct mp_failover *f);
 /* Commits now (and starts the next batch). Returns 0 or -1. */
 int mp_store_commit(struct mp_store *st);
 
-/* `mpana query [--csv|--json] DB NAME|SQL` (src/cmd_query.c): argv[0] is
+/* `mpana query [--csv|--json] DB NAME|SQL` (src/cli/query.c): argv[0] is
  * "query". Opens DB read-only. Returns 0, 1 (SQL or database error) or 2
  * (usage). */
 int mp_cmd_query(int argc, char **argv);

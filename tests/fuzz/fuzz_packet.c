@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_packet.c - libFuzzer target: the whole packet path, link → IP → TCP
- * → MPTCP options → connection engine (src/mptcp.c, driven by the
+ * → MPTCP options → connection engine (src/engine/engine.c, driven by the
  * analyzer) → the text or JSON writers (packets, events, connection and
  * subflow records, summary), into /dev/null (STYLE R21).
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_pcapfile.c - libFuzzer target: the zero-copy pcap reader
- * (src/pcapfile.c, what `mpana -r FILE` uses for plain pcap files),
+ * (src/capture/pcapfile.c, what `mpana -r FILE` uses for plain pcap files),
  * differentially against libpcap (STYLE R21).
  *
  * Input: a whole capture file. It is written to an unlinked temporary file

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* hostile_engine.c - runs a capture file through the packet decoder and the
- * connection engine (src/mptcp.c) with given caps, and prints what bounded
+ * connection engine (src/engine/engine.c) with given caps, and prints what bounded
  * resources look like afterwards, for tests/hostile/run_hostile.py.
  *
  * usage: hostile_engine PCAP MAX_CONNS IDLE_S

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""reader_equiv.py - the mmap pcap reader (src/pcapfile.c) gives exactly what
+"""reader_equiv.py - the mmap pcap reader (src/capture/pcapfile.c) gives exactly what
 the libpcap path gives: stdout, stderr and exit status, on every capture in
 pcaps/ and on crafted files (both byte orders, micro/nano magic, a header or
 record cut at EOF, caplen above the snaplen, absurd caplen, snaplen 0,
@@ -96,7 +96,7 @@ def main():
     craft("version-2-3.pcap", good[:4] + struct.pack("<HH", 2, 3) + good[8:])
     craft("zero-caplen.pcap", build(hdr, [(1, 2, 0, 60, b"")] + few[:3]))
     # Larger than two 4 MiB windows: the mapped reader hands the window to
-    # its read-ahead thread (src/pcapfile.c); summary mode only (the others are slow under ASan).
+    # its read-ahead thread (src/capture/pcapfile.c); summary mode only (the others are slow under ASan).
     n = (10 << 20) // len(base) + 1
     many = [(s + i * 10, f, c, l, b) for i in range(n) for s, f, c, l, b in recs]
     large = build(hdr, many)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* test_out_fmt.c - the hand-written number and address formatters of
- * src/out.c (made fast for JSON output, docs/performance.md) against
+ * src/base/out.c (made fast for JSON output, docs/performance.md) against
  * snprintf and inet_ntop. */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>

@@ -2,7 +2,7 @@
 /* capture_file.c - the packet loop over a memory-mapped pcap file.
  *
  * Used by mp_capture_run() for `-r FILE` without a filter when the file is
- * a classic pcap file src/pcapfile.c handles; everything else (pcapng,
+ * a classic pcap file src/capture/pcapfile.c handles; everything else (pcapng,
  * stdin, live, BPF filters) stays on libpcap. Same frames, same counters,
  * same messages as the libpcap loop in capture.c. MPANA_READER=libpcap in
  * the environment turns it off (comparisons, bisecting). */

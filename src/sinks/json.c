@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* out_json.c - JSON Lines output: one object per MPTCP option occurrence,
  * then one {"record":"connection"} object per connection (and
- * {"record":"subflow"} per unattributed subflow; src/out_conn.c), then one
+ * {"record":"subflow"} per unattributed subflow; src/sinks/conn_records.c), then one
  * {"record":"summary"} object. RFC 8684 §3.
  *
  * Key contract (docs/mpana.1): keys as "0x%016x" strings, tokens and nonces

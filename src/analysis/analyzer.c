@@ -2,7 +2,7 @@
 /* analyzer.c - the per-packet pipeline: decode, count, reassemble, emit.
  *
  * RFC 8684 §3. Every decoded TCP packet goes through the connection engine
- * (src/mptcp.c) and then the analysis stage (src/analysis/) before the
+ * (src/engine/engine.c) and then the analysis stage (src/analysis/) before the
  * sink, also packets without MPTCP options: FIN, RST and data without DSS
  * end subflows or reveal fallback, plain ACKs end outages. Per packet
  * nothing is allocated: the decoded packet and its annotations live in the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* out_text.c - tcpdump-like text output: one line per MPTCP packet, then
- * one block per connection (src/out_conn.c), then a summary. Times are UTC;
+ * one block per connection (src/sinks/conn_records.c), then a summary. Times are UTC;
  * values are printed as on the wire (no relative sequence numbers), so lines
  * can be compared with tcpdump -nn -S. RFC 8684 §3. */
 #include <stdlib.h>
