@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mpana/escape.h"
 #include "mpana/out.h"
 
 void mp_out_init(struct mp_out *o, int fd, bool line_flush)
@@ -181,21 +182,17 @@ void mp_out_utc(struct mp_out *o, uint64_t ts_ns)
 
 void mp_out_json_str(struct mp_out *o, const char *s)
 {
+	char buf[8];
+
 	mp_out_ch(o, '"');
 	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+		const char *r = mp_escape_char(MP_ESC_JSON, (unsigned char)*s, buf);
 		if (o->n > MP_OUT_BUF - 8)
 			mp_out_flush(o);
-		if (c == '"' || c == '\\') {
-			mp_out_ch(o, '\\');
-			mp_out_ch(o, (char)c);
-		} else if (c < 0x20) {
-			mp_out_str(o, "\\u00");
-			mp_out_ch(o, hexdig[c >> 4]);
-			mp_out_ch(o, hexdig[c & 0xf]);
-		} else {
-			mp_out_ch(o, (char)c);
-		}
+		if (r)
+			mp_out_str(o, r);
+		else
+			mp_out_ch(o, *s);
 	}
 	mp_out_ch(o, '"');
 }

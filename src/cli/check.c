@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "mpana/check.h"
+#include "mpana/escape.h"
 #include "mpana/expect.h"
 #include "mpana/log.h"
 #include "mpana/selfrun.h"
@@ -301,24 +302,6 @@ static int eval_valid(sqlite3 *db, struct verdict *v)
 	return 0;
 }
 
-static void xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		default:
-			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
-				fputc('?', f);
-			else
-				fputc(*s, f);
-		}
-	}
-}
-
 struct result {
 	const char *trace;       /* borrowed from argv */
 	int analyze_rc;          /* exit status of the analysis */
@@ -354,7 +337,7 @@ static int write_junit(const char *path, struct result *res, int ntraces,
 		for (int i = 0; i < res[t].n; i++)
 			tf += !res[t].v[i].pass;
 		fputs("  <testsuite name=\"", f);
-		xml_escape(f, res[t].trace);
+		mp_escape_fputs(f, MP_ESC_XML, res[t].trace);
 		fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\">\n", err ? 1 : res[t].n,
 			err ? 0 : tf, err ? 1 : 0);
 		if (err) {
@@ -364,10 +347,10 @@ static int write_junit(const char *path, struct result *res, int ntraces,
 		}
 		for (int i = 0; !err && i < res[t].n; i++) {
 			fputs("    <testcase classname=\"mpana.check\" name=\"", f);
-			xml_escape(f, ex[i].text);
+			mp_escape_fputs(f, MP_ESC_XML, ex[i].text);
 			fputs("\">\n", f);
 			fputs(res[t].v[i].pass ? "      <system-out>measured " : "      <failure message=\"measured ", f);
-			xml_escape(f, res[t].v[i].measured);
+			mp_escape_fputs(f, MP_ESC_XML, res[t].v[i].measured);
 			fputs(res[t].v[i].pass ? "</system-out>\n" : "\"/>\n", f);
 			fputs("    </testcase>\n", f);
 		}

@@ -29,6 +29,7 @@
 
 #include <sqlite3.h>
 
+#include "mpana/escape.h"
 #include "mpana/htmlreport.h"
 #include "mpana/log.h"
 #include "mpana/selfrun.h"
@@ -143,22 +144,10 @@ struct cdata {
 
 /* ---- small helpers ---- */
 
+/* HTML text and attribute values (escape.h). */
 static void esc(FILE *f, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default:
-			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
-				fputc('?', f);
-			else
-				fputc(*s, f);
-		}
-	}
+	mp_escape_fputs(f, MP_ESC_XML, s);
 }
 
 static void col_text(sqlite3_stmt *st, int i, char *buf, size_t n)
