@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* endings.c - TCP handshakes and endings of subflows and connections.
+ *
+ * RFC 8684 §3.1, §3.2, §3.5, §3.6. Internals: engine_int.h. */
+#include "engine_int.h"
+
+void eng_conn_close(struct pctx *x, struct mp_conn *c, uint8_t reason)
+{
+	if (c->closed)
+		return;
+	c->closed = true;
+	if (c->close_reason == MP_CLOSE_NONE)
+		c->close_reason = reason;
+	c->closed_ts = x->ts;
+	eng_ev(x, MP_EV_CONN_CLOSED, MP_OK_UNKNOWN, "%s",
+	   mp_close_reason_name(c->close_reason));
+}
+
+static void sf_close(struct pctx *x, uint8_t reason)
+{
+	struct mp_subflow *sf = x->sf, *s;
+	struct mp_conn *c = sf->conn;
+
+	if (sf->state == MP_SFS_CLOSED)
+		return;
+	sf->state = MP_SFS_CLOSED;
+	sf->close_reason = reason;
+	sf->closed_ts = x->ts;
+	eng_ev(x, MP_EV_SUBFLOW_CLOSED, MP_OK_UNKNOWN, "%s%s%s",
+	   mp_close_reason_name(reason), reason == MP_CLOSE_TCPRST ? " " : "",
+	   reason == MP_CLOSE_TCPRST ? mp_tcprst_reason_name(sf->tcprst_reason) : "");
+	if (!c)
+		return;
+	for (s = c->sf_head; s; s = s->conn_next)
+		if (s->state != MP_SFS_CLOSED)
+			return;
+	eng_conn_close(x, c, (c->dir[0].data_fin && c->dir[1].data_fin)
+				 ? MP_CLOSE_DATA_FIN : MP_CLOSE_SUBFLOWS);
+}
+
+bool eng_has_subtype(const struct mp_opts *o, uint8_t subtype)
+{
+	for (unsigned i = 0; i < o->n; i++)
+		if (o->v[i].subtype == subtype && o->v[i].err == MP_E_NONE)
+			return true;
+	return false;
+}
+
+/* The SYN and SYN/ACK of a subflow (tcp_handshake). */
+__attribute__((noinline))
+void eng_tcp_handshake_syn(struct pctx *x)
+{
+	struct mp_subflow *sf = x->sf;
+	const struct mp_pkt *p = x->p;
+	uint8_t fl = p->flags;
+
+	if (!(fl & MP_TH_ACK)) {
+		if (x->d == 0 && !sf->syn_ts) {
+			sf->syn_ts = x->ts;
+			sf->syn_frame = x->frame;
+			sf->isn[0] = p->seq;
+			sf->isn_valid[0] = true;
+			sf->state = MP_SFS_SYN_SENT;
+		}
+		return;
+	}
+	if (x->d != 1 || sf->synack_seen)
+		return;
+	sf->synack_seen = true;
+	sf->isn[1] = p->seq;
+	sf->isn_valid[1] = true;
+	if (sf->state < MP_SFS_SYN_RCVD)
+		sf->state = MP_SFS_SYN_RCVD;
+	if (sf->kind == MP_SF_INITIAL &&
+	    !eng_has_subtype(&p->opts, MPTCP_SUB_CAPABLE))
+		eng_set_fallback(x, MP_FB_NO_MPC_SYNACK);
+	else if (sf->kind == MP_SF_JOIN &&
+		 !eng_has_subtype(&p->opts, MPTCP_SUB_JOIN))
+		eng_set_fallback(x, MP_FB_JOIN_REFUSED);
+}
+
+/* An ACK without SYN: the third ACK, or a join's fourth (tcp_handshake). */
+__attribute__((noinline))
+void eng_tcp_handshake_ack(struct pctx *x)
+{
+	struct mp_subflow *sf = x->sf;
+	const struct mp_pkt *p = x->p;
+
+	if (x->d == 0 && sf->synack_seen && !sf->ack3_seen) {
+		sf->ack3_seen = true;
+		sf->established_ts = x->ts;
+		if (sf->state < MP_SFS_ESTABLISHED)
+			sf->state = MP_SFS_ESTABLISHED;
+		if (sf->kind == MP_SF_INITIAL && p->opts.n == 0 && sf->conn &&
+		    sf->conn->fallback == MP_FB_NONE)
+			eng_set_fallback(x, MP_FB_NO_MPC_ACK);
+	} else if (x->d == 1 && sf->kind == MP_SF_JOIN && sf->ack3_seen &&
+		   !sf->ack4_seen) {
+		sf->ack4_seen = true;
+		eng_ev(x, MP_EV_JOIN_ACK_RESPONDER, MP_OK_UNKNOWN, NULL);
+	}
+}
+
+__attribute__((noinline))
+void eng_tcp_endings_slow(struct pctx *x)
+{
+	struct mp_subflow *sf = x->sf;
+	uint8_t fl = x->p->flags;
+
+	if (fl & MP_TH_RST) {
+		eng_ev(x, MP_EV_RST, MP_OK_UNKNOWN, "%s",
+		   x->d == 0 ? "from subflow initiator" : "from subflow responder");
+		if (x->has_tcprst) {
+			sf->tcprst_reason = x->tcprst_reason;
+			sf_close(x, MP_CLOSE_TCPRST);
+		} else {
+			sf_close(x, MP_CLOSE_RST);
+		}
+		return;
+	}
+	if ((fl & MP_TH_FIN) && !sf->fin[x->d]) {
+		sf->fin[x->d] = true;
+		eng_ev(x, MP_EV_FIN, MP_OK_UNKNOWN, "%s",
+		   x->d == 0 ? "from subflow initiator" : "from subflow responder");
+		if (sf->fin[0] && sf->fin[1])
+			sf_close(x, MP_CLOSE_FIN);
+		else if (sf->state < MP_SFS_CLOSING)
+			sf->state = MP_SFS_CLOSING;
+	}
+}
