@@ -2,6 +2,8 @@
 /* appid_feed.c - application classification: the data the classifier sees, as one TCP flow per connection.
  *
  * appid.h. Internals: engine_int.h. */
+#include <endian.h>
+
 #include "engine_int.h"
 
 void eng_app_finish(struct mp_engine *e, struct mp_conn *c)
@@ -16,16 +18,17 @@ void eng_app_finish(struct mp_engine *e, struct mp_conn *c)
 	c->app_done = true;
 }
 
+/* Network-order stores into the synthetic header (<endian.h>). */
 static void put16(uint8_t *b, uint16_t v)
 {
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
+	v = htobe16(v);
+	memcpy(b, &v, 2);
 }
 
 static void put32(uint8_t *b, uint32_t v)
 {
-	put16(b, (uint16_t)(v >> 16));
-	put16(b + 2, (uint16_t)v);
+	v = htobe32(v);
+	memcpy(b, &v, 4);
 }
 
 /* Feeds a data packet to the classifier as one IP packet of a single TCP

@@ -4,6 +4,7 @@
  * RFC 8684 §3.1, §3.2, §3.4.1; RFC 6824 §3.1, §3.2 (version 0, SHA-1).
  * The only file that includes nettle. Every context is on the stack: nettle
  * needs no initialisation and never allocates. Byte orders: see crypto.h. */
+#include <endian.h>
 #include <string.h>
 
 #include <nettle/hmac.h>
@@ -12,29 +13,34 @@
 
 #include "mpana/crypto.h"
 
+/* Big-endian loads and stores of keys, tokens and nonces (RFC 8684 §3.1:
+ * network order), through <endian.h>. */
 static void put_be32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	v = htobe32(v);
+	memcpy(p, &v, 4);
 }
 
 static void put_be64(uint8_t *p, uint64_t v)
 {
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
+	v = htobe64(v);
+	memcpy(p, &v, 8);
 }
 
 static uint32_t get_be32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return be32toh(v);
 }
 
 static uint64_t get_be64(const uint8_t *p)
 {
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return be64toh(v);
 }
 
 const char *mp_hmac_side_name(enum mp_hmac_side side)

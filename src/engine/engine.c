@@ -259,9 +259,9 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 	}
 	if (ts_ns > x.sf->last_ts)
 		x.sf->last_ts = ts_ns;
-	if (!x.sf->conn && e->loose_tail != x.sf) {
-		DL_UNLINK(e->loose_head, e->loose_tail, x.sf, lru_prev, lru_next);
-		DL_APPEND(e->loose_head, e->loose_tail, x.sf, lru_prev, lru_next);
+	if (!x.sf->conn && ENG_DL_TAIL(e->loose_head, lru_prev) != x.sf) {
+		ENG_DL_UNLINK(e->loose_head, x.sf, lru_prev, lru_next);
+		DL_APPEND2(e->loose_head, x.sf, lru_prev, lru_next);
 	}
 	if (p->payload_len) {
 		/* new data on this subflow, or a TCP-level retransmission */

@@ -13,6 +13,7 @@
 #ifndef MPANA_ENGINE_INT_H
 #define MPANA_ENGINE_INT_H
 
+#include <endian.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,7 @@ static inline unsigned hash_seeded(const void *k, size_t n)
 #define HASH_FUNCTION(keyptr, keylen, hashv) \
 	((hashv) = hash_seeded((keyptr), (size_t)(keylen)))
 #include "mpana/flow.h"
+#include <utlist.h>
 
 /* Subflow lookup cache: direct-mapped by the port pair, verified against
  * the packet's raw addresses and ports in either direction (equal to
@@ -91,9 +93,9 @@ struct mp_engine {
 	struct mp_subflow *sf_tab;     /* subflows by 4-tuple */
 	struct mp_conn *tok_tab0;      /* connections by client token */
 	struct mp_conn *tok_tab1;      /* connections by server token */
-	struct mp_conn *all_head, *all_tail; /* connections in id order */
-	struct mp_conn *lru_head, *lru_tail; /* by last activity, oldest first */
-	struct mp_subflow *loose_head, *loose_tail; /* loose subflows, LRU */
+	struct mp_conn *all_head;      /* connections in id order (utlist DL) */
+	struct mp_conn *lru_head;      /* by last activity, oldest first (DL) */
+	struct mp_subflow *loose_head; /* loose subflows, LRU (DL) */
 	struct mp_subflow *sf_cache[SF_CACHE]; /* recent subflows, by sf_slot() */
 	struct mp_subflow *cur_sf;     /* subflow of the current packet, or NULL */
 	struct mp_conn_dir *dsn_index[DSN_BUCKETS]; /* directions by DSN bucket */
@@ -123,22 +125,14 @@ struct pctx {
 
 /* ---- lists -------------------------------------------------------- */
 
-#define DL_UNLINK(head, tail, n, prev, next)                        \
+/* The engine's doubly-linked lists are uthash's utlist DL lists (the head's
+ * prev is the tail, the tail's next NULL), with named link fields; an
+ * unlinked element gets NULL links. */
+#define ENG_DL_TAIL(head, prev) ((head) ? (head)->prev : NULL)
+#define ENG_DL_UNLINK(head, n, prev, next)                          \
 	do {                                                        \
-		if ((n)->prev) (n)->prev->next = (n)->next;         \
-		else (head) = (n)->next;                            \
-		if ((n)->next) (n)->next->prev = (n)->prev;         \
-		else (tail) = (n)->prev;                            \
+		DL_DELETE2(head, n, prev, next);                    \
 		(n)->prev = (n)->next = NULL;                       \
-	} while (0)
-
-#define DL_APPEND(head, tail, n, prev, next)                        \
-	do {                                                        \
-		(n)->prev = (tail);                                 \
-		(n)->next = NULL;                                   \
-		if (tail) (tail)->next = (n);                       \
-		else (head) = (n);                                  \
-		(tail) = (n);                                       \
 	} while (0)
 
 /* ---- across the engine's files -------------------------------------- */
@@ -231,8 +225,8 @@ static inline int addr_cmp(const uint8_t *a, const uint8_t *b, size_t alen)
 	if (alen == 4) {
 		memcpy(&u, a, 4);
 		memcpy(&v, b, 4);
-		u = __builtin_bswap32(u);
-		v = __builtin_bswap32(v);
+		u = be32toh(u);
+		v = be32toh(v);
 		return (u > v) - (u < v);
 	}
 	memcpy(&x, a, 8);
@@ -241,8 +235,8 @@ static inline int addr_cmp(const uint8_t *a, const uint8_t *b, size_t alen)
 		memcpy(&x, a + 8, 8);
 		memcpy(&y, b + 8, 8);
 	}
-	x = __builtin_bswap64(x);
-	y = __builtin_bswap64(y);
+	x = be64toh(x);
+	y = be64toh(y);
 	return (x > y) - (x < y);
 }
 

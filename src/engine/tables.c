@@ -7,24 +7,14 @@
 uint64_t eng_hash_seed;
 int eng_hash_oom;
 
-/* Moves live connection `c` to the most recent end of the LRU list. Per
- * packet: DL_UNLINK + DL_APPEND, minus the tests that c being in the list
- * but not its tail answers (c has a successor; the list has a tail). */
+/* Moves live connection `c` (in the LRU list) to its most recent end. */
 void eng_conn_touch(struct mp_engine *e, struct mp_conn *c, uint64_t ts)
 {
 	if (ts > c->last_ts)
 		c->last_ts = ts;
-	if (e->lru_tail != c) {
-		struct mp_conn *prev = c->lru_prev, *next = c->lru_next;
-		if (prev)
-			prev->lru_next = next;
-		else
-			e->lru_head = next;
-		next->lru_prev = prev;
-		c->lru_prev = e->lru_tail;
-		c->lru_next = NULL;
-		e->lru_tail->lru_next = c;
-		e->lru_tail = c;
+	if (e->lru_head->lru_prev != c) { /* not the tail already */
+		DL_DELETE2(e->lru_head, c, lru_prev, lru_next);
+		DL_APPEND2(e->lru_head, c, lru_prev, lru_next);
 	}
 }
 
@@ -64,8 +54,8 @@ void eng_conn_finalize_ex(struct mp_engine *e, struct mp_conn *c,
 	eng_dir_unindex(e, &c->dir[1]);
 	mp_dseq_free(&c->dir[0].sent);
 	mp_dseq_free(&c->dir[1].sent);
-	DL_UNLINK(e->all_head, e->all_tail, c, all_prev, all_next);
-	DL_UNLINK(e->lru_head, e->lru_tail, c, lru_prev, lru_next);
+	ENG_DL_UNLINK(e->all_head, c, all_prev, all_next);
+	ENG_DL_UNLINK(e->lru_head, c, lru_prev, lru_next);
 	e->st.conns_live--;
 	if (c->partial)
 		e->n_partial--;
@@ -80,7 +70,7 @@ void eng_conn_finalize(struct mp_engine *e, struct mp_conn *c,
 
 void eng_sf_loose_finalize(struct mp_engine *e, struct mp_subflow *sf)
 {
-	DL_UNLINK(e->loose_head, e->loose_tail, sf, lru_prev, lru_next);
+	ENG_DL_UNLINK(e->loose_head, sf, lru_prev, lru_next);
 	e->st.unattributed++;
 	if (e->cfg.on_subflow)
 		e->cfg.on_subflow(e->cfg.user, sf);
@@ -116,8 +106,8 @@ struct mp_conn *eng_conn_new(struct pctx *x, uint8_t version)
 	c->version = version;
 	c->first_ts = c->last_ts = x->ts;
 	snprintf(c->app_proto, sizeof c->app_proto, "unknown");
-	DL_APPEND(e->all_head, e->all_tail, c, all_prev, all_next);
-	DL_APPEND(e->lru_head, e->lru_tail, c, lru_prev, lru_next);
+	DL_APPEND2(e->all_head, c, all_prev, all_next);
+	DL_APPEND2(e->lru_head, c, lru_prev, lru_next);
 	e->st.conns++;
 	e->st.conns_live++;
 	return c;
@@ -154,7 +144,7 @@ void eng_sf_link(struct mp_subflow *sf, struct mp_conn *c,
 void eng_sf_attach(struct mp_engine *e, struct mp_subflow *sf,
 		      struct mp_conn *c, bool src_is_client)
 {
-	DL_UNLINK(e->loose_head, e->loose_tail, sf, lru_prev, lru_next);
+	ENG_DL_UNLINK(e->loose_head, sf, lru_prev, lru_next);
 	eng_sf_link(sf, c, src_is_client);
 }
 
@@ -214,7 +204,7 @@ struct mp_subflow *eng_sf_new(struct pctx *x, const struct mp_tuple *key,
 		return NULL;
 	}
 	sf->in_table = true;
-	DL_APPEND(e->loose_head, e->loose_tail, sf, lru_prev, lru_next);
+	DL_APPEND2(e->loose_head, sf, lru_prev, lru_next);
 	e->st.subflows++;
 	e->st.subflows_live++;
 	return sf;
