@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include "mpana/cli.h"
+
 /* Runs `mpana -r trace -q --db db [--db-packets]` with this same binary
  * (/proc/self/exe), its stdout discarded and its stderr shared. Returns its
  * exit status, or -1 when it could not be run or died of a signal. */

@@ -18,15 +18,13 @@
 
 #include <sqlite3.h>
 
-#include "mpana/check.h"
+#include "mpana/cli.h"
 #include "mpana/escape.h"
 #include "mpana/expect.h"
 #include "mpana/log.h"
 #include "mpana/selfrun.h"
 
 #define MAX_EXPECT 256
-
-enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_ERR = 2 };
 
 /* How a metric is measured: a query returning one row (a count), or one
  * row per item (value, label) that must each satisfy the comparison. A
@@ -396,7 +394,7 @@ int mp_cmd_check(int argc, char **argv)
 	static struct mp_expect ex[MAX_EXPECT];
 	const char *expect_path = NULL, *junit_path = NULL;
 	struct result *res = NULL;
-	int c, nex, ntraces, ret = EXIT_PASS;
+	int c, nex, ntraces, ret = MP_EXIT_OK;
 	const char *tmpdir = getenv("TMPDIR");
 	char dir[PATH_MAX];
 
@@ -405,34 +403,34 @@ int mp_cmd_check(int argc, char **argv)
 		switch (c) {
 		case 'e': expect_path = optarg; break;
 		case 'j': junit_path = optarg; break;
-		case 'h': usage(stdout); return EXIT_PASS;
-		default: usage(stderr); return EXIT_ERR;
+		case 'h': usage(stdout); return MP_EXIT_OK;
+		default: usage(stderr); return MP_EXIT_CHECK_ERROR;
 		}
 	}
 	ntraces = argc - optind;
 	if (ntraces <= 0) {
 		MP_LOG(MP_LOG_ERR, "check: no trace given");
 		usage(stderr);
-		return EXIT_ERR;
+		return MP_EXIT_CHECK_ERROR;
 	}
 	nex = load_expectations(expect_path, ex, MAX_EXPECT);
 	if (nex < 0)
-		return EXIT_ERR;
+		return MP_EXIT_CHECK_ERROR;
 	if (nex == 0) {
 		MP_LOG(MP_LOG_ERR, "%s: no expectation in the file", expect_path);
-		return EXIT_ERR;
+		return MP_EXIT_CHECK_ERROR;
 	}
 	if (!tmpdir || !*tmpdir)
 		tmpdir = "/tmp";
 	if ((size_t)snprintf(dir, sizeof dir, "%s/mpana-check.XXXXXX", tmpdir) >= sizeof dir) {
 		MP_LOG(MP_LOG_ERR, "check: TMPDIR too long");
-		return EXIT_ERR;
+		return MP_EXIT_CHECK_ERROR;
 	}
 	res = calloc((size_t)ntraces, sizeof *res);
 	if (!res || !mkdtemp(dir)) {
 		MP_LOG(MP_LOG_ERR, "check: %s", strerror(errno));
 		free(res);
-		return EXIT_ERR;
+		return MP_EXIT_CHECK_ERROR;
 	}
 
 	for (int t = 0; t < ntraces; t++) {
@@ -446,7 +444,7 @@ int mp_cmd_check(int argc, char **argv)
 		if (res[t].analyze_rc != 0) {
 			printf("ERROR %s: the trace could not be analyzed (mpana exited %d)\n",
 			       trace, res[t].analyze_rc);
-			ret = EXIT_ERR;
+			ret = MP_EXIT_CHECK_ERROR;
 			remove_db(dbpath); /* a failed run may have made it */
 			continue;
 		}
@@ -454,7 +452,7 @@ int mp_cmd_check(int argc, char **argv)
 			printf("ERROR %s: %s\n", trace, db ? sqlite3_errmsg(db) : "cannot open the database");
 			sqlite3_close(db);
 			res[t].analyze_rc = -1;
-			ret = EXIT_ERR;
+			ret = MP_EXIT_CHECK_ERROR;
 			remove_db(dbpath);
 			continue;
 		}
@@ -475,8 +473,8 @@ int mp_cmd_check(int argc, char **argv)
 			res[t].n = i + 1;
 			if (r < 0) {
 				printf("ERROR %s:%d: %s: %s\n", trace, e->line, e->text, v->measured);
-				if (ret != EXIT_ERR)
-					ret = EXIT_ERR;
+				if (ret != MP_EXIT_CHECK_ERROR)
+					ret = MP_EXIT_CHECK_ERROR;
 				continue;
 			}
 			if (e->line)
@@ -485,8 +483,8 @@ int mp_cmd_check(int argc, char **argv)
 			else
 				printf("%s  %s  %s  (measured %s)\n", v->pass ? "PASS" : "FAIL",
 				       trace, e->text, v->measured);
-			if (!v->pass && ret == EXIT_PASS)
-				ret = EXIT_FAIL;
+			if (!v->pass && ret == MP_EXIT_OK)
+				ret = MP_EXIT_CHECK_FAIL;
 		}
 		sqlite3_close(db);
 		remove_db(dbpath);
@@ -500,9 +498,9 @@ int mp_cmd_check(int argc, char **argv)
 	printf("check: %d passed, %d failed\n", npass, nfail);
 
 	if (junit_path && write_junit(junit_path, res, ntraces, ex) < 0)
-		ret = EXIT_ERR;
+		ret = MP_EXIT_CHECK_ERROR;
 	free(res);
 	if (fflush(stdout) != 0)
-		ret = EXIT_ERR;
+		ret = MP_EXIT_CHECK_ERROR;
 	return ret;
 }

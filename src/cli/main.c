@@ -13,11 +13,9 @@
 
 #include "mpana/analyzer.h"
 #include "mpana/capture.h"
-#include "mpana/check.h"
-#include "mpana/htmlreport.h"
+#include "mpana/cli.h"
 #include "mpana/log.h"
 #include "mpana/out.h"
-#include "mpana/report.h"
 #include "mpana/store.h"
 
 static const char usage_text[] =

@@ -8,6 +8,7 @@
  * by SQLite itself. Exit codes: 0 success, 1 SQL or database error, 2 usage
  * (docs/mpana.1). Results are collected in memory only for the table form
  * (column widths); CSV and JSON stream row by row. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,8 @@
 
 #include <sqlite3.h>
 
-#include "mpana/capture.h"
+#include "mpana/cli.h"
 #include "mpana/log.h"
-#include "mpana/store.h"
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 
