@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* main.c - the mpana command line: tcpdump-style flags, then the BPF filter.
+/* main.c - the mpana command line: a subcommand (graph, query, check, report,
+ * from the table subcmds), or tcpdump-style flags, then the BPF filter.
  * Exit codes: 0 success (also after SIGINT/SIGTERM), 1 capture or output
  * error, 2 usage error (docs/mpana.1, EXIT STATUS). */
 #include <errno.h>
@@ -18,14 +19,24 @@
 #include "mpana/out.h"
 #include "mpana/store.h"
 
-static const char usage_text[] =
+/* The subcommands: `mpana NAME ARGS...` runs fn(argc - 1, argv + 1). */
+static const struct subcmd {
+	const char *name;                 /* first argument */
+	int (*fn)(int argc, char **argv); /* entry point (cli.h) */
+	const char *summary;              /* its arguments, for --help */
+} subcmds[] = {
+	{ "graph", mp_cmd_graph, "FILE [--conn ID] [--format dot|json]" },
+	{ "query", mp_cmd_query, "[--table|--csv|--json] DB NAME|SQL" },
+	{ "check", mp_cmd_check, "TRACE... [--expect FILE] [--junit FILE]" },
+	{ "report", mp_cmd_report, "TRACE|DB -o FILE [--conn ID]" },
+};
+
+static const char usage_head[] =
 "Usage: mpana [options] -r FILE [filter expression]\n"
 "       mpana [options] -i IFACE [filter expression]\n"
-"       mpana -D | -h | --version\n"
-"       mpana graph FILE [--conn ID] [--format dot|json]\n"
-"       mpana query [--table|--csv|--json] DB NAME|SQL\n"
-"       mpana check TRACE... [--expect FILE] [--junit FILE]\n"
-"       mpana report TRACE|DB -o FILE [--conn ID]\n"
+"       mpana -D | -h | --version\n";
+
+static const char usage_text[] =
 "\n"
 "Decodes the Multipath TCP options (RFC 8684 v1, RFC 6824 v0) of every packet\n"
 "in a capture file or a live capture. The filter expression is a libpcap\n"
@@ -83,6 +94,9 @@ static const char usage_text[] =
 
 static void usage(FILE *f)
 {
+	fputs(usage_head, f);
+	for (size_t i = 0; i < sizeof subcmds / sizeof subcmds[0]; i++)
+		fprintf(f, "       mpana %s %s\n", subcmds[i].name, subcmds[i].summary);
 	fputs(usage_text, f);
 }
 
@@ -148,14 +162,9 @@ int main(int argc, char **argv)
 	uint32_t max_conns = 0;
 	int c, rc;
 
-	if (argc > 1 && strcmp(argv[1], "graph") == 0)
-		return mp_cmd_graph(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "query") == 0)
-		return mp_cmd_query(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "check") == 0)
-		return mp_cmd_check(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "report") == 0)
-		return mp_cmd_report(argc - 1, argv + 1);
+	for (size_t i = 0; argc > 1 && i < sizeof subcmds / sizeof subcmds[0]; i++)
+		if (strcmp(argv[1], subcmds[i].name) == 0)
+			return subcmds[i].fn(argc - 1, argv + 1);
 
 	while ((c = getopt_long(argc, argv, "+r:i:c:s:pZ:Dqlnh", longopts, NULL)) != -1) {
 		switch (c) {
