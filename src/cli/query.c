@@ -8,6 +8,7 @@
  * by SQLite itself. Exit codes: 0 success, 1 SQL or database error, 2 usage
  * (docs/mpana.1). Results are collected in memory only for the table form
  * (column widths); CSV and JSON stream row by row. */
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,36 +347,50 @@ static int run_stmt(sqlite3 *db, sqlite3_stmt *s, enum fmt fmt, const char *path
 	return ret;
 }
 
+enum { OPT_CSV = 256, OPT_JSON, OPT_TABLE };
+
 int mp_cmd_query(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "table", no_argument, NULL, OPT_TABLE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	enum fmt fmt = FMT_TABLE;
 	const char *path = NULL, *what = NULL, *sql, *tail;
 	sqlite3 *db = NULL;
 	struct stat sb;
-	int rc, ret = MP_EXIT_OK;
+	int c, rc, ret = MP_EXIT_OK;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--csv")) {
-			fmt = FMT_CSV;
-		} else if (!strcmp(a, "--json")) {
-			fmt = FMT_JSON;
-		} else if (!strcmp(a, "--table")) {
-			fmt = FMT_TABLE;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	opterr = 0; /* our own messages, as before */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_CSV: fmt = FMT_CSV; break;
+		case OPT_JSON: fmt = FMT_JSON; break;
+		case OPT_TABLE: fmt = FMT_TABLE; break;
+		case 'h':
 			usage(stdout);
 			return MP_EXIT_OK;
-		} else if (a[0] == '-' && a[1] == '-' && !path) {
-			MP_LOG(MP_LOG_ERR, "query: unknown option \"%s\" (see mpana query --help)", a);
-			return MP_EXIT_USAGE;
-		} else if (!path) {
-			path = a;
-		} else if (!what) {
-			what = a;
-		} else {
-			MP_LOG(MP_LOG_ERR, "query: one NAME or SQL argument only (quote the SQL)");
+		default:
+			if (optopt > 0 && optopt < OPT_CSV)
+				MP_LOG(MP_LOG_ERR, "query: unknown option \"-%c\" (see mpana query --help)",
+				       optopt);
+			else
+				MP_LOG(MP_LOG_ERR, "query: unknown option \"%s\" (see mpana query --help)",
+				       argv[optind - 1]);
 			return MP_EXIT_USAGE;
 		}
+	}
+	if (optind < argc)
+		path = argv[optind++];
+	if (optind < argc)
+		what = argv[optind++];
+	if (optind < argc) {
+		MP_LOG(MP_LOG_ERR, "query: one NAME or SQL argument only (quote the SQL)");
+		return MP_EXIT_USAGE;
 	}
 	if (!path || !what || !*what) {
 		usage(stderr);
