@@ -196,8 +196,9 @@ static void fmt_num(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.3f", v);
 }
 
-/* Evaluates a count or per-item query; sets v. Returns 0 or -1 (SQL
- * error, reported). */
+/* Evaluates a count or per-item query; sets v. Returns 0 or -1 on an SQL
+ * error, when it fails to prepare or a step fails (v->measured holds
+ * sqlite3_errmsg for the caller to report). */
 static int eval_query(sqlite3 *db, const char *sql, const char *bind, bool every,
 		      const struct mp_expect *e, struct verdict *v)
 {
@@ -473,6 +474,8 @@ int mp_cmd_check(int argc, char **argv)
 			res[t].n = i + 1;
 			if (r < 0) {
 				printf("ERROR %s:%d: %s: %s\n", trace, e->line, e->text, v->measured);
+				MP_LOG(MP_LOG_ERR, "%s:%d: %s: %s", trace, e->line, e->text,
+				       v->measured);
 				if (ret != MP_EXIT_CHECK_ERROR)
 					ret = MP_EXIT_CHECK_ERROR;
 				continue;

@@ -28,16 +28,20 @@ struct named {
 	const char *sql;  /* the query */
 };
 
+/* A time as text with microseconds; NULL stays NULL (SQLite's printf()
+ * would print it as 0.000000). */
+#define TS(col) "CASE WHEN " col " IS NULL THEN NULL ELSE printf('%.6f', " col ") END"
+
 static const struct named named_queries[] = {
 	{ "captures", "the captures written into the database",
-	  "SELECT id, source, linktype, printf('%.6f', first_ts) AS first_ts,"
-	  " printf('%.6f', last_ts) AS last_ts, packets, mptcp_packets, complete"
+	  "SELECT id, source, linktype, " TS("first_ts") " AS first_ts,"
+	  " " TS("last_ts") " AS last_ts, packets, mptcp_packets, complete"
 	  " FROM captures ORDER BY id" },
 	{ "connections", "one row per MPTCP connection",
 	  "SELECT c.id, c.capture_id AS capture, c.conn_no, c.version,"
 	  " c.client_addr || ':' || c.client_port AS client,"
 	  " c.server_addr || ':' || c.server_port AS server,"
-	  " c.client_token, c.server_token, printf('%.6f', c.first_ts) AS first_ts,"
+	  " c.client_token, c.server_token, " TS("c.first_ts") " AS first_ts,"
 	  " round((c.last_ts - c.first_ts) * 1000.0, 3) AS duration_ms,"
 	  " c.subflows, c.bytes_c2s, c.bytes_s2c, c.close_reason, c.fallback,"
 	  " c.app_proto, c.vantage, v.valid AS handshake_valid"
@@ -66,12 +70,12 @@ static const struct named named_queries[] = {
 	  " FROM failover f LEFT JOIN connections c ON c.id = f.conn_id"
 	  " ORDER BY f.conn_id, f.t_fail" },
 	{ "events", "every control event in capture order",
-	  "SELECT id, capture_id AS capture, frame, printf('%.6f', ts) AS ts,"
+	  "SELECT id, capture_id AS capture, frame, " TS("ts") " AS ts,"
 	  " conn_id, subflow_id, type, ok, detail FROM events ORDER BY id" },
 	{ "addresses", "ADD_ADDR announcements and their removal",
 	  "SELECT conn_id, addr_id, addr, port, announced_by,"
-	  " printf('%.6f', announced_ts) AS announced_ts,"
-	  " printf('%.6f', removed_ts) AS removed_ts, echoed, hmac_ok, hmac_bits"
+	  " " TS("announced_ts") " AS announced_ts,"
+	  " " TS("removed_ts") " AS removed_ts, echoed, hmac_ok, hmac_bits"
 	  " FROM addresses ORDER BY conn_id, announced_ts" },
 };
 

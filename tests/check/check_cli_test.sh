@@ -37,6 +37,13 @@ has "$tmp/err" 'broken.expect:3: ' "the error names line 3"
 printf 'no_such_metric > 1\n' >"$tmp/unknown.expect"
 t 2 "an unknown metric" "$mpana" check "$pcaps/basic.pcap" --expect "$tmp/unknown.expect"
 has "$tmp/err" 'unknown.expect:1: unknown metric' "unknown metric message"
+# an SQL error while stepping (not preparing) is an error: exit 2, with
+# SQLite's message on stdout (the ERROR line) and on stderr
+printf 'connections == 1\nsql: WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5) SELECT max(CASE WHEN x < 3 THEN x ELSE abs(-9223372036854775808) END) FROM n ; == 1\n' >"$tmp/overflow.expect"
+t 2 "an SQL error mid-query" "$mpana" check "$pcaps/basic.pcap" --expect "$tmp/overflow.expect"
+has "$tmp/out" '^ERROR .*:2: sql: .*integer overflow' "ERROR line with the message"
+has "$tmp/err" 'integer overflow' "the message on stderr"
+has "$tmp/out" '^PASS .*connections == 1' "the other expectation still evaluated"
 t 2 "a missing expectation file" "$mpana" check "$pcaps/basic.pcap" --expect "$tmp/none.expect"
 t 2 "a trace that does not exist" "$mpana" check "$tmp/none.pcap"
 t 2 "no trace" "$mpana" check
