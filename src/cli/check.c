@@ -2,8 +2,9 @@
 /* cmd_check.c - `mpana check TRACE... [--expect FILE] [--junit FILE]`:
  * pass/fail verdicts on captured traces for CI (docs/check.md).
  *
- * Each trace is analyzed by this same binary into a temporary SQLite
- * database (`mpana -r TRACE -q --db TMP`, the schema of docs/schema.sql);
+ * Each trace is analyzed in-process, as `mpana -r TRACE -q --db TMP` would
+ * (mp_selfrun_analyze), into a temporary SQLite database (the schema of
+ * docs/schema.sql);
  * each expectation is then a query on it. Exit status: 0 every expectation
  * holds, 1 one failed, 2 usage, input or expectation-file error. */
 #include <errno.h>
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -22,7 +22,7 @@
 #include "mpana/escape.h"
 #include "mpana/expect.h"
 #include "mpana/log.h"
-#include "mpana/selfrun.h"
+#include "mpana/pipeline.h"
 
 #define MAX_EXPECT 256
 

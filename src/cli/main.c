@@ -17,7 +17,7 @@
 #include "mpana/cli.h"
 #include "mpana/log.h"
 #include "mpana/out.h"
-#include "mpana/store.h"
+#include "mpana/pipeline.h"
 
 /* The subcommands: `mpana NAME ARGS...` runs fn(argc - 1, argv + 1). */
 static const struct subcmd {
@@ -156,9 +156,9 @@ int main(int argc, char **argv)
 	static struct mp_out out;
 	static struct mp_analyzer an;
 	struct mp_sink sink;
+	struct mp_pipeline_cfg pcfg = { 0 };
 	bool json = false, quiet = false, line = false, db_packets = false;
 	const char *db_path = NULL;
-	struct mp_store *store = NULL;
 	uint32_t max_conns = 0;
 	int c, rc;
 
@@ -241,46 +241,21 @@ int main(int argc, char **argv)
 	cfg.filter = join_args(argc, argv, optind);
 	cfg.immediate = line;
 
+	if (db_packets && !db_path) {
+		MP_LOG(MP_LOG_ERR, "--db-packets needs --db FILE");
+		return MP_EXIT_USAGE;
+	}
+
 	mp_out_init(&out, STDOUT_FILENO, line);
 	if (json)
 		mp_sink_json_init(&sink, &out, quiet);
 	else
 		mp_sink_text_init(&sink, &out, quiet);
-	mp_analyzer_init(&an, 0, &sink);
-	an.max_conns = max_conns;
-	if (db_packets && !db_path) {
-		MP_LOG(MP_LOG_ERR, "--db-packets needs --db FILE");
-		return MP_EXIT_USAGE;
-	}
-	if (db_path) {
-		char source[512];
-		struct mp_store_cfg scfg = { 0 };
-
-		if (cfg.file)
-			snprintf(source, sizeof source, "%s", cfg.file);
-		else
-			snprintf(source, sizeof source, "iface:%s", cfg.iface);
-		scfg.path = db_path;
-		scfg.source = source;
-		scfg.packets = db_packets;
-		scfg.stats = &an.st;
-		store = mp_store_open(&scfg); /* reports its own errors */
-		if (!store)
-			return MP_EXIT_ERROR;
-		an.store = store;
-	}
-
-	rc = mp_capture_run(&cfg, &an);
-	if (rc != MP_EXIT_USAGE && (rc == MP_EXIT_OK || an.st.packets > 0 || out.err)) {
-		/* Connection records (to the sink and the store), then the
-		 * summary. After an output error the records still reach the
-		 * database; the sink drops them. */
-		mp_analyzer_finish(&an);
-		if (!out.err)
-			sink.ops->summary(&sink, &an.st);
-	}
-	if (store && mp_store_close(store) != 0 && rc == MP_EXIT_OK)
-		rc = MP_EXIT_ERROR; /* already reported with the path */
+	pcfg.capture = cfg;
+	pcfg.db_path = db_path;
+	pcfg.db_packets = db_packets;
+	pcfg.max_conns = max_conns;
+	rc = mp_pipeline_run(&pcfg, &sink, &an);
 	if (mp_out_flush(&out) != 0) {
 		if (out.err == EPIPE)
 			return rc; /* the reader went away, as with head(1) */

@@ -32,7 +32,7 @@
 #include "mpana/escape.h"
 #include "mpana/htmlreport.h"
 #include "mpana/log.h"
-#include "mpana/selfrun.h"
+#include "mpana/pipeline.h"
 
 enum { EXIT_OK = MP_EXIT_OK, EXIT_ERR = MP_EXIT_ERROR, EXIT_USAGE = MP_EXIT_USAGE }; /* mpana/cli.h */
 
