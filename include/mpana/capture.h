@@ -7,13 +7,7 @@
 #include <stdbool.h>
 
 #include "mpana/analyzer.h"
-
-/* Exit codes of the mpana command (documented in docs/mpana.1). */
-enum {
-	MP_EXIT_OK = 0,    /* success, also after SIGINT/SIGTERM */
-	MP_EXIT_ERROR = 1, /* a capture or output error (message on stderr) */
-	MP_EXIT_USAGE = 2, /* bad command line, including a bad filter */
-};
+#include "mpana/cli.h" /* MP_EXIT_*: what mp_capture_run returns */
 
 struct mp_capture_cfg {
 	const char *file;   /* -r: path, or "-" for standard input */

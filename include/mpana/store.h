@@ -82,9 +82,4 @@ void mp_store_on_failback(struct mp_store *st, const struct mp_failover *f);
 /* Commits now (and starts the next batch). Returns 0 or -1. */
 int mp_store_commit(struct mp_store *st);
 
-/* `mpana query [--csv|--json] DB NAME|SQL` (src/cli/query.c): argv[0] is
- * "query". Opens DB read-only. Returns 0, 1 (SQL or database error) or 2
- * (usage). */
-int mp_cmd_query(int argc, char **argv);
-
 #endif /* MPANA_STORE_H */

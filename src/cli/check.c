@@ -2,8 +2,9 @@
 /* cmd_check.c - `mpana check TRACE... [--expect FILE] [--junit FILE]`:
  * pass/fail verdicts on captured traces for CI (docs/check.md).
  *
- * Each trace is analyzed by this same binary into a temporary SQLite
- * database (`mpana -r TRACE -q --db TMP`, the schema of docs/schema.sql);
+ * Each trace is analyzed in-process, as `mpana -r TRACE -q --db TMP` would
+ * (mp_selfrun_analyze), into a temporary SQLite database (the schema of
+ * docs/schema.sql);
  * each expectation is then a query on it. Exit status: 0 every expectation
  * holds, 1 one failed, 2 usage, input or expectation-file error. */
 #include <errno.h>
@@ -13,20 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
-#include "mpana/check.h"
+#include "mpana/cli.h"
 #include "mpana/escape.h"
 #include "mpana/expect.h"
 #include "mpana/log.h"
-#include "mpana/selfrun.h"
+#include "mpana/pipeline.h"
 
 #define MAX_EXPECT 256
-
-enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_ERR = 2 };
 
 /* How a metric is measured: a query returning one row (a count), or one
  * row per item (value, label) that must each satisfy the comparison. A
@@ -198,8 +196,9 @@ static void fmt_num(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.3f", v);
 }
 
-/* Evaluates a count or per-item query; sets v. Returns 0 or -1 (SQL
- * error, reported). */
+/* Evaluates a count or per-item query; sets v. Returns 0 or -1 on an SQL
+ * error, when it fails to prepare or a step fails (v->measured holds
+ * sqlite3_errmsg for the caller to report). */
 static int eval_query(sqlite3 *db, const char *sql, const char *bind, bool every,
 		      const struct mp_expect *e, struct verdict *v)
 {
@@ -396,7 +395,7 @@ int mp_cmd_check(int argc, char **argv)
 	static struct mp_expect ex[MAX_EXPECT];
 	const char *expect_path = NULL, *junit_path = NULL;
 	struct result *res = NULL;
-	int c, nex, ntraces, ret = EXIT_PASS;
+	int c, nex, ntraces, ret = MP_EXIT_OK;
 	const char *tmpdir = getenv("TMPDIR");
 	char dir[PATH_MAX];
 
@@ -405,34 +404,34 @@ int mp_cmd_check(int argc, char **argv)
 		switch (c) {
 		case 'e': expect_path = optarg; break;
 		case 'j': junit_path = optarg; break;
-		case 'h': usage(stdout); return EXIT_PASS;
-		default: usage(stderr); return EXIT_ERR;
+		case 'h': usage(stdout); return MP_EXIT_OK;
+		default: usage(stderr); return MP_EXIT_CHECK_ERROR;
 		}
 	}
 	ntraces = argc - optind;
 	if (ntraces <= 0) {
 		MP_LOG(MP_LOG_ERR, "check: no trace given");
 		usage(stderr);
-		return EXIT_ERR;
+		return MP_EXIT_CHECK_ERROR;
 	}
 	nex = load_expectations(expect_path, ex, MAX_EXPECT);
 	if (nex < 0)
-		return EXIT_ERR;
+		return MP_EXIT_CHECK_ERROR;
 	if (nex == 0) {
 		MP_LOG(MP_LOG_ERR, "%s: no expectation in the file", expect_path);
-		return EXIT_ERR;
+		return MP_EXIT_CHECK_ERROR;
 	}
 	if (!tmpdir || !*tmpdir)
 		tmpdir = "/tmp";
 	if ((size_t)snprintf(dir, sizeof dir, "%s/mpana-check.XXXXXX", tmpdir) >= sizeof dir) {
 		MP_LOG(MP_LOG_ERR, "check: TMPDIR too long");
-		return EXIT_ERR;
+		return MP_EXIT_CHECK_ERROR;
 	}
 	res = calloc((size_t)ntraces, sizeof *res);
 	if (!res || !mkdtemp(dir)) {
 		MP_LOG(MP_LOG_ERR, "check: %s", strerror(errno));
 		free(res);
-		return EXIT_ERR;
+		return MP_EXIT_CHECK_ERROR;
 	}
 
 	for (int t = 0; t < ntraces; t++) {
@@ -446,7 +445,7 @@ int mp_cmd_check(int argc, char **argv)
 		if (res[t].analyze_rc != 0) {
 			printf("ERROR %s: the trace could not be analyzed (mpana exited %d)\n",
 			       trace, res[t].analyze_rc);
-			ret = EXIT_ERR;
+			ret = MP_EXIT_CHECK_ERROR;
 			remove_db(dbpath); /* a failed run may have made it */
 			continue;
 		}
@@ -454,7 +453,7 @@ int mp_cmd_check(int argc, char **argv)
 			printf("ERROR %s: %s\n", trace, db ? sqlite3_errmsg(db) : "cannot open the database");
 			sqlite3_close(db);
 			res[t].analyze_rc = -1;
-			ret = EXIT_ERR;
+			ret = MP_EXIT_CHECK_ERROR;
 			remove_db(dbpath);
 			continue;
 		}
@@ -475,8 +474,10 @@ int mp_cmd_check(int argc, char **argv)
 			res[t].n = i + 1;
 			if (r < 0) {
 				printf("ERROR %s:%d: %s: %s\n", trace, e->line, e->text, v->measured);
-				if (ret != EXIT_ERR)
-					ret = EXIT_ERR;
+				MP_LOG(MP_LOG_ERR, "%s:%d: %s: %s", trace, e->line, e->text,
+				       v->measured);
+				if (ret != MP_EXIT_CHECK_ERROR)
+					ret = MP_EXIT_CHECK_ERROR;
 				continue;
 			}
 			if (e->line)
@@ -485,8 +486,8 @@ int mp_cmd_check(int argc, char **argv)
 			else
 				printf("%s  %s  %s  (measured %s)\n", v->pass ? "PASS" : "FAIL",
 				       trace, e->text, v->measured);
-			if (!v->pass && ret == EXIT_PASS)
-				ret = EXIT_FAIL;
+			if (!v->pass && ret == MP_EXIT_OK)
+				ret = MP_EXIT_CHECK_FAIL;
 		}
 		sqlite3_close(db);
 		remove_db(dbpath);
@@ -500,9 +501,9 @@ int mp_cmd_check(int argc, char **argv)
 	printf("check: %d passed, %d failed\n", npass, nfail);
 
 	if (junit_path && write_junit(junit_path, res, ntraces, ex) < 0)
-		ret = EXIT_ERR;
+		ret = MP_EXIT_CHECK_ERROR;
 	free(res);
 	if (fflush(stdout) != 0)
-		ret = EXIT_ERR;
+		ret = MP_EXIT_CHECK_ERROR;
 	return ret;
 }

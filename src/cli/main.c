@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* main.c - the mpana command line: tcpdump-style flags, then the BPF filter.
+/* main.c - the mpana command line: a subcommand (graph, query, check, report,
+ * from the table subcmds), or tcpdump-style flags, then the BPF filter.
  * Exit codes: 0 success (also after SIGINT/SIGTERM), 1 capture or output
  * error, 2 usage error (docs/mpana.1, EXIT STATUS). */
 #include <errno.h>
@@ -13,21 +14,29 @@
 
 #include "mpana/analyzer.h"
 #include "mpana/capture.h"
-#include "mpana/check.h"
-#include "mpana/htmlreport.h"
+#include "mpana/cli.h"
 #include "mpana/log.h"
 #include "mpana/out.h"
-#include "mpana/report.h"
-#include "mpana/store.h"
+#include "mpana/pipeline.h"
 
-static const char usage_text[] =
+/* The subcommands: `mpana NAME ARGS...` runs fn(argc - 1, argv + 1). */
+static const struct subcmd {
+	const char *name;                 /* first argument */
+	int (*fn)(int argc, char **argv); /* entry point (cli.h) */
+	const char *summary;              /* its arguments, for --help */
+} subcmds[] = {
+	{ "graph", mp_cmd_graph, "FILE [--conn ID] [--format dot|json]" },
+	{ "query", mp_cmd_query, "[--table|--csv|--json] DB NAME|SQL" },
+	{ "check", mp_cmd_check, "TRACE... [--expect FILE] [--junit FILE]" },
+	{ "report", mp_cmd_report, "TRACE|DB -o FILE [--conn ID]" },
+};
+
+static const char usage_head[] =
 "Usage: mpana [options] -r FILE [filter expression]\n"
 "       mpana [options] -i IFACE [filter expression]\n"
-"       mpana -D | -h | --version\n"
-"       mpana graph FILE [--conn ID] [--format dot|json]\n"
-"       mpana query [--table|--csv|--json] DB NAME|SQL\n"
-"       mpana check TRACE... [--expect FILE] [--junit FILE]\n"
-"       mpana report TRACE|DB -o FILE [--conn ID]\n"
+"       mpana -D | -h | --version\n";
+
+static const char usage_text[] =
 "\n"
 "Decodes the Multipath TCP options (RFC 8684 v1, RFC 6824 v0) of every packet\n"
 "in a capture file or a live capture. The filter expression is a libpcap\n"
@@ -85,6 +94,9 @@ static const char usage_text[] =
 
 static void usage(FILE *f)
 {
+	fputs(usage_head, f);
+	for (size_t i = 0; i < sizeof subcmds / sizeof subcmds[0]; i++)
+		fprintf(f, "       mpana %s %s\n", subcmds[i].name, subcmds[i].summary);
 	fputs(usage_text, f);
 }
 
@@ -144,20 +156,15 @@ int main(int argc, char **argv)
 	static struct mp_out out;
 	static struct mp_analyzer an;
 	struct mp_sink sink;
+	struct mp_pipeline_cfg pcfg = { 0 };
 	bool json = false, quiet = false, line = false, db_packets = false;
 	const char *db_path = NULL;
-	struct mp_store *store = NULL;
 	uint32_t max_conns = 0;
 	int c, rc;
 
-	if (argc > 1 && strcmp(argv[1], "graph") == 0)
-		return mp_cmd_graph(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "query") == 0)
-		return mp_cmd_query(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "check") == 0)
-		return mp_cmd_check(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "report") == 0)
-		return mp_cmd_report(argc - 1, argv + 1);
+	for (size_t i = 0; argc > 1 && i < sizeof subcmds / sizeof subcmds[0]; i++)
+		if (strcmp(argv[1], subcmds[i].name) == 0)
+			return subcmds[i].fn(argc - 1, argv + 1);
 
 	while ((c = getopt_long(argc, argv, "+r:i:c:s:pZ:Dqlnh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -234,46 +241,21 @@ int main(int argc, char **argv)
 	cfg.filter = join_args(argc, argv, optind);
 	cfg.immediate = line;
 
+	if (db_packets && !db_path) {
+		MP_LOG(MP_LOG_ERR, "--db-packets needs --db FILE");
+		return MP_EXIT_USAGE;
+	}
+
 	mp_out_init(&out, STDOUT_FILENO, line);
 	if (json)
 		mp_sink_json_init(&sink, &out, quiet);
 	else
 		mp_sink_text_init(&sink, &out, quiet);
-	mp_analyzer_init(&an, 0, &sink);
-	an.max_conns = max_conns;
-	if (db_packets && !db_path) {
-		MP_LOG(MP_LOG_ERR, "--db-packets needs --db FILE");
-		return MP_EXIT_USAGE;
-	}
-	if (db_path) {
-		char source[512];
-		struct mp_store_cfg scfg = { 0 };
-
-		if (cfg.file)
-			snprintf(source, sizeof source, "%s", cfg.file);
-		else
-			snprintf(source, sizeof source, "iface:%s", cfg.iface);
-		scfg.path = db_path;
-		scfg.source = source;
-		scfg.packets = db_packets;
-		scfg.stats = &an.st;
-		store = mp_store_open(&scfg); /* reports its own errors */
-		if (!store)
-			return MP_EXIT_ERROR;
-		an.store = store;
-	}
-
-	rc = mp_capture_run(&cfg, &an);
-	if (rc != MP_EXIT_USAGE && (rc == MP_EXIT_OK || an.st.packets > 0 || out.err)) {
-		/* Connection records (to the sink and the store), then the
-		 * summary. After an output error the records still reach the
-		 * database; the sink drops them. */
-		mp_analyzer_finish(&an);
-		if (!out.err)
-			sink.ops->summary(&sink, &an.st);
-	}
-	if (store && mp_store_close(store) != 0 && rc == MP_EXIT_OK)
-		rc = MP_EXIT_ERROR; /* already reported with the path */
+	pcfg.capture = cfg;
+	pcfg.db_path = db_path;
+	pcfg.db_packets = db_packets;
+	pcfg.max_conns = max_conns;
+	rc = mp_pipeline_run(&pcfg, &sink, &an);
 	if (mp_out_flush(&out) != 0) {
 		if (out.err == EPIPE)
 			return rc; /* the reader went away, as with head(1) */

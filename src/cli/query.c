@@ -8,6 +8,8 @@
  * by SQLite itself. Exit codes: 0 success, 1 SQL or database error, 2 usage
  * (docs/mpana.1). Results are collected in memory only for the table form
  * (column widths); CSV and JSON stream row by row. */
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +17,8 @@
 
 #include <sqlite3.h>
 
-#include "mpana/capture.h"
+#include "mpana/cli.h"
 #include "mpana/log.h"
-#include "mpana/store.h"
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 
@@ -27,16 +28,20 @@ struct named {
 	const char *sql;  /* the query */
 };
 
+/* A time as text with microseconds; NULL stays NULL (SQLite's printf()
+ * would print it as 0.000000). */
+#define TS(col) "CASE WHEN " col " IS NULL THEN NULL ELSE printf('%.6f', " col ") END"
+
 static const struct named named_queries[] = {
 	{ "captures", "the captures written into the database",
-	  "SELECT id, source, linktype, printf('%.6f', first_ts) AS first_ts,"
-	  " printf('%.6f', last_ts) AS last_ts, packets, mptcp_packets, complete"
+	  "SELECT id, source, linktype, " TS("first_ts") " AS first_ts,"
+	  " " TS("last_ts") " AS last_ts, packets, mptcp_packets, complete"
 	  " FROM captures ORDER BY id" },
 	{ "connections", "one row per MPTCP connection",
 	  "SELECT c.id, c.capture_id AS capture, c.conn_no, c.version,"
 	  " c.client_addr || ':' || c.client_port AS client,"
 	  " c.server_addr || ':' || c.server_port AS server,"
-	  " c.client_token, c.server_token, printf('%.6f', c.first_ts) AS first_ts,"
+	  " c.client_token, c.server_token, " TS("c.first_ts") " AS first_ts,"
 	  " round((c.last_ts - c.first_ts) * 1000.0, 3) AS duration_ms,"
 	  " c.subflows, c.bytes_c2s, c.bytes_s2c, c.close_reason, c.fallback,"
 	  " c.app_proto, c.vantage, v.valid AS handshake_valid"
@@ -65,12 +70,12 @@ static const struct named named_queries[] = {
 	  " FROM failover f LEFT JOIN connections c ON c.id = f.conn_id"
 	  " ORDER BY f.conn_id, f.t_fail" },
 	{ "events", "every control event in capture order",
-	  "SELECT id, capture_id AS capture, frame, printf('%.6f', ts) AS ts,"
+	  "SELECT id, capture_id AS capture, frame, " TS("ts") " AS ts,"
 	  " conn_id, subflow_id, type, ok, detail FROM events ORDER BY id" },
 	{ "addresses", "ADD_ADDR announcements and their removal",
 	  "SELECT conn_id, addr_id, addr, port, announced_by,"
-	  " printf('%.6f', announced_ts) AS announced_ts,"
-	  " printf('%.6f', removed_ts) AS removed_ts, echoed, hmac_ok, hmac_bits"
+	  " " TS("announced_ts") " AS announced_ts,"
+	  " " TS("removed_ts") " AS removed_ts, echoed, hmac_ok, hmac_bits"
 	  " FROM addresses ORDER BY conn_id, announced_ts" },
 };
 
@@ -346,36 +351,50 @@ static int run_stmt(sqlite3 *db, sqlite3_stmt *s, enum fmt fmt, const char *path
 	return ret;
 }
 
+enum { OPT_CSV = 256, OPT_JSON, OPT_TABLE };
+
 int mp_cmd_query(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "table", no_argument, NULL, OPT_TABLE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	enum fmt fmt = FMT_TABLE;
 	const char *path = NULL, *what = NULL, *sql, *tail;
 	sqlite3 *db = NULL;
 	struct stat sb;
-	int rc, ret = MP_EXIT_OK;
+	int c, rc, ret = MP_EXIT_OK;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--csv")) {
-			fmt = FMT_CSV;
-		} else if (!strcmp(a, "--json")) {
-			fmt = FMT_JSON;
-		} else if (!strcmp(a, "--table")) {
-			fmt = FMT_TABLE;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	opterr = 0; /* our own messages, as before */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_CSV: fmt = FMT_CSV; break;
+		case OPT_JSON: fmt = FMT_JSON; break;
+		case OPT_TABLE: fmt = FMT_TABLE; break;
+		case 'h':
 			usage(stdout);
 			return MP_EXIT_OK;
-		} else if (a[0] == '-' && a[1] == '-' && !path) {
-			MP_LOG(MP_LOG_ERR, "query: unknown option \"%s\" (see mpana query --help)", a);
-			return MP_EXIT_USAGE;
-		} else if (!path) {
-			path = a;
-		} else if (!what) {
-			what = a;
-		} else {
-			MP_LOG(MP_LOG_ERR, "query: one NAME or SQL argument only (quote the SQL)");
+		default:
+			if (optopt > 0 && optopt < OPT_CSV)
+				MP_LOG(MP_LOG_ERR, "query: unknown option \"-%c\" (see mpana query --help)",
+				       optopt);
+			else
+				MP_LOG(MP_LOG_ERR, "query: unknown option \"%s\" (see mpana query --help)",
+				       argv[optind - 1]);
 			return MP_EXIT_USAGE;
 		}
+	}
+	if (optind < argc)
+		path = argv[optind++];
+	if (optind < argc)
+		what = argv[optind++];
+	if (optind < argc) {
+		MP_LOG(MP_LOG_ERR, "query: one NAME or SQL argument only (quote the SQL)");
+		return MP_EXIT_USAGE;
 	}
 	if (!path || !what || !*what) {
 		usage(stderr);

@@ -3,7 +3,8 @@
 # mpana check's contract: a false expectation fails (exit 1) and is shown
 # with its measured value; a broken expectation file exits 2 naming the
 # line; a trace that cannot be read exits 2; the default checks pass on a
-# healthy trace and fail on a fallback one; JUnit XML records failures.
+# healthy trace and fail on a fallback one; JUnit XML records failures; an
+# SQL error mid-query is an error; SIGINT stops it and leaves nothing behind.
 # usage: check_cli_test.sh MPANA PCAPS_DIR
 set -u
 mpana=$1 pcaps=$2
@@ -37,6 +38,13 @@ has "$tmp/err" 'broken.expect:3: ' "the error names line 3"
 printf 'no_such_metric > 1\n' >"$tmp/unknown.expect"
 t 2 "an unknown metric" "$mpana" check "$pcaps/basic.pcap" --expect "$tmp/unknown.expect"
 has "$tmp/err" 'unknown.expect:1: unknown metric' "unknown metric message"
+# an SQL error while stepping (not preparing) is an error: exit 2, with
+# SQLite's message on stdout (the ERROR line) and on stderr
+printf 'connections == 1\nsql: WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5) SELECT max(CASE WHEN x < 3 THEN x ELSE abs(-9223372036854775808) END) FROM n ; == 1\n' >"$tmp/overflow.expect"
+t 2 "an SQL error mid-query" "$mpana" check "$pcaps/basic.pcap" --expect "$tmp/overflow.expect"
+has "$tmp/out" '^ERROR .*:2: sql: .*integer overflow' "ERROR line with the message"
+has "$tmp/err" 'integer overflow' "the message on stderr"
+has "$tmp/out" '^PASS .*connections == 1' "the other expectation still evaluated"
 t 2 "a missing expectation file" "$mpana" check "$pcaps/basic.pcap" --expect "$tmp/none.expect"
 t 2 "a trace that does not exist" "$mpana" check "$tmp/none.pcap"
 t 2 "no trace" "$mpana" check
@@ -44,6 +52,19 @@ t 0 "default checks on a healthy trace" "$mpana" check "$pcaps/basic.pcap" "$pca
 has "$tmp/out" 'handshake_order valid' "default checks listed"
 t 1 "default checks on a fallback trace" "$mpana" check "$pcaps/fallback.pcap"
 has "$tmp/out" '^FAIL .*handshake_order valid' "fallback is not a valid MPTCP handshake"
+
+# SIGINT during the analysis: the run stops, the traces left are not
+# analyzed, exit 2, and the temporary databases are removed (the test runs
+# with a private TMPDIR that must be empty afterwards)
+python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(d + d[24:] * 300)' \
+	"$pcaps/flap.pcap" "$tmp/big.pcap"
+"$mpana" check "$tmp/big.pcap" "$pcaps/basic.pcap" >"$tmp/out" 2>"$tmp/err" & pid=$!
+sleep 0.3; kill -INT "$pid"; wait "$pid"; rc=$?
+if [ "$rc" -eq 2 ]; then passes=$((passes + 1)); else fails=$((fails + 1)); echo "FAIL: SIGINT: exit $rc, wanted 2"; fi
+has "$tmp/err" 'big.pcap: interrupted' "interrupted message"
+has "$tmp/out" '^ERROR .*basic.pcap: the trace could not be analyzed' "later traces not analyzed"
+left=$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'mpana-check.*' -newer "$tmp/big.pcap")
+if [ -z "$left" ]; then passes=$((passes + 1)); else fails=$((fails + 1)); echo "FAIL: left behind: $left"; fi
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -5,7 +5,8 @@
 #   tests/store/store_test.sh MPANA PCAPDIR CASE
 #
 # CASE: queries (every named query on every pcaps/ scenario), failover,
-# handshakes, multi (two captures in one database), readonly, usage,
+# handshakes, multi (two captures in one database), readonly, usage, nulls
+# (SQL NULL in the three output forms), steperror (an error mid-query),
 # unwritable, fulldisk (tmpfs of 64 KiB), sigint and kill9 (live capture on
 # lo with MPTCP traffic generated on 127.0.0.1), writer2 (a second writer).
 # Exit status: 0 pass, 1 fail, 77 skip (not root, no MPTCP, no tmpfs).
@@ -176,6 +177,46 @@ usage)
 	q --help | grep -q handshakes || fail "query --help"
 	"$MPANA" --db "$T/x.db" >/dev/null 2>&1; [ $? = 2 ] || fail "--db without -r/-i: not 2"
 	"$MPANA" --help | grep -q -- "--db FILE" || fail "--help lacks --db"
+	;;
+nulls)
+	# SQL NULL: empty in the table and CSV forms, null in JSON; never
+	# 0.000000 (SQLite's printf() of NULL) in the named queries' times
+	db=$(db_of basic)
+	sql="SELECT 1 AS a, NULL AS b, 'x' AS c"
+	q "$db" "$sql" >"$T/out" || fail "table: exit $?"
+	[ "$(sed -n 3p "$T/out")" = "1     x" ] || fail "table NULL: $(cat "$T/out")"
+	[ "$(q --csv "$db" "$sql" | tr -d '\r' | tail -1)" = "1,,x" ] || fail "csv NULL: $(q --csv "$db" "$sql")"
+	[ "$(q --json "$db" "$sql")" = '{"a":1,"b":null,"c":"x"}' ] || fail "json NULL: $(q --json "$db" "$sql")"
+	# basic: one ADD_ADDR, never removed
+	[ "$(sql1 "$db" "SELECT count(*) FROM addresses WHERE removed_ts IS NULL")" = 1 ] || fail "no unremoved address"
+	for n in captures connections events addresses; do
+		for f in "" --csv --json; do
+			q $f "$db" $n >"$T/out" || fail "query $f $n: exit $?"
+			grep -q '0\.000000' "$T/out" && fail "query $f $n prints NULL as 0.000000: $(cat "$T/out")"
+		done
+	done
+	q "$db" addresses | sed -n 3p | grep -qE '^ +1 +2 +10\.0\.2\.2 +server +[0-9]+\.[0-9]{6} +1 +1 +rightmost$' ||
+		fail "table removed_ts: $(q "$db" addresses)"
+	[ "$(q --csv "$db" addresses | tr -d '\r' | tail -1 | cut -d, -f7)" = "" ] || fail "csv removed_ts: $(q --csv "$db" addresses)"
+	q --json "$db" addresses | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); assert r["removed_ts"] is None and r["port"] is None, r' ||
+		fail "json removed_ts"
+	;;
+steperror)
+	# an error in the middle of the rows (sqlite3_step, not prepare): exit
+	# 1 with SQLite's message on stderr, in every form; the table form
+	# prints no half table
+	db=$(db_of basic)
+	sql="WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5)
+		SELECT x, CASE WHEN x < 3 THEN x ELSE abs(-9223372036854775808) END AS y FROM n"
+	for f in "" --csv --json; do
+		q $f "$db" "$sql" >"$T/out" 2>"$T/err"; rc=$?
+		[ $rc = 1 ] || fail "query $f: exit $rc, wanted 1"
+		grep -q "integer overflow" "$T/err" || fail "query $f: message: $(cat "$T/err")"
+	done
+	q "$db" "$sql" 2>/dev/null | grep -q . && fail "table form printed a half table"
+	# a second statement after a failing one does not run
+	q "$db" "SELECT abs(-9223372036854775808); SELECT 'after' AS z" >"$T/out" 2>/dev/null && fail "exit 0"
+	grep -q after "$T/out" && fail "ran the statement after the error"
 	;;
 unwritable)
 	"$MPANA" -q -r "$PCAPS/basic.pcap" --db /nonexistent-dir/x.db >/dev/null 2>"$T/err"

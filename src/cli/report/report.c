@@ -32,9 +32,9 @@
 #include "mpana/escape.h"
 #include "mpana/htmlreport.h"
 #include "mpana/log.h"
-#include "mpana/selfrun.h"
+#include "mpana/pipeline.h"
 
-enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = MP_EXIT_OK, EXIT_ERR = MP_EXIT_ERROR, EXIT_USAGE = MP_EXIT_USAGE }; /* mpana/cli.h */
 
 #define MAX_SF 32          /* subflows drawn per connection */
 #define MAX_FO 16          /* failovers per connection */
