@@ -397,11 +397,13 @@ WHY = {
                       "same subflow (client MPTCPRetrans > 0) as NEW subflow bytes, "
                       "which the fallen-back server delivers to its application as "
                       "stream data: the server application receives more bytes than "
-                      "were written (server_log: ~442 KB for 256 KiB written)."
-                      " Never ends by itself: the client "
-                      "is stopped at client_timeout (3 s) and its orphaned socket goes "
-                      "on resending until the capture ends; no DATA_FIN, no FIN from "
-                      "the client"}},
+                      "were written (server_log: server_terminated.received, ~450 KB "
+                      "for 256 KiB written). Never ends by itself: the client is "
+                      "stopped at client_timeout (3 s) and its orphaned socket goes on "
+                      "resending DSS segments; the server application is stopped 1 s "
+                      "later (~4.0 s): FIN from the server, then plain RSTs answer the "
+                      "client's next segments (server TCPAbortOnData=1, TcpOutRsts; "
+                      "client TcpEstabResets=1). No DATA_FIN, no FIN from the client"}},
     "strip_synack": {
         "joins": [],
         "announced": [],
