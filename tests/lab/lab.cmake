@@ -8,3 +8,5 @@ add_test(NAME lab.verify COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${CMAKE_CURRENT_LI
   --verify --out ${PROJECT_SOURCE_DIR}/pcaps)
 add_test(NAME lab.live COMMAND ${MPANA_TEST_TMP} bash ${CMAKE_CURRENT_LIST_DIR}/live_test.sh $<TARGET_FILE:mpana>)
 set_tests_properties(lab.live PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+# why.tools: tests/why/drop_frame.py and nstat_compare.py on the bundled captures.
+add_test(NAME why.tools COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${PROJECT_SOURCE_DIR}/tests/why/selftest.py)

@@ -84,7 +84,16 @@ BASE = dict(family=4, conns=1, size=196608, chunk=32768, interval=0.05,
             # where fail_path drops: "server" or "client" namespace, or "bridge"
             fail_at="server",
             # tcpdump per namespace: (role, file suffix); the first is <name>.pcap
-            capture_at=(("client", ""),))
+            capture_at=(("client", ""),),
+            # nft rules applied before the traffic starts: [(namespace role, rules)]
+            # (roles "client", "server", "bridge1", "bridge2"; the tables of
+            # setup() exist: inet mpanalab in/out/pre, bridge mpanalab fw)
+            nft_setup=[],
+            # seconds to wait for the client; stall_ok: a client still running
+            # then is stopped (SIGTERM: it logs how far it got and exits) and the
+            # run goes on (a stalled connection is what the scenario shows)
+            # instead of failing
+            client_timeout=30.0, stall_ok=False)
 
 SCENARIOS = {}
 
@@ -220,6 +229,64 @@ scenario("bbm",
          events=[(0.20, "fail_path", 1), (0.20, "ep_add", ("client", "c2", 2, "subflow"))],
          extra_sysctl={"client": {"net.ipv4.tcp_retries2": "4"}}, capture_tail=1.0)
 
+# --- "why" scenarios (issue: join attempts, address use, fallback causes and
+# the kernel's own counters).  Their truth files carry "why" (what the
+# scenario made happen: joins, announced addresses, fallback, stall) and
+# "nstat" (the MPTcpExt* counters of both namespaces).
+JOIN_SYN = "tcp flags & (syn|ack) == syn tcp option mptcp subtype 1"
+
+scenario("join_timeout",
+         "A bridge namespace on each path. The client's subflow endpoint 10.0.2.1 makes "
+         "a join towards 10.0.1.2 over path 2, but the path-2 bridge drops every SYN "
+         "carrying MP_JOIN: the client retransmits the join SYN once (tcp_syn_retries=1, "
+         "tcp_syn_linear_timeouts=0) and "
+         "gives up ~3 s after the first one; the connection stays on the initial subflow "
+         "(the client holds it open 3.6 s after its last write so the give-up happens "
+         "first).",
+         size=131072, chunk=16384, client_eps=[("c2", 2, "subflow")], topology="bridge",
+         fail_at="bridge", client_hold=3.6,
+         nft_setup=[("bridge2", "add rule bridge mpanalab fw %s counter drop\n" % JOIN_SYN)],
+         extra_sysctl={"client": {"net.ipv4.tcp_syn_retries": "1",
+                                  "net.ipv4.tcp_syn_linear_timeouts": "0"}},
+         capture_tail=0.3)
+
+scenario("join_rejected",
+         "The server's subflow limit is 0 (ip mptcp limits set subflows 0): the client's "
+         "join 10.0.2.1 -> 10.0.1.2 (path 2, client subflow endpoint) is refused by the "
+         "server; the connection continues on the initial subflow.",
+         size=131072, chunk=16384, client_eps=[("c2", 2, "subflow")],
+         server_limits=(0, 0))
+
+scenario("addr_unused",
+         "The server announces 10.0.2.2 (signal endpoint id 2) but the client's "
+         "add_addr_accepted limit is 0 (and it has no endpoint): the ADD_ADDR is echoed "
+         "and never joined.",
+         size=131072, chunk=16384, client_limits=(2, 0),
+         server_eps=[("s2", 2, "signal", None)])
+
+scenario("strip_after",
+         "One subflow through a bridge namespace on path 1. At t=0.30 s the bridge "
+         "starts stripping every MPTCP option in both directions (nft bridge family "
+         "'reset tcp option mptcp': the option bytes become NOPs). The server receives "
+         "data without DSS and falls back to TCP; the client keeps sending DSS and its "
+         "DATA_ACK never advances. Captured at both hosts (<name>.pcap client, "
+         "<name>.server.pcap server); the client, still stalled at 3 s, is stopped.",
+         size=262144, chunk=16384, topology="bridge", fail_at="bridge",
+         capture_at=(("client", ""), ("server", ".server")),
+         events=[(0.30, "nft", ("bridge1", "add rule bridge mpanalab fw meta l4proto tcp "
+                                "counter reset tcp option mptcp\n"))],
+         client_timeout=3.0, stall_ok=True, capture_tail=0.3)
+
+scenario("strip_synack",
+         "A bridge namespace on path 1 strips MP_CAPABLE from the server's SYN/ACK "
+         "(nft bridge family, SYN/ACKs only, from the start): the client falls back to "
+         "TCP at the handshake (MPCapableFallbackSYNACK), the server when the third ACK "
+         "comes without MP_CAPABLE (MPCapableFallbackACK); no joins.",
+         size=131072, chunk=16384, client_eps=[("c2", 2, "subflow")], topology="bridge",
+         fail_at="bridge",
+         nft_setup=[("bridge1", "add rule bridge mpanalab fw tcp flags & (syn|ack) == "
+                     "(syn|ack) counter reset tcp option mptcp\n")])
+
 
 # What the kernel did in response (verified on Linux 6.18; documented in
 # pcaps/README.md).  Goes into the truth file as "outcome".
@@ -263,6 +330,97 @@ OUTCOME = {
               "and the transfer completes there.",
 }
 
+# What the "why" scenarios made happen; filled in from the captures and the
+# counters of verified runs (see pcaps/README.md).  Goes into the truth file
+# as "why".
+WHY = {
+    "join_timeout": {
+        "joins": [
+            {"from": "10.0.2.1", "to": "10.0.1.2", "to_port": PORT, "path": 2,
+             "by": "client subflow endpoint id 2", "outcome": "no_synack",
+             "detail": "every SYN with MP_JOIN is dropped in the path-2 bridge (nft "
+                       "bridge family, forward hook); the client sends the join SYN "
+                       "twice (t~0 and ~1 s: tcp_syn_retries=1, "
+                       "tcp_syn_linear_timeouts=0), then gives up at ~3 s (no packet "
+                       "shows it: client TcpAttemptFails=1, TCPAbortOnTimeout=1; no MPTCP "
+                       "counter counts a failed join) before the connection "
+                       "closes (~4 s); no SYN/ACK, no RST, no further join attempt"}],
+        "announced": [],
+        "fallback": None,
+        "stall": None,
+        "connection": "completes on the initial subflow (path 1)"},
+    "join_rejected": {
+        "joins": [
+            {"from": "10.0.2.1", "to": "10.0.1.2", "to_port": PORT, "path": 2,
+             "by": "client subflow endpoint id 2", "outcome": "reset_after_ack",
+             "reset_reason": 3,
+             "detail": "the server answers the join SYN with a SYN/ACK carrying MP_JOIN "
+                       "(HMAC) as usual; the client sends its third ACK (MP_JOIN, 20 "
+                       "bytes) and the server then resets the subflow: RST with "
+                       "MP_TCPRST reason 3 (administratively prohibited), server "
+                       "MPJoinRejected=1; the client answers with RST/ACK + MP_TCPRST "
+                       "reason 0 (client MPRstTx=1, TcpEstabResets=1). The reject itself "
+                       "is not counted as MPRstTx at the server nor MPRstRx at the "
+                       "client. All four within ~0.1 ms; no RST "
+                       "answers the SYN, no fourth ACK; not retried"}],
+        "announced": [],
+        "fallback": None,
+        "stall": None,
+        "connection": "completes on the initial subflow (path 1)"},
+    "addr_unused": {
+        "joins": [],
+        "announced": [
+            {"addr": "10.0.2.2", "id": 2, "port": None, "by": "server",
+             "echoed": True, "verdict": "unused",
+             "why": "client limit add_addr_accepted 0 (client nstat AddAddr=1, "
+                    "EchoAddTx=1, no MP_JOIN sent; AddAddrDrop stays 0)"}],
+        "fallback": None,
+        "stall": None,
+        "connection": "completes on the initial subflow (path 1), the only subflow"},
+    "strip_after": {
+        "joins": [],
+        "announced": [],
+        "fallback": {
+            "cause": "dss_missing", "side": "server", "one_sided": True,
+            "kernel_counter": "server MPTcpExtDssFallback=1 (client: 0)",
+            "detail": "from t~0.32 s the path-1 bridge replaces every MPTCP option by "
+                      "NOPs in both directions: the server receives data without a DSS "
+                      "mapping on a connection with one subflow and falls back to TCP "
+                      "(DssFallback); its ACKs carry no DSS from then on. The client "
+                      "receives only pure ACKs (no data): it does not fall back, keeps "
+                      "sending DSS mappings, and its data-level ACK never advances"},
+        "stall": {
+            "from_t": 0.32, "side": "client (data sender)",
+            "detail": "TCP-level ACKs keep flowing (the server acknowledges every "
+                      "segment) while no DATA_ACK arrives; the client's MPTCP "
+                      "retransmission timer resends the unacknowledged mappings on the "
+                      "same subflow (client MPTCPRetrans > 0) as NEW subflow bytes, "
+                      "which the fallen-back server delivers to its application as "
+                      "stream data: the server application receives more bytes than "
+                      "were written (server_log: server_terminated.received, ~450 KB "
+                      "for 256 KiB written). Never ends by itself: the client is "
+                      "stopped at client_timeout (3 s) and its orphaned socket goes on "
+                      "resending DSS segments; the server application is stopped 1 s "
+                      "later (~4.0 s): FIN from the server, then plain RSTs answer the "
+                      "client's next segments (server TCPAbortOnData=1, TcpOutRsts; "
+                      "client TcpEstabResets=1). No DATA_FIN, no FIN from the client"}},
+    "strip_synack": {
+        "joins": [],
+        "announced": [],
+        "fallback": {
+            "cause": "synack_without_mp_capable", "side": "both",
+            "one_sided": False,
+            "kernel_counter": "client MPTcpExtMPCapableFallbackSYNACK=1, server "
+                              "MPTcpExtMPCapableFallbackACK=1",
+            "detail": "the path-1 bridge replaces the SYN/ACK's MP_CAPABLE (12 bytes) "
+                      "by 12 NOPs: the client falls back at the SYN/ACK and sends its "
+                      "third ACK without MP_CAPABLE, so the server (which had sent "
+                      "MP_CAPABLE) falls back there; plain TCP afterwards, the client's "
+                      "subflow endpoint is never used"},
+        "stall": None,
+        "connection": "completes as plain TCP"},
+}
+
 # What each capture must show (checked after every run; counts of MPTCP
 # options as tshark reports them, per option occurrence).  (min, max); None =
 # unbounded.  A run that does not satisfy its expectation fails.
@@ -299,6 +457,37 @@ EXPECT = {
                   "path1_outages": (1, 1), "captures_present": (2, 2)},
     "bbm":       {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
                   "path1_outages": (1, 1), "join_after_outage": (1, 1)},
+    # "why" scenarios: capture evidence plus the kernels' own counters
+    # ("nstat.<side>.<counter>", from the truth file)
+    "join_timeout":  {"tcp_streams": (2, 2), "join_syn": (2, 2), "join_synack": (0, 0),
+                      "join_ack": (0, 0), "client_done": True,
+                      "nstat.client.MPTcpExtMPJoinSynTx": (1, 1),
+                      "nstat.client.TcpAttemptFails": (1, 1),
+                      "nstat.client.TcpExtTCPAbortOnTimeout": (1, 1),
+                      "nstat.client.TcpExtTCPSynRetrans": (1, 1),
+                      "nstat.server.MPTcpExtMPJoinSynRx": (0, 0)},
+    "join_rejected": {"tcp_streams": (2, 2), "join_syn": (1, 1), "join_synack": (1, 1),
+                      "join_ack": (1, 1), "tcprst_reason3": (1, 1), "client_done": True,
+                      "nstat.server.MPTcpExtMPJoinRejected": (1, 1),
+                      "nstat.server.MPTcpExtMPJoinSynRx": (1, 1),
+                      "nstat.client.MPTcpExtMPJoinSynAckRx": (1, 1)},
+    "addr_unused":   {"tcp_streams": (1, 1), "add_addr": (2, 2), "mp_join": (0, 0),
+                      "client_done": True,
+                      "nstat.client.MPTcpExtAddAddr": (1, 1),
+                      "nstat.client.MPTcpExtEchoAddTx": (1, 1),
+                      "nstat.client.MPTcpExtMPJoinSynTx": (0, 0),
+                      "nstat.server.MPTcpExtAddAddrTx": (1, 1),
+                      "nstat.server.MPTcpExtEchoAdd": (1, 1)},
+    "strip_after":   {"tcp_streams": (1, 1), "mp_join": (0, 0), "dss_rx_after": (0, 0),
+                      "dss_tx_after": (50, None), "captures_present": (2, 2),
+                      "nstat.server.MPTcpExtDssFallback": (1, 1),
+                      "nstat.client.MPTcpExtDssFallback": (0, 0),
+                      "nstat.client.MPTcpExtMPTCPRetrans": (1, None)},
+    "strip_synack":  {"tcp_streams": (1, 1), "mp_capable": (1, 1), "mpc_synack": (0, 0),
+                      "synack_nops": (12, None), "dss": (0, 0), "mp_join": (0, 0),
+                      "client_done": True,
+                      "nstat.client.MPTcpExtMPCapableFallbackSYNACK": (1, 1),
+                      "nstat.server.MPTcpExtMPCapableFallbackACK": (1, 1)},
 }
 
 
@@ -353,9 +542,14 @@ class Lab:
     # ---- setup -----------------------------------------------------------
     def setup(self):
         C, S = self.ns["client"], self.ns["server"]
-        for n in self.ns.values():
+        for who, n in self.ns.items():
             sh("ip", "netns", "add", n)
             self.created.append(n)
+            if who.startswith("bridge") and self.fam == 4:
+                # no IPv6 on the bridge ports either (their MLD/RS frames would
+                # reach the hosts' captures); before the veths exist
+                for k in ("all", "default"):
+                    sh("sysctl", "-q", "-w", "net.ipv6.conf.%s.disable_ipv6=1" % k, ns=n)
         a = self.a
         for i in (1, 2):
             if self.sc["topology"] != "bridge":
@@ -369,7 +563,7 @@ class Lab:
             sh("ip", "link", "add", "s%d" % i, "netns", S, "type", "veth",
                "peer", "name", "bs%d" % i, "netns", B)
             sh("ip", "-n", B, "link", "add", "br0", "type", "bridge", "stp_state", "0",
-               "forward_delay", "0")
+               "forward_delay", "0", "mcast_snooping", "0")
             for dev in ("bc%d" % i, "bs%d" % i):
                 sh("ip", "-n", B, "link", "set", dev, "master", "br0")
                 sh("ip", "-n", B, "link", "set", dev, "up")
@@ -608,6 +802,9 @@ table inet mpanalab {
                 # only one path is ever down at a time: flushing is enough
                 rules = "flush chain inet mpanalab in\nflush chain inet mpanalab out\n"
             return self.agent_run(where, ["nft", "-f", "-"], input=rules)
+        elif kind == "nft":
+            who, rules = arg
+            return self.agent_run(who, ["nft", "-f", "-"], input=rules)
         elif kind == "ep_add":
             who, dev, epid, flags = arg
             return self.agent_run(who, ["ip", "mptcp", "endpoint", "add", self.a[dev],
@@ -641,6 +838,9 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
             if os.path.exists(f + ".tmp"):
                 os.unlink(f + ".tmp")
         self.setup()
+        for who, rules in sc["nft_setup"]:
+            sh("nft", "-f", "-", ns=self.ns[who], input=rules)
+        self.nstat_base = {r: read_nstat(self.ns[r]) for r in ("client", "server")}
         self.start_agents()
         srv = self.spawn(S, [sys.executable, SELF, "_server", "--family", str(self.fam),
                              "--port", str(PORT), "--conns", str(sc["conns"]),
@@ -680,23 +880,51 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
                                  "epoch": round(t, 6),
                                  "epoch_done": round(t_done, 6), "action": kind,
                                  "arg": arg})
+        self.client_killed = None
         try:
-            cli.wait(timeout=30)
+            cli.wait(timeout=max(1.0, self.t0 + sc["client_timeout"] - time.time()))
         except subprocess.TimeoutExpired:
-            raise RuntimeError("client timed out")
+            if not sc["stall_ok"]:
+                raise RuntimeError("client timed out")
+            # the stall is the scenario: `ip netns exec` execs python, so this
+            # pid is the client itself; it reports how far it got and exits
+            self.client_killed = round(time.time() - self.t0, 4)
+            cli.terminate()
+            try:
+                cli.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                cli.kill()
+                cli.wait()
         cout, cerr = cli.stdout.read(), cli.stderr.read()
         self.client_out = [json.loads(l) for l in cout.splitlines() if l.startswith("{")]
-        if cli.returncode != 0:
+        if self.client_killed is not None:
+            self.client_out.append({"ev": "client_stopped", "t": self.client_killed,
+                                    "why": "still running at client_timeout=%g s"
+                                    % sc["client_timeout"]})
+        elif cli.returncode != 0:
             raise RuntimeError("client exited %d: %s" % (cli.returncode, cerr))
         try:
-            srv.wait(timeout=10)
+            srv.wait(timeout=1 if self.client_killed is not None else 10)
         except subprocess.TimeoutExpired:
             srv.terminate()
-            srv.wait()
+            try:
+                srv.wait(timeout=3)
+            except subprocess.TimeoutExpired:   # a thread stuck in recv()
+                srv.kill()
+                srv.wait()
         sout = srv.stdout.read()
         self.server_out = [json.loads(l) for l in sout.splitlines() if l.startswith("{")]
         time.sleep(sc["capture_tail"])
         self.t_end = time.time()
+        # the counters cover the same time as the capture: read them before
+        # tcpdump stops (and before cleanup closes anything)
+        self.nstat_end = {r: read_nstat(self.ns[r]) for r in ("client", "server")}
+        self.nft_final = {}
+        for who in sorted({w for w, _ in sc["nft_setup"]} |
+                          {e[2][0] for e in sc["events"] if e[1] == "nft"}):
+            r = sh("nft", "list", "ruleset", ns=self.ns[who], check=False)
+            self.nft_final[who] = [l.strip() for l in r.stdout.splitlines()
+                                   if "counter" in l]
         self.stop_capture()
         self.stop_live()
         st = os.stat(self.out)   # tcpdump drops privileges: give the file back
@@ -860,6 +1088,7 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
             },
             "tcpdump_stats": parse_tcpdump_stats(getattr(self, "tcpdump_stats", "")),
             "outcome": OUTCOME.get(name, ""),
+            "why": WHY.get(name),
             "failed_paths": failed,
             "outages": outages,
             "events": self.actions,
@@ -867,6 +1096,23 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
             "client_log": self.client_out,
             "server_log": self.server_out,
         }
+        if WHY.get(name) is None:
+            del truth["why"]
+        if getattr(self, "nstat_end", None):
+            truth["nstat"] = {r: nstat_delta(self.nstat_end[r], self.nstat_base[r])
+                              for r in ("client", "server")}
+            truth["nstat_how"] = (
+                "ip netns exec NS nstat -asz --json in the client and the server "
+                "namespace, read after the setup (before the server starts) and again "
+                "at the end (after capture_tail, before tcpdump stops); the values are "
+                "end minus start (a fresh namespace starts at zero: "
+                "nstat_start_nonzero lists the exceptions). MPTcpExtMPCurrEstab is a "
+                "gauge (connections established at the end), the others are counters.")
+            truth["nstat_start_nonzero"] = {
+                r: {k: v for k, v in self.nstat_base[r].items() if v}
+                for r in ("client", "server")}
+        if getattr(self, "nft_final", None):
+            truth["nft_counters"] = self.nft_final
         truth["observed_tshark"] = observe(pcap)
         truth["observed_tcpdump"] = observe_tcpdump(pcap)
         truth["_pcap_path"] = pcap
@@ -886,6 +1132,16 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
             o = observe_outages(truth)
             truth["observed_outages"] = o
             obs.update(o)
+        if any(k in exp for k in ("join_syn", "join_synack", "mpc_synack",
+                                  "synack_nops", "dss_rx_after")):
+            o = observe_why(truth)
+            truth["observed_why"] = o
+            obs.update(o)
+        for k in exp:
+            if k.startswith("nstat."):
+                # counters the kernels reported for this run (truth file)
+                _, side, name = k.split(".", 2)
+                obs[k] = truth.get("nstat", {}).get(side, {}).get(name, 0)
         if "captures_present" in exp:
             obs["captures_present"] = sum(
                 1 for c in truth.get("captures", [])
@@ -907,6 +1163,36 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
                                 for k, v in exp.items()}
         if bad:
             raise RuntimeError("capture does not show the scenario: " + "; ".join(bad))
+
+
+# Besides every MPTcpExt* counter, these TCP ones go into the truth files.
+NSTAT_TCP = ("TcpActiveOpens", "TcpPassiveOpens", "TcpAttemptFails", "TcpEstabResets",
+             "TcpInSegs", "TcpOutSegs", "TcpRetransSegs", "TcpInErrs", "TcpOutRsts",
+             "TcpExtTCPSynRetrans", "TcpExtTCPTimeouts", "TcpExtTCPLossProbes",
+             "TcpExtTCPAbortOnData", "TcpExtTCPAbortOnClose", "TcpExtTCPAbortOnTimeout",
+             "TcpExtTCPAbortOnLinger", "TcpExtTCPAbortFailed", "TcpExtListenDrops",
+             "TcpExtListenOverflows", "TcpExtTCPReqQFullDrop", "TcpExtTCPBacklogDrop",
+             "TcpExtTCPDSACKRecv", "TcpExtTCPDSACKOldSent", "TcpExtTCPFastRetrans",
+             "TcpExtTCPOFOQueue", "TcpExtTCPZeroWindowDrop", "TcpExtTCPToZeroWindowAdv",
+             "TcpExtTCPWantZeroWindowAdv")
+
+
+def read_nstat(ns):
+    """All counters of namespace `ns` (absolute values: -a ignores and -s does
+    not write nstat's history file, which `ip netns exec` would share between
+    namespaces)."""
+    r = sh("nstat", "-asz", "--json", ns=ns, check=False)
+    try:
+        return json.loads(r.stdout).get("kernel", {})
+    except ValueError:
+        return {}
+
+
+def nstat_delta(end, base):
+    """This scenario's counters: end - baseline, MPTcpExt* and NSTAT_TCP."""
+    keep = [k for k in end if k.startswith("MPTcpExt")] + [k for k in NSTAT_TCP
+                                                          if k in end]
+    return {k: end[k] - base.get(k, 0) for k in keep}
 
 
 def parse_tcpdump_stats(text):
@@ -975,6 +1261,47 @@ def observe_outages(truth):
     return {"path1_outages": gaps,
             "join_after_outage": sum(1 for t in joins if first_gap is not None
                                      and t > first_gap)}
+
+
+def observe_why(truth):
+    """Join, fallback and stripping evidence in the (client-side) capture:
+    join_syn / join_synack / join_ack: SYN, SYN/ACK and ACK frames with MP_JOIN;
+    tcprst_reason3: MP_TCPRST with reason 3 (administratively prohibited);
+    mpc_synack: SYN/ACKs with MP_CAPABLE; synack_nops: the most NOP options in
+    one SYN/ACK (a stripped 12-byte MP_CAPABLE leaves 12); dss_rx_after /
+    dss_tx_after: DSS options received from / sent to the server after the
+    first "nft" event had returned (t_done)."""
+    pcap = truth["_pcap_path"]
+    cip = truth["paths"]["1"]["client"], truth["paths"]["2"]["client"]
+    after = [e["epoch_done"] for e in truth.get("events", []) if e["action"] == "nft"]
+    after = after[0] if after else None
+    try:
+        r = subprocess.run(["tshark", "-r", pcap, "-Y", "tcp", "-T", "fields",
+                            "-e", "frame.time_epoch", "-e", "ip.src", "-e", "tcp.flags",
+                            "-e", "tcp.options.mptcp.subtype",
+                            "-e", "tcp.options.mptcp.rst_reason", "-e", "tcp.option_kind"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                           timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    o = dict.fromkeys(("join_syn", "join_synack", "join_ack", "tcprst_reason3",
+                       "mpc_synack", "synack_nops", "dss_rx_after", "dss_tx_after"), 0)
+    for line in r.stdout.splitlines():
+        f = line.split("\t")
+        if len(f) < 6:
+            continue
+        t, flags = float(f[0]), int(f[2], 16) if f[2] else 0
+        sub = [int(x, 0) for x in f[3].split(",") if x]
+        syn, ack = flags & 0x02, flags & 0x10
+        if 1 in sub:
+            o["join_syn" if syn and not ack else "join_synack" if syn else "join_ack"] += 1
+        if syn and ack:
+            o["mpc_synack"] += 0 in sub
+            o["synack_nops"] = max(o["synack_nops"], f[5].split(",").count("1"))
+        o["tcprst_reason3"] += sum(1 for x in f[4].split(",") if x and int(x, 0) == 3)
+        if after is not None and t > after and 2 in sub:
+            o["dss_tx_after" if f[1] in cip else "dss_rx_after"] += sub.count(2)
+    return o
 
 
 def observe_tcpdump(pcap):
@@ -1060,12 +1387,14 @@ def role_server(args):
     def handle(c, peer):
         got = 0
         err = None
+        key = "%s:%d" % peer[:2]
         try:
             while True:
                 d = c.recv(65536)
                 if not d:
                     break
                 got += len(d)
+                progress[key] = got
             if args.reply and args.reply_chunk:
                 # paced reply (download scenarios): chunk bytes per interval
                 nxt, left = time.time(), args.reply
@@ -1090,6 +1419,14 @@ def role_server(args):
             jprint(ev="server_conn_done", peer=list(peer[:2]), received=got, error=err,
                    t=time.time())
 
+    progress = {}
+
+    def on_term(*a):
+        # stopped by the orchestrator (a stalled scenario): say how far it got
+        jprint(ev="server_terminated", received=dict(progress), t=time.time())
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, on_term)
     threads = []
     for _ in range(args.conns):
         c, peer = ls.accept()
@@ -1122,6 +1459,13 @@ def role_client(args):
             time.sleep(0.05)
     lock = threading.Lock()
     results = [None] * len(socks)
+    progress = [0] * len(socks)
+
+    def on_term(*a):
+        jprint(ev="client_terminated", sent=list(progress), t=round(time.time() - t0, 4))
+        os._exit(3)
+
+    signal.signal(signal.SIGTERM, on_term)
 
     def work(i, s):
         sent = 0
@@ -1142,6 +1486,7 @@ def role_client(args):
                 n = min(args.chunk, args.size - sent)
                 s.sendall(buf[:n])
                 sent += n
+                progress[i] = sent
                 nxt += args.interval
                 d = nxt - time.time()
                 if d > 0:
