@@ -34,6 +34,8 @@
 #include "mpana/log.h"
 #include "mpana/selfrun.h"
 
+#include "css.h"
+
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
 
 #define MAX_SF 32          /* subflows drawn per connection */
@@ -1240,37 +1242,6 @@ static int write_conn(FILE *f, sqlite3 *db, struct cdata *d)
 	return 0;
 }
 
-static const char css[] =
-"body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;color:#222;"
-"margin:16px auto;max-width:1200px;padding:0 10px;background:#fff}\n"
-"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;padding-top:10px;border-top:2px solid #ccc}"
-"h3{font-size:15px;margin:18px 0 6px}\n"
-".meta,.legend,.note{color:#555;font-size:13px;max-width:1180px}.note{background:#fff6d6;padding:6px 10px}\n"
-"table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;text-align:left;vertical-align:top}\n"
-"table.kv th{color:#555;font-weight:600;white-space:nowrap}table.kv td{border-bottom:1px solid #eee}\n"
-"table.hs{margin-top:4px}table.hs th{background:#f0f0f0;border-bottom:1px solid #ccc}"
-"table.hs td{border-bottom:1px solid #eee}table.hs td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
-".good{color:#006d3a}.bad{color:#b00020;font-weight:600}\n"
-".sw{display:inline-block;width:10px;height:10px;margin:0 4px 0 2px;border-radius:2px}\n"
-".legend svg{display:inline;vertical-align:middle}\n"
-"svg{display:block;font-family:inherit;font-size:12px;max-width:100%;height:auto}\n"
-"svg text{fill:#222}.axis text{fill:#444;font-size:11px}.axislabel{font-size:12px}\n"
-".grid{stroke:#e4e4e4;stroke-width:1}.axisline{stroke:#888;stroke-width:1}\n"
-".lanebg{fill:#fafafa;stroke:#ddd}.laneline{stroke:#ddd}.lanesub{font-size:11px;fill:#555}\n"
-".peak{font-size:11px;fill:#555}\n"
-".marker line{stroke:#333;stroke-width:1.2;stroke-dasharray:3 2}.marker text{font-size:10px;font-weight:700;fill:#333}\n"
-".failover rect{fill:#7f7f7f;fill-opacity:0.22;stroke:#7f7f7f;stroke-opacity:.6}"
-".failover text{font-size:11px;font-weight:700;fill:#333}\n"
-".fshade{fill:#7f7f7f;fill-opacity:0.18}\n"
-".dsnpts{fill:none;stroke-width:3.5;stroke-linecap:round}\n"
-".dataack{stroke:#111;stroke-width:1.6;fill:none}\n"
-".reinjection circle,.reinj{fill:none;stroke:#b00020;stroke-width:2}\n"
-".node rect{fill:#fff;stroke:#444;stroke-width:1.5}.node rect.removed{stroke-dasharray:4 3;fill:#f3f3f3}"
-".node .addr{font-weight:700}.node .ids{font-size:11px;fill:#555}\n"
-".elabel{fill:#fff;fill-opacity:.9}.failmark{fill:#b00020;color:#b00020;font-weight:700;font-size:11px}\n"
-".side{font-weight:700;fill:#555}\n"
-"nav ul{margin:4px 0;padding-left:20px}\n";
-
 static void usage(FILE *f)
 {
 	fputs("Usage: mpana report TRACE|DB -o FILE [--conn ID]\n"
@@ -1368,7 +1339,7 @@ int mp_cmd_report(int argc, char **argv)
 		"<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
 		"<meta name=\"generator\" content=\"mpana %s\"/>\n<title>mpana report: ", MPANA_VERSION);
 	esc(f, input);
-	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>MPTCP report: ", css);
+	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>MPTCP report: ", mp_report_css);
 	esc(f, input);
 	fprintf(f, "</h1>\n<p class=\"meta\">");
 	st = prep(db, "SELECT count(*), total(packets), total(mptcp_packets), min(first_ts), max(last_ts),"
