@@ -30,6 +30,7 @@
 #include <sqlite3.h>
 
 #include "mpana/escape.h"
+#include "mpana/graph_model.h"
 #include "mpana/htmlreport.h"
 #include "mpana/log.h"
 #include "mpana/selfrun.h"
@@ -40,8 +41,6 @@ enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
 
 #define MAX_SF 32          /* subflows drawn per connection */
 #define MAX_FO 16          /* failovers per connection */
-#define MAX_NODES 48       /* addresses in the subflow graph */
-#define NODE_IDS 6         /* address ids listed per node */
 #define MAX_CONNS 16       /* connections drawn in full; the rest are listed */
 #define MAX_MARKERS 600    /* event markers per connection */
 #define MAX_REINJ 400      /* reinjection marks per connection */
@@ -102,15 +101,6 @@ struct fo {
 	char cause[24];           /* explicit signal, "" when silent */
 	bool lower_bound;         /* latency is a lower bound */
 	double t_fail, t_recovered, t_reinject, latency_ms, stall_ms; /* NAN: none */
-};
-
-struct node {
-	char addr[64];
-	int side;                 /* 0 client, 1 server */
-	int n_ids;
-	int ids[NODE_IDS];
-	bool announced, removed;
-	double y;
 };
 
 /* Everything drawn for one connection: bounded, allocated per connection. */
@@ -666,47 +656,26 @@ static void write_header(FILE *f, sqlite3 *db, const struct cdata *d)
 	fprintf(f, "</td></tr>\n</table>\n");
 }
 
-static struct node *node_get(struct node *v, int *n, const char *addr, int side)
+/* The graph model of d's connection from the database: its client and
+ * server addresses (address id 0), each drawn subflow (edge i is d->sf[i]),
+ * then the addresses announced, in announcement order. Returns 0, -1 on
+ * OOM. */
+static int load_graph(sqlite3 *db, const struct cdata *d, struct mp_gmodel *m)
 {
-	for (int i = 0; i < *n; i++)
-		if (v[i].side == side && !strcmp(v[i].addr, addr))
-			return &v[i];
-	if (*n >= MAX_NODES)
-		return NULL;
-	memset(&v[*n], 0, sizeof v[*n]);
-	snprintf(v[*n].addr, sizeof v[*n].addr, "%s", addr);
-	v[*n].side = side;
-	return &v[(*n)++];
-}
-
-static void node_id(struct node *nd, int id)
-{
-	if (!nd || id < 0)
-		return;
-	for (int i = 0; i < nd->n_ids; i++)
-		if (nd->ids[i] == id)
-			return;
-	if (nd->n_ids < NODE_IDS)
-		nd->ids[nd->n_ids++] = id;
-}
-
-/* The subflow graph: client addresses left, server addresses right. */
-static void write_graph(FILE *f, sqlite3 *db, const struct cdata *d)
-{
-	struct node nodes[MAX_NODES];
-	int nn = 0, count[2] = { 0, 0 };
+	struct mp_gnode *n;
 	sqlite3_stmt *st;
-	const double gw = 900, xl = 170, xr = 730, nw = 220, nh = 44, pitch = 84;
-	double labx[MAX_SF], laby[MAX_SF];
-	int nlab = 0;
 
-	node_id(node_get(nodes, &nn, d->c.client, 0), 0);
-	node_id(node_get(nodes, &nn, d->c.server, 1), 0);
+	if ((n = mp_gmodel_node(m, d->c.client, 0))) {
+		n->initial = true;
+		mp_gnode_add_id(n, 0);
+	}
+	if ((n = mp_gmodel_node(m, d->c.server, 1))) {
+		n->initial = true;
+		mp_gnode_add_id(n, 0);
+	}
 	for (int i = 0; i < d->nsf; i++) {
 		const struct sf *s = &d->sf[i];
-		const char *ca = s->server_init ? s->dst : s->src, *sa = s->server_init ? s->src : s->dst;
-		node_id(node_get(nodes, &nn, ca, 0), s->server_init ? s->rid : s->lid);
-		node_id(node_get(nodes, &nn, sa, 1), s->server_init ? s->lid : s->rid);
+		mp_gmodel_subflow(m, s->src, s->lid, s->dst, s->rid, s->server_init);
 	}
 	st = prep(db, "SELECT addr, addr_id, announced_by, removed_ts FROM addresses WHERE conn_id = ?1"
 		  " ORDER BY announced_ts");
@@ -716,20 +685,30 @@ static void write_graph(FILE *f, sqlite3 *db, const struct cdata *d)
 			char addr[64], by[16];
 			col_text(st, 0, addr, sizeof addr);
 			col_text(st, 2, by, sizeof by);
-			struct node *nd = node_get(nodes, &nn, addr, strcmp(by, "server") == 0);
-			if (!nd)
-				continue;
-			node_id(nd, sqlite3_column_int(st, 1));
-			nd->announced = true;
-			if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-				nd->removed = true;
+			mp_gmodel_announce(m, addr, strcmp(by, "server") == 0, sqlite3_column_int(st, 1),
+					   sqlite3_column_type(st, 3) != SQLITE_NULL);
 		}
 		sqlite3_finalize(st);
 	}
-	for (int i = 0; i < nn; i++)
-		nodes[i].y = 60 + pitch * count[nodes[i].side]++;
-	int rows = count[0] > count[1] ? count[0] : count[1];
-	double gh = 60 + pitch * rows + 10;
+	mp_gmodel_layout(m);
+	return m->oom ? -1 : 0;
+}
+
+/* The subflow graph: client addresses left, server addresses right. */
+static int write_graph(FILE *f, sqlite3 *db, const struct cdata *d)
+{
+	struct mp_gmodel m;
+	const double gw = 900, xl = 170, xr = 730, nw = 220, nh = 44, pitch = 84;
+	double labx[MAX_SF], laby[MAX_SF];
+	int nlab = 0;
+
+	mp_gmodel_init(&m);
+	if (load_graph(db, d, &m) < 0) {
+		MP_LOG(MP_LOG_ERR, "report: out of memory");
+		mp_gmodel_free(&m);
+		return -1;
+	}
+	double gh = 60 + pitch * m.rows + 10;
 
 	fprintf(f, "<svg class=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\""
 		" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"subflow graph\">\n", gw, gh, gw, gh);
@@ -739,17 +718,12 @@ static void write_graph(FILE *f, sqlite3 *db, const struct cdata *d)
 	/* Edges first, so nodes cover their ends. */
 	for (int i = 0; i < d->nsf; i++) {
 		const struct sf *s = &d->sf[i];
-		const char *ca = s->server_init ? s->dst : s->src, *sa = s->server_init ? s->src : s->dst;
-		struct node *a = node_get(nodes, &nn, ca, 0), *b = node_get(nodes, &nn, sa, 1);
-		int dup = 0;
-		if (!a || !b)
-			continue;
-		for (int j = 0; j < i; j++) {
-			const struct sf *t = &d->sf[j];
-			const char *ca2 = t->server_init ? t->dst : t->src, *sa2 = t->server_init ? t->src : t->dst;
-			dup += !strcmp(ca, ca2) && !strcmp(sa, sa2);
-		}
-		double x1 = xl + nw / 2, x2 = xr - nw / 2, y1 = a->y + nh / 2, y2 = b->y + nh / 2;
+		const struct mp_gedge *e = &m.edge[i];
+		const struct mp_gnode *a = &m.node[e->src_side ? e->to : e->from];
+		const struct mp_gnode *b = &m.node[e->src_side ? e->from : e->to];
+		int dup = e->dup;
+		double x1 = xl + nw / 2, x2 = xr - nw / 2;
+		double y1 = 60 + pitch * a->row + nh / 2, y2 = 60 + pitch * b->row + nh / 2;
 		double off = (dup % 2 ? 1 : -1) * 22.0 * ((dup + 1) / 2);
 		double mx = (x1 + x2) / 2, my = (y1 + y2) / 2 + 2 * off;
 		char bf[32], br[32];
@@ -804,23 +778,23 @@ static void write_graph(FILE *f, sqlite3 *db, const struct cdata *d)
 		}
 		fprintf(f, "</g>\n");
 	}
-	for (int i = 0; i < nn; i++) {
-		const struct node *nd = &nodes[i];
-		double x = (nd->side ? xr : xl) - nw / 2;
+	for (size_t i = 0; i < m.n_node; i++) {
+		const struct mp_gnode *nd = &m.node[i];
+		double x = (nd->side ? xr : xl) - nw / 2, y = 60 + pitch * nd->row;
 		fprintf(f, "<g class=\"node\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.0f\" height=\"%.0f\" rx=\"8\"%s/>"
-			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"addr\">", x, nd->y, nw, nh,
-			nd->removed ? " class=\"removed\"" : "", x + nw / 2, nd->y + 18);
+			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"addr\">", x, y, nw, nh,
+			nd->removed ? " class=\"removed\"" : "", x + nw / 2, y + 18);
 		esc(f, nd->addr);
 		fprintf(f, "</text><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"ids\">", x + nw / 2,
-			nd->y + 35);
+			y + 35);
 		if (nd->n_ids) {
 			fprintf(f, "address id%s ", nd->n_ids > 1 ? "s" : "");
-			for (int k = 0; k < nd->n_ids; k++)
+			for (unsigned k = 0; k < nd->n_ids; k++)
 				fprintf(f, "%s%d", k ? ", " : "", nd->ids[k]);
 		} else {
 			fprintf(f, "address id unknown");
 		}
-		fprintf(f, "%s%s</text></g>\n", nd->announced ? " &#183; ADD_ADDR" : "",
+		fprintf(f, "%s%s</text></g>\n", nd->announced_by >= 0 ? " &#183; ADD_ADDR" : "",
 			nd->removed ? " &#183; removed" : "");
 	}
 	fprintf(f, "</svg>\n");
@@ -829,6 +803,8 @@ static void write_graph(FILE *f, sqlite3 *db, const struct cdata *d)
 		" y2=\"5\" stroke=\"#555\" stroke-width=\"3\" stroke-dasharray=\"9 6\"/></svg> backup;"
 		" <span class=\"failmark\">&#10007;</span> failed (reset, failed over, HMAC failure or never"
 		" established); hover an edge for its 4-tuple and bytes.</p>\n");
+	mp_gmodel_free(&m);
+	return 0;
 }
 
 struct marker_kind {
@@ -1231,7 +1207,8 @@ static int write_conn(FILE *f, sqlite3 *db, struct cdata *d)
 			" (written without <code>--db-packets</code>): the lanes show subflow lifetimes and byte"
 			" totals only, and there is no data-sequence plot.</p>\n");
 	fprintf(f, "<h3>Subflow graph</h3>\n");
-	write_graph(f, db, d);
+	if (write_graph(f, db, d) < 0)
+		return -1;
 	fprintf(f, "<h3>Timeline</h3>\n");
 	write_timeline(f, db, d);
 	fprintf(f, "<h3>Data sequence</h3>\n");
