@@ -11,8 +11,6 @@
 
 void rpt_write_handshake(FILE *f, const struct rpt_data *d)
 {
-	if (!d->have_hs)
-		return;
 	fprintf(f, "<table class=\"hs\">\n<thead><tr><th>#</th><th>time (ms)</th><th>frame</th><th>subflow</th>"
 		"<th>step</th><th>verdict</th><th>detail</th></tr></thead>\n<tbody>\n");
 	for (int i = 0; i < d->nhs; i++) {

@@ -46,6 +46,14 @@ sqlite3_stmt *rpt_prep(sqlite3 *db, const char *sql)
 	return st;
 }
 
+int rpt_step_end(sqlite3 *db, int rc, const char *what)
+{
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	MP_LOG(MP_LOG_ERR, "report: reading %s: %s", what, sqlite3_errmsg(db));
+	return -1;
+}
+
 int rpt_sf_index(const struct rpt_data *d, int64_t id)
 {
 	for (int i = 0; i < d->nsf; i++)
@@ -83,24 +91,26 @@ void rpt_conn_row(sqlite3_stmt *st, struct rpt_conn *c)
 }
 
 /* Is addr a server-side address of the connection (its server address or
- * one the server announced)? */
-static bool server_side_addr(sqlite3 *db, const struct rpt_conn *c, const char *addr)
+ * one the server announced)? 1 yes, 0 no, -1 database error. */
+static int server_side_addr(sqlite3 *db, const struct rpt_conn *c, const char *addr)
 {
 	sqlite3_stmt *st;
-	bool yes = false;
+	int rc;
 
 	if (!strcmp(addr, c->server))
-		return true;
+		return 1;
 	if (!strcmp(addr, c->client))
-		return false;
+		return 0;
 	st = rpt_prep(db, "SELECT 1 FROM addresses WHERE conn_id = ?1 AND addr = ?2 AND announced_by = 'server'");
 	if (!st)
-		return false;
+		return -1;
 	sqlite3_bind_int64(st, 1, c->id);
 	sqlite3_bind_text(st, 2, addr, -1, SQLITE_TRANSIENT);
-	yes = sqlite3_step(st) == SQLITE_ROW;
+	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return yes;
+	if (rpt_step_end(db, rc, "addresses") < 0)
+		return -1;
+	return rc == SQLITE_ROW;
 }
 
 static int load_subflows(sqlite3 *db, struct rpt_data *d)
@@ -109,10 +119,12 @@ static int load_subflows(sqlite3 *db, struct rpt_data *d)
 				" initial, backup, local_addr_id, remote_addr_id, syn_ts, established_ts,"
 				" closed_ts, close_reason, tcprst_reason, hmac_ok, bytes_fwd, bytes_rev"
 				" FROM subflows WHERE conn_id = ?1 ORDER BY id");
+	int rc;
+
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, d->c.id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		d->nsf_total++;
 		if (d->nsf >= MAX_SF)
 			continue;
@@ -139,10 +151,16 @@ static int load_subflows(sqlite3 *db, struct rpt_data *d)
 		s->bytes_rev = sqlite3_column_int64(st, 18);
 	}
 	sqlite3_finalize(st);
+	if (rpt_step_end(db, rc, "subflows") < 0)
+		return -1;
 	for (int i = 0; i < d->nsf; i++) {
 		struct rpt_sf *s = &d->sf[i];
-		s->server_init = !s->initial && server_side_addr(db, &d->c, s->src) &&
-				 !server_side_addr(db, &d->c, s->dst);
+		int src_srv = 0, dst_srv = 0;
+		if (!s->initial && (src_srv = server_side_addr(db, &d->c, s->src)) == 1)
+			dst_srv = server_side_addr(db, &d->c, s->dst);
+		if (src_srv < 0 || dst_srv < 0)
+			return -1;
+		s->server_init = src_srv && !dst_srv;
 		if (!strcmp(s->close_reason, "rst") || !strcmp(s->close_reason, "mp_tcprst")) {
 			s->failed = true;
 			snprintf(s->why, sizeof s->why, "closed by %s",
@@ -191,13 +209,8 @@ static int load_failovers(sqlite3 *db, struct rpt_data *d)
 			d->sf[k].failed = true;
 		}
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		MP_LOG(MP_LOG_ERR, "report: reading failovers: %s", sqlite3_errmsg(db));
-		sqlite3_finalize(st);
-		return -1;
-	}
 	sqlite3_finalize(st);
-	return 0;
+	return rpt_step_end(db, rc, "failovers");
 }
 
 /* The header's facts: ADD_ADDR HMAC counts and the handshake verdict. */
@@ -205,28 +218,31 @@ static int load_facts(sqlite3 *db, struct rpt_data *d)
 {
 	sqlite3_stmt *st = rpt_prep(db, "SELECT count(*), total(hmac_ok = 1), total(hmac_ok = 0)"
 				    " FROM addresses WHERE conn_id = ?1");
+	int rc;
 
-	if (st) {
-		sqlite3_bind_int64(st, 1, d->c.id);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			d->addr_n = sqlite3_column_int(st, 0);
-			d->addr_ok = sqlite3_column_int(st, 1);
-			d->addr_bad = sqlite3_column_int(st, 2);
-		}
-		sqlite3_finalize(st);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, d->c.id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		d->addr_n = sqlite3_column_int(st, 0);
+		d->addr_ok = sqlite3_column_int(st, 1);
+		d->addr_bad = sqlite3_column_int(st, 2);
 	}
+	sqlite3_finalize(st);
+	if (rpt_step_end(db, rc, "addresses") < 0)
+		return -1;
 	st = rpt_prep(db, "SELECT valid, reason, joins FROM handshake_verdict WHERE conn_id = ?1");
-	if (st) {
-		sqlite3_bind_int64(st, 1, d->c.id);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			d->have_verdict = true;
-			d->hs_valid = sqlite3_column_int(st, 0);
-			col_text(st, 1, d->hs_reason, sizeof d->hs_reason);
-			d->hs_joins = sqlite3_column_int(st, 2);
-		}
-		sqlite3_finalize(st);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, d->c.id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		d->have_verdict = true;
+		d->hs_valid = sqlite3_column_int(st, 0);
+		col_text(st, 1, d->hs_reason, sizeof d->hs_reason);
+		d->hs_joins = sqlite3_column_int(st, 2);
 	}
-	return 0;
+	sqlite3_finalize(st);
+	return rpt_step_end(db, rc, "handshake_verdict");
 }
 
 /* The control events drawn as timeline markers, by time. */
@@ -236,11 +252,12 @@ static int load_markers(sqlite3 *db, struct rpt_data *d)
 				    " WHERE conn_id = ?1 AND type IN ('join_syn', 'add_addr',"
 				    " 'remove_addr', 'mp_prio', 'mp_fail', 'mp_fastclose', 'mp_tcprst',"
 				    " 'fin', 'rst') ORDER BY ts, frame");
+	int rc;
 
 	if (!st)
-		return 0;
+		return -1;
 	sqlite3_bind_int64(st, 1, d->c.id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (d->nmark >= MAX_MARKERS) {
 			d->mark_skipped++;
 			continue;
@@ -254,7 +271,7 @@ static int load_markers(sqlite3 *db, struct rpt_data *d)
 		mk->frame = sqlite3_column_int(st, 4);
 	}
 	sqlite3_finalize(st);
-	return 0;
+	return rpt_step_end(db, rc, "events");
 }
 
 /* The first MAX_HS_ROWS rows of the handshake order. */
@@ -262,12 +279,12 @@ static int load_handshake(sqlite3 *db, struct rpt_data *d)
 {
 	sqlite3_stmt *st = rpt_prep(db, "SELECT seq, rel_ms, subflow_id, step, ok, frame, detail"
 				    " FROM handshake_order WHERE conn_id = ?1 ORDER BY seq");
+	int rc;
 
 	if (!st)
-		return 0;
-	d->have_hs = true;
+		return -1;
 	sqlite3_bind_int64(st, 1, d->c.id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (d->nhs >= MAX_HS_ROWS) {
 			d->hs_more++;
 			continue;
@@ -283,13 +300,13 @@ static int load_handshake(sqlite3 *db, struct rpt_data *d)
 		col_text(st, 6, h->detail, sizeof h->detail);
 	}
 	sqlite3_finalize(st);
-	return 0;
+	return rpt_step_end(db, rc, "handshake_order");
 }
 
 int rpt_load_conn(sqlite3 *db, struct rpt_data *d)
 {
-	if (load_subflows(db, d) < 0 || load_failovers(db, d) < 0 || load_facts(db, d) < 0 ||
-	    load_markers(db, d) < 0 || load_handshake(db, d) < 0)
+	if (load_subflows(db, d) < 0 || load_failovers(db, d) < 0 || load_markers(db, d) < 0 ||
+	    load_handshake(db, d) < 0 || load_facts(db, d) < 0)
 		return -1;
 	return 0;
 }
@@ -300,11 +317,13 @@ int rpt_load_options(sqlite3 *db, struct rpt_data *d)
 	sqlite3_stmt *st = rpt_prep(db, "SELECT ts, subflow_id, src_addr, src_port, dsn64, dll, data_ack64"
 				" FROM options WHERE capture_id = ?1 AND conn_id = ?2 AND subtype = 'dss'"
 				" AND error IS NULL AND subflow_id IS NOT NULL ORDER BY frame");
+	int rc;
+
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, d->c.capture_id);
 	sqlite3_bind_int64(st, 2, d->c.id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char src[64];
 		int k = rpt_sf_index(d, sqlite3_column_int64(st, 1));
 		double ts = sqlite3_column_double(st, 0);
@@ -324,7 +343,7 @@ int rpt_load_options(sqlite3 *db, struct rpt_data *d)
 	}
 	sqlite3_finalize(st);
 	d->have_opts = d->opt_rows > 0;
-	return 0;
+	return rpt_step_end(db, rc, "options");
 }
 
 /* Reinjections: the segments the engine marked, at their own DSN, inside
@@ -334,12 +353,13 @@ int rpt_load_reinj(sqlite3 *db, struct rpt_data *d)
 	sqlite3_stmt *st = rpt_prep(db, "SELECT ts, subflow_id, seg_dsn, seg_len, frame FROM options"
 				    " WHERE capture_id = ?1 AND conn_id = ?2 AND resend = 'reinjection'"
 				    " AND seg_dsn IS NOT NULL ORDER BY frame");
+	int rc;
 
 	if (!st)
-		return 0;
+		return -1;
 	sqlite3_bind_int64(st, 1, d->c.capture_id);
 	sqlite3_bind_int64(st, 2, d->c.id);
-	while (sqlite3_step(st) == SQLITE_ROW && d->nreinj < MAX_REINJ) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && d->nreinj < MAX_REINJ) {
 		uint64_t dsn = (uint64_t)sqlite3_column_int64(st, 2);
 		if (!d->have_base[d->main_dir])
 			break;
@@ -354,7 +374,7 @@ int rpt_load_reinj(sqlite3 *db, struct rpt_data *d)
 		r->rel = rel;
 	}
 	sqlite3_finalize(st);
-	return 0;
+	return rpt_step_end(db, rc, "options (reinjections)");
 }
 
 /* The graph model from the database: the client and server addresses
@@ -364,6 +384,7 @@ int rpt_load_graph(sqlite3 *db, const struct rpt_data *d, struct mp_gmodel *m)
 {
 	struct mp_gnode *n;
 	sqlite3_stmt *st;
+	int rc;
 
 	if ((n = mp_gmodel_node(m, d->c.client, 0))) {
 		n->initial = true;
@@ -378,18 +399,20 @@ int rpt_load_graph(sqlite3 *db, const struct rpt_data *d, struct mp_gmodel *m)
 		mp_gmodel_subflow(m, s->src, s->lid, s->dst, s->rid, s->server_init);
 	}
 	st = rpt_prep(db, "SELECT addr, addr_id, announced_by, removed_ts FROM addresses WHERE conn_id = ?1"
-		  " ORDER BY announced_ts");
-	if (st) {
-		sqlite3_bind_int64(st, 1, d->c.id);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			char addr[64], by[16];
-			col_text(st, 0, addr, sizeof addr);
-			col_text(st, 2, by, sizeof by);
-			mp_gmodel_announce(m, addr, strcmp(by, "server") == 0, sqlite3_column_int(st, 1),
-					   sqlite3_column_type(st, 3) != SQLITE_NULL);
-		}
-		sqlite3_finalize(st);
+		      " ORDER BY announced_ts");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, d->c.id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char addr[64], by[16];
+		col_text(st, 0, addr, sizeof addr);
+		col_text(st, 2, by, sizeof by);
+		mp_gmodel_announce(m, addr, strcmp(by, "server") == 0, sqlite3_column_int(st, 1),
+				   sqlite3_column_type(st, 3) != SQLITE_NULL);
 	}
+	sqlite3_finalize(st);
+	if (rpt_step_end(db, rc, "addresses") < 0)
+		return -1;
 	mp_gmodel_layout(m);
 	if (m->oom) {
 		MP_LOG(MP_LOG_ERR, "report: out of memory");

@@ -132,7 +132,6 @@ struct rpt_data {
 	int nmark, mark_skipped;  /* drawn, not drawn */
 	struct rpt_reinj reinj[MAX_REINJ]; /* reinjections inside the DSN plot */
 	int nreinj;               /* entries in reinj */
-	bool have_hs;             /* the handshake_order table could be read */
 	struct rpt_hs hs[MAX_HS_ROWS]; /* its first rows */
 	int nhs, hs_more;         /* shown, not shown */
 	/* bins (bins.c) */
@@ -171,8 +170,9 @@ struct rpt_data {
 
 /* A statement, or NULL (logged) when it does not prepare. */
 sqlite3_stmt *rpt_prep(sqlite3 *db, const char *sql);
-/* sqlite3_step's end code rc of a loop over `what`: 0 for SQLITE_DONE,
- * else logs the database's error and returns -1. */
+/* rc, the last sqlite3_step of a read of table `what`: 0 for SQLITE_DONE
+ * (or SQLITE_ROW, a loop that stopped early on purpose), else -1 with
+ * "report: reading WHAT: sqlite3_errmsg" logged. */
 int rpt_step_end(sqlite3 *db, int rc, const char *what);
 /* Fills c from a row of SELECT RPT_CONN_COLS. */
 void rpt_conn_row(sqlite3_stmt *st, struct rpt_conn *c);
