@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* htmlreport.h - `mpana report TRACE|DB -o FILE [--conn ID]`: one
  * self-contained HTML page (inline SVG and CSS, no script) per capture
- * (src/cli/report/report.c, docs/report.md). */
+ * (src/cli/report/: report.c is the command, report_int.h lists the
+ * other parts; docs/report.md). */
 #ifndef MPANA_HTMLREPORT_H
 #define MPANA_HTMLREPORT_H
 
