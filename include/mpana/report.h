@@ -35,7 +35,4 @@ void mp_out_failover_text(struct mp_out *o, const struct mp_failover *f);
  * otherwise (initial subflows carry none). */
 int mp_subflow_hmac_ok(const struct mp_subflow *sf);
 
-/* `mpana graph` (src/cli/graph.c): argv[0] is "graph". Returns MP_EXIT_*. */
-int mp_cmd_graph(int argc, char **argv);
-
 #endif /* MPANA_REPORT_H */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* cmd_graph.c - `mpana graph TRACE [--conn ID] [--format dot|json]`: the
+/* graph.c - `mpana graph TRACE [--conn ID] [--format dot|json]`: the
  * subflow graph of each MPTCP connection.
  *
  * RFC 8684 §3.2 (subflows), §3.4 (address ids, ADD_ADDR). Nodes are the
  * addresses a connection used or announced, with their address ids and the
  * host that announced them; edges are subflows (initial or join, backup,
- * state, bytes, HMAC verdict). DOT renders with `dot -Tsvg`; JSON is one
+ * state, bytes, HMAC verdict). The nodes and edges are the graph model
+ * the report draws too (include/mpana/graph_model.h), filled here from the
+ * engine's connection. DOT renders with `dot -Tsvg`; JSON is one
  * {"record":"graph"} object per connection. */
 #include <errno.h>
 #include <getopt.h>
@@ -16,21 +18,10 @@
 
 #include "mpana/analyzer.h"
 #include "mpana/capture.h"
+#include "mpana/cli.h"
+#include "mpana/graph_model.h"
 #include "mpana/log.h"
 #include "mpana/report.h"
-
-#define NODE_IDS 8 /* address ids listed per node */
-
-struct gnode {
-	uint8_t family;        /* 4 or 6 */
-	uint8_t addr[16];      /* network order */
-	int8_t host;           /* 0 client, 1 server, -1 unknown */
-	int8_t announced_by;   /* host that sent ADD_ADDR for it, -1 none */
-	bool initial;          /* an endpoint of the initial subflow */
-	bool removed;          /* REMOVE_ADDR named its announcement */
-	uint8_t n_ids;         /* entries in ids */
-	uint8_t ids[NODE_IDS]; /* address ids seen for it */
-};
 
 struct graph {
 	bool json;        /* --format json */
@@ -38,79 +29,6 @@ struct graph {
 	bool found;       /* the requested connection was seen */
 	struct mp_out *out;
 };
-
-static struct gnode *node_get(struct gnode *v, size_t *n, uint8_t family,
-			      const uint8_t *addr, int host)
-{
-	size_t al = family == 6 ? 16 : 4;
-
-	for (size_t i = 0; i < *n; i++)
-		if (v[i].family == family && memcmp(v[i].addr, addr, al) == 0) {
-			if (v[i].host < 0)
-				v[i].host = (int8_t)host;
-			return &v[i];
-		}
-	memset(&v[*n], 0, sizeof v[*n]);
-	v[*n].family = family;
-	memcpy(v[*n].addr, addr, al);
-	v[*n].host = (int8_t)host;
-	v[*n].announced_by = -1;
-	return &v[(*n)++];
-}
-
-static void node_id(struct gnode *g, bool known, uint8_t id)
-{
-	if (!known)
-		return;
-	for (unsigned i = 0; i < g->n_ids; i++)
-		if (g->ids[i] == id)
-			return;
-	if (g->n_ids < NODE_IDS)
-		g->ids[g->n_ids++] = id;
-}
-
-static size_t node_index(const struct gnode *v, size_t n, uint8_t family,
-			 const uint8_t *addr)
-{
-	size_t al = family == 6 ? 16 : 4;
-
-	for (size_t i = 0; i < n; i++)
-		if (v[i].family == family && memcmp(v[i].addr, addr, al) == 0)
-			return i;
-	return 0;
-}
-
-/* Builds the nodes of `c` into an owned array; *n receives the count.
- * Returns NULL on OOM. */
-static struct gnode *nodes_build(const struct mp_conn *c, size_t *n)
-{
-	size_t cap = 2 + 2 * (size_t)c->n_sf + c->n_addrs;
-	struct gnode *v = calloc(cap, sizeof *v);
-
-	*n = 0;
-	if (!v)
-		return NULL;
-	if (c->family) {
-		node_get(v, n, c->family, c->addr[0], 0)->initial = true;
-		node_get(v, n, c->family, c->addr[1], 1)->initial = true;
-	}
-	for (const struct mp_subflow *s = c->sf_head; s; s = s->conn_next) {
-		int hs = s->src_is_client ? 0 : 1;
-		bool init = s->kind == MP_SF_INITIAL;
-		struct gnode *a = node_get(v, n, s->family, s->src, hs);
-		struct gnode *b = node_get(v, n, s->family, s->dst, 1 - hs);
-		node_id(a, init || s->addr_id_known[0], init ? 0 : s->addr_id[0]);
-		node_id(b, init || s->addr_id_known[1], init ? 0 : s->addr_id[1]);
-	}
-	for (unsigned i = 0; i < c->n_addrs; i++) {
-		const struct mp_addr_ent *e = &c->addrs[i];
-		struct gnode *g = node_get(v, n, e->family, e->addr, e->host);
-		g->announced_by = (int8_t)e->host;
-		g->removed |= e->removed;
-		node_id(g, true, e->id);
-	}
-	return v;
-}
 
 static const char *host_name(int h)
 {
@@ -125,7 +43,7 @@ static const char *hmac_word(int v)
 /* ---- DOT ------------------------------------------------------------ */
 
 static void dot_node(struct mp_out *o, uint32_t conn, size_t i,
-		     const struct gnode *g)
+		     const struct mp_gnode *g)
 {
 	mp_out_reserve(o);
 	mp_out_str(o, "    c");
@@ -133,9 +51,9 @@ static void dot_node(struct mp_out *o, uint32_t conn, size_t i,
 	mp_out_str(o, "_n");
 	mp_out_u64(o, i);
 	mp_out_str(o, " [label=\"");
-	mp_out_addr(o, g->family, g->addr);
+	mp_out_str(o, g->addr);
 	mp_out_str(o, "\\n");
-	mp_out_str(o, host_name(g->host));
+	mp_out_str(o, host_name(g->side));
 	if (g->n_ids) {
 		mp_out_str(o, g->n_ids > 1 ? ", ids " : ", id ");
 		for (unsigned k = 0; k < g->n_ids; k++) {
@@ -217,11 +135,14 @@ static void dot_edge(struct mp_out *o, uint32_t conn, size_t from, size_t to,
 
 static void dot_conn(struct mp_out *o, const struct mp_conn *c)
 {
-	size_t n;
-	struct gnode *v = nodes_build(c, &n);
+	struct mp_gmodel m;
+	size_t i = 0;
 
-	if (!v)
+	mp_gmodel_init(&m);
+	if (mp_gmodel_from_conn(&m, c) < 0) {
+		mp_gmodel_free(&m);
 		return;
+	}
 	mp_out_reserve(o);
 	mp_out_str(o, "  subgraph cluster_c");
 	mp_out_u64(o, c->id);
@@ -245,43 +166,43 @@ static void dot_conn(struct mp_out *o, const struct mp_conn *c)
 	}
 	mp_out_str(o, "\";");
 	mp_out_eol(o);
-	for (size_t i = 0; i < n; i++)
-		dot_node(o, c->id, i, &v[i]);
-	for (const struct mp_subflow *s = c->sf_head; s; s = s->conn_next)
-		dot_edge(o, c->id, node_index(v, n, s->family, s->src),
-			 node_index(v, n, s->family, s->dst), s);
+	for (size_t k = 0; k < m.n_node; k++)
+		dot_node(o, c->id, k, &m.node[k]);
+	for (const struct mp_subflow *s = c->sf_head; s; s = s->conn_next, i++)
+		dot_edge(o, c->id, m.edge[i].from, m.edge[i].to, s);
 	mp_out_str(o, "  }");
 	mp_out_eol(o);
-	free(v);
+	mp_gmodel_free(&m);
 }
 
 /* ---- JSON ----------------------------------------------------------- */
 
 static void json_conn(struct mp_out *o, const struct mp_conn *c)
 {
-	size_t n;
-	struct gnode *v = nodes_build(c, &n);
+	struct mp_gmodel m;
+	size_t n, ei = 0;
 
-	if (!v)
+	mp_gmodel_init(&m);
+	if (mp_gmodel_from_conn(&m, c) < 0) {
+		mp_gmodel_free(&m);
 		return;
+	}
+	n = m.n_node;
 	mp_out_reserve(o);
 	mp_out_str(o, "{\"record\":\"graph\",\"conn\":");
 	mp_out_u64(o, c->id);
 	mp_out_str(o, ",\"nodes\":[");
 	for (size_t i = 0; i < n; i++) {
-		const struct gnode *g = &v[i];
+		const struct mp_gnode *g = &m.node[i];
 		mp_out_reserve(o);
 		if (i)
 			mp_out_ch(o, ',');
 		mp_out_str(o, "{\"node\":");
 		mp_out_u64(o, i);
 		mp_out_str(o, ",\"addr\":\"");
-		mp_out_addr(o, g->family, g->addr);
+		mp_out_str(o, g->addr);
 		mp_out_str(o, "\",\"host\":");
-		if (g->host >= 0)
-			mp_out_json_str(o, host_name(g->host));
-		else
-			mp_out_str(o, "null");
+		mp_out_json_str(o, host_name(g->side));
 		mp_out_str(o, ",\"addr_ids\":[");
 		for (unsigned k = 0; k < g->n_ids; k++) {
 			if (k)
@@ -297,7 +218,7 @@ static void json_conn(struct mp_out *o, const struct mp_conn *c)
 		mp_out_str(o, g->initial ? "true}" : "false}");
 	}
 	mp_out_str(o, "],\"edges\":[");
-	for (const struct mp_subflow *s = c->sf_head; s; s = s->conn_next) {
+	for (const struct mp_subflow *s = c->sf_head; s; s = s->conn_next, ei++) {
 		int ok = mp_subflow_hmac_ok(s);
 		mp_out_reserve(o);
 		if (s != c->sf_head)
@@ -305,9 +226,9 @@ static void json_conn(struct mp_out *o, const struct mp_conn *c)
 		mp_out_str(o, "{\"subflow\":");
 		mp_out_u64(o, s->id);
 		mp_out_str(o, ",\"from\":");
-		mp_out_u64(o, node_index(v, n, s->family, s->src));
+		mp_out_u64(o, m.edge[ei].from);
 		mp_out_str(o, ",\"to\":");
-		mp_out_u64(o, node_index(v, n, s->family, s->dst));
+		mp_out_u64(o, m.edge[ei].to);
 		mp_out_str(o, ",\"sport\":");
 		mp_out_u64(o, s->sport);
 		mp_out_str(o, ",\"dport\":");
@@ -335,7 +256,7 @@ static void json_conn(struct mp_out *o, const struct mp_conn *c)
 	}
 	mp_out_str(o, "]}");
 	mp_out_eol(o);
-	free(v);
+	mp_gmodel_free(&m);
 }
 
 /* ---- the sink ------------------------------------------------------- */

@@ -3,6 +3,7 @@
 # structurally (well-formed XHTML, one lane and one graph edge per subflow,
 # failover bands exactly where the database has failovers; docs/report.md).
 # report.from_db: from a database without option rows; report.conn: --conn;
+# report.db_error: a database error while reading is exit 1 with its message;
 # report.browser: failover's report rendered in headless Chromium (skips
 # when chromium is not installed).
 file(GLOB _report_pcaps CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/pcaps/*.pcap)
@@ -21,6 +22,8 @@ add_test(NAME report.conn COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${CMAKE_CURRENT_L
   $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps/multiconn.pcap --conn 2)
 add_test(NAME report.cli COMMAND ${MPANA_TEST_TMP} bash ${CMAKE_CURRENT_LIST_DIR}/report_cli_test.sh
   $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps)
+add_test(NAME report.db_error COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/db_error_test.py
+  $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps/failover.pcap)
 add_test(NAME report.browser COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/browser_test.py
   $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps/failover.pcap)
 set_tests_properties(report.browser PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
