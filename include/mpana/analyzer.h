@@ -51,7 +51,6 @@ struct mp_frame {
 };
 
 struct mp_sink;
-struct mp_store;
 struct mp_failover;
 struct mp_fo;
 
@@ -75,19 +74,31 @@ struct mp_sink_ops {
 	void (*failover)(struct mp_sink *s, const struct mp_failover *f);
 	void (*failback)(struct mp_sink *s, const struct mp_failover *f);
 	void (*summary)(struct mp_sink *s, const struct mp_stats *st);
+	/* the capture's link type, once known (before the first packet) */
+	void (*linktype)(struct mp_sink *s, int dlt);
+	/* true when the sink cannot go on (the run stops); NULL: never */
+	bool (*failed)(const struct mp_sink *s);
 };
 
 struct mp_sink {
 	const struct mp_sink_ops *ops; /* back end */
-	struct mp_out *out;            /* where records go */
+	struct mp_out *out;            /* where records go; NULL for a sink that
+					* writes elsewhere (the store) */
 	bool quiet;                    /* -q: no per-packet records */
-	void *user;                    /* back-end state (mpana graph) */
+	bool all_packets;              /* `packet` for every TCP packet, not only
+					* those with MPTCP options (the store: its
+					* batches follow capture time) */
+	void *user;                    /* back-end state */
 };
+
+#define MP_SINKS_MAX 4 /* sinks one run feeds: the output, the store, ... */
 
 struct mp_analyzer {
 	int dlt;              /* link type of the capture */
 	struct mp_stats st;   /* counters */
-	struct mp_sink *sink; /* output */
+	struct mp_sink *sink; /* the output (sinks[0]) */
+	struct mp_sink *sinks[MP_SINKS_MAX]; /* every sink, fed alike */
+	unsigned n_sinks;     /* entries used in sinks */
 	struct mp_pkt pkt;    /* scratch for the packet being decoded */
 	struct mp_pkt_ann ann; /* scratch: the engine's annotations */
 	struct mp_engine *eng; /* connection engine, created at the first TCP packet */
@@ -96,8 +107,7 @@ struct mp_analyzer {
 	uint32_t max_conns;   /* --max-conns; 0: MP_DEFAULT_MAX_CONNS */
 	uint64_t idle_ns;     /* idle expiry (capture time); 0: default */
 	bool no_appid;        /* skip application classification (nDPI) */
-	struct mp_store *store; /* --db: SQLite store fed alongside the sink; may be NULL */
-	bool store_dlt_set;   /* the store was told the link type */
+	bool dlt_told;        /* the sinks were told the link type */
 };
 
 /* Sets up `a` (no allocation; the engine comes with the first TCP packet).
@@ -109,12 +119,17 @@ void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink);
  * a->st. Call once, before the summary. */
 void mp_analyzer_finish(struct mp_analyzer *a);
 
+/* Adds a sink fed like the output (e.g. the SQLite store: store.h
+ * mp_sink_store_init). Borrowed for the analyzer's life; at most
+ * MP_SINKS_MAX in all. Returns false when there is no room. */
+bool mp_analyzer_add_sink(struct mp_analyzer *a, struct mp_sink *s);
+
 /* Decodes and accounts one record. `bytes` is borrowed for the call. */
 void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 			const uint8_t *bytes);
 
 /* True when the run should stop: stdout failed (closed pipe, full disk)
- * or the --db store failed. */
+ * or another sink failed (the --db store). */
 bool mp_analyzer_must_stop(const struct mp_analyzer *a);
 
 /* Sinks for text and JSON Lines output (src/sinks/text.c, src/sinks/json.c). */

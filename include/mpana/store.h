@@ -79,6 +79,11 @@ struct mp_failover;
 void mp_store_on_failover(struct mp_store *st, const struct mp_failover *f);
 void mp_store_on_failback(struct mp_store *st, const struct mp_failover *f);
 
+/* The store as one of the analyzer's sinks (analyzer.h): fills `s` so
+ * that every record reaches `st` (borrowed; close it after the run). */
+struct mp_sink;
+void mp_sink_store_init(struct mp_sink *s, struct mp_store *st);
+
 /* Commits now (and starts the next batch). Returns 0 or -1. */
 int mp_store_commit(struct mp_store *st);
 

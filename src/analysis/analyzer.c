@@ -12,7 +12,6 @@
 #include "mpana/analyzer.h"
 #include "mpana/failover.h"
 #include "mpana/out.h"
-#include "mpana/store.h"
 
 void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
 {
@@ -25,9 +24,29 @@ void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
 	a->max_conns = 0;
 	a->idle_ns = 0;
 	a->no_appid = false;
-	a->store = NULL;
-	a->store_dlt_set = false;
+	a->sinks[0] = sink;
+	a->n_sinks = 1;
+	a->dlt_told = false;
 }
+
+bool mp_analyzer_add_sink(struct mp_analyzer *a, struct mp_sink *s)
+{
+	if (a->n_sinks >= MP_SINKS_MAX)
+		return false;
+	a->sinks[a->n_sinks++] = s;
+	return true;
+}
+
+/* Calls op OP of every sink that has it, with the arguments after the
+ * sink. */
+#define EACH_SINK(a, op, ...)                                              \
+	do {                                                               \
+		for (unsigned k_ = 0; k_ < (a)->n_sinks; k_++) {           \
+			struct mp_sink *s_ = (a)->sinks[k_];                \
+			if (s_->ops->op)                                    \
+				s_->ops->op(s_, __VA_ARGS__);               \
+		}                                                          \
+	} while (0)
 
 static void on_event(void *user, const struct mp_event *ev)
 {
@@ -36,10 +55,7 @@ static void on_event(void *user, const struct mp_event *ev)
 	if (ev->type == MP_EV_HMAC_FAILURE)
 		a->st.hmac_failures++;
 	mp_fo_event(a->fo, ev);
-	if (a->store)
-		mp_store_on_event(a->store, ev);
-	if (a->sink->ops->event)
-		a->sink->ops->event(a->sink, ev);
+	EACH_SINK(a, event, ev);
 }
 
 static void on_conn(void *user, const struct mp_conn *c)
@@ -48,10 +64,7 @@ static void on_conn(void *user, const struct mp_conn *c)
 
 	/* its episodes first: sinks show them in the connection's record */
 	mp_fo_conn_end(a->fo, c->id, a->st.last_ts_ns);
-	if (a->store)
-		mp_store_on_conn(a->store, c);
-	if (a->sink->ops->conn)
-		a->sink->ops->conn(a->sink, c);
+	EACH_SINK(a, conn, c);
 }
 
 static void on_loose(void *user, const struct mp_subflow *sf)
@@ -59,10 +72,7 @@ static void on_loose(void *user, const struct mp_subflow *sf)
 	struct mp_analyzer *a = user;
 
 	a->st.unattributed++;
-	if (a->store)
-		mp_store_on_subflow(a->store, sf);
-	if (a->sink->ops->loose)
-		a->sink->ops->loose(a->sink, sf);
+	EACH_SINK(a, loose, sf);
 }
 
 static void on_signal(void *user, const struct mp_sf_signal *sig)
@@ -83,20 +93,14 @@ static void on_episode(void *user, const struct mp_failover *f)
 	} else {
 		a->st.stalls++;
 	}
-	if (a->store)
-		mp_store_on_failover(a->store, f);
-	if (a->sink->ops->failover)
-		a->sink->ops->failover(a->sink, f);
+	EACH_SINK(a, failover, f);
 }
 
 static void on_failback(void *user, const struct mp_failover *f)
 {
 	struct mp_analyzer *a = user;
 
-	if (a->store)
-		mp_store_on_failback(a->store, f);
-	if (a->sink->ops->failback)
-		a->sink->ops->failback(a->sink, f);
+	EACH_SINK(a, failback, f);
 }
 
 /* Creates the engine on first use; false when it cannot exist (OOM). */
@@ -179,9 +183,9 @@ void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 	st->packets++;
 	if (st->packets == 1) {
 		st->first_ts_ns = f->ts_ns;
-		if (a->store && !a->store_dlt_set) {
-			mp_store_set_linktype(a->store, a->dlt);
-			a->store_dlt_set = true;
+		if (!a->dlt_told) {
+			EACH_SINK(a, linktype, a->dlt);
+			a->dlt_told = true;
 		}
 	}
 	st->last_ts_ns = f->ts_ns;
@@ -210,20 +214,25 @@ void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 		mp_engine_packet(a->eng, f->num, f->ts_ns, p, &a->ann);
 		if (a->ann.conn)
 			analysis_packet(a, f, p, &a->ann);
-		if (a->store)
-			mp_store_packet(a->store, f->num, f->ts_ns, p, &a->ann);
 	} else {
 		memset(&a->ann, 0, sizeof a->ann);
 		memset(a->ann.hmac_ok, MP_OK_UNKNOWN, sizeof a->ann.hmac_ok);
 	}
-	if (p->opts.n == 0)
-		return;
-	st->mptcp_packets++;
-	if (!a->sink->quiet && a->sink->ops->packet)
-		a->sink->ops->packet(a->sink, f, p, &a->ann);
+	if (p->opts.n)
+		st->mptcp_packets++;
+	for (unsigned k = 0; k < a->n_sinks; k++) {
+		struct mp_sink *s = a->sinks[k];
+		if (s->ops->packet && (s->all_packets || (p->opts.n && !s->quiet)))
+			s->ops->packet(s, f, p, &a->ann);
+	}
 }
 
 bool mp_analyzer_must_stop(const struct mp_analyzer *a)
 {
-	return a->sink->out->err != 0 || (a->store && mp_store_failed(a->store));
+	for (unsigned k = 0; k < a->n_sinks; k++) {
+		const struct mp_sink *s = a->sinks[k];
+		if ((s->out && s->out->err) || (s->ops->failed && s->ops->failed(s)))
+			return true;
+	}
+	return false;
 }

@@ -15,6 +15,7 @@ int mp_pipeline_run(const struct mp_pipeline_cfg *cfg, struct mp_sink *sink,
 		    struct mp_analyzer *an)
 {
 	struct mp_store *store = NULL;
+	struct mp_sink store_sink;
 	int rc;
 
 	mp_analyzer_init(an, 0, sink);
@@ -34,7 +35,8 @@ int mp_pipeline_run(const struct mp_pipeline_cfg *cfg, struct mp_sink *sink,
 		store = mp_store_open(&scfg); /* reports its own errors */
 		if (!store)
 			return MP_EXIT_ERROR;
-		an->store = store;
+		mp_sink_store_init(&store_sink, store);
+		mp_analyzer_add_sink(an, &store_sink);
 	}
 
 	rc = mp_capture_run(&cfg->capture, an);

@@ -63,6 +63,7 @@ static int run_pcap(const char *name, const char *db)
 	struct mp_store_cfg sc;
 	static struct mp_analyzer a;
 	static struct mp_out out;
+	static struct mp_sink store_sink;
 	struct mp_sink sink = { .ops = &no_ops, .out = &out, .quiet = true };
 	struct mp_store *st;
 	struct pcap_pkthdr *h;
@@ -87,7 +88,8 @@ static int run_pcap(const char *name, const char *db)
 	sc.packets = with_packets;
 	st = mp_store_open(&sc);
 	cr_assert_not_null(st);
-	a.store = st;
+	mp_sink_store_init(&store_sink, st);
+	mp_analyzer_add_sink(&a, &store_sink);
 	/* the whole pipeline: engine, analysis stage, store (analyzer.h) */
 	while (pcap_next_ex(pc, &h, &bytes) == 1) {
 		struct mp_frame f;
