@@ -373,4 +373,5 @@ void mp_sink_json_init(struct mp_sink *s, struct mp_out *out, bool quiet)
 	s->ops = &json_ops;
 	s->out = out;
 	s->quiet = quiet;
+	s->all_packets = false;
 }

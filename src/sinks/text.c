@@ -420,5 +420,6 @@ void mp_sink_text_init(struct mp_sink *s, struct mp_out *out, bool quiet)
 	s->ops = &text_ops;
 	s->out = out;
 	s->quiet = quiet;
+	s->all_packets = false;
 	s->user = NULL; /* held episodes */
 }
