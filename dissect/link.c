@@ -3,13 +3,13 @@
  *
  * Ethernet II with IEEE 802.1Q C-tags, IEEE 802.1ad S-tags and the older
  * 0x9100 S-tag, stacked (QinQ); Linux cooked capture v1 and v2 (<pcap/sll.h>);
- * BSD loopback (DLT_NULL host order, DLT_LOOP network order); PPP (RFC 1661
+ * BSD loopback (MP_DLT_NULL host order, MP_DLT_LOOP network order); PPP (RFC 1661
  * §2, with or without the RFC 1662 §3.1 ff 03 address/control bytes);
  * raw IP. Link types are the DLT_* values pcap_datalink() returns, never
  * the LINKTYPE_* values of the file header. */
-#include <pcap/dlt.h>
 #include <stdbool.h>
 
+#include "mpana/dlt.h"
 #include "mpana/layer.h"
 
 #define ETHERTYPE_IPV4 0x0800
@@ -27,7 +27,7 @@
 #define PPP_CONTROL 0x03  /* RFC 1662 §3.1 unnumbered information */
 #define PPP_IP 0x0021     /* RFC 1332 */
 #define PPP_IPV6 0x0057   /* RFC 5072 */
-#define CHDLC_UNICAST 0x0f /* Cisco HDLC on DLT_PPP_SERIAL (as tcpdump) */
+#define CHDLC_UNICAST 0x0f /* Cisco HDLC on MP_DLT_PPP_SERIAL (as tcpdump) */
 #define CHDLC_BCAST 0x8f
 
 /* BSD loopback address families: AF_INET is 2 everywhere; AF_INET6 is 10 on
@@ -113,7 +113,7 @@ static enum mp_pkt_status bsd_af_next(struct mp_rd *r, uint32_t af,
 	}
 }
 
-/* DLT_NULL: the family is in the capturing host's byte order, which the
+/* MP_DLT_NULL: the family is in the capturing host's byte order, which the
  * file does not record. Families are small, so a value with any of the
  * upper 16 bits set was written by the other byte order (as libpcap does). */
 static enum mp_pkt_status null_decode(struct mp_rd *r, uint8_t *family)
@@ -125,7 +125,7 @@ static enum mp_pkt_status null_decode(struct mp_rd *r, uint8_t *family)
 	return bsd_af_next(r, af, family);
 }
 
-/* DLT_PPP / DLT_PPP_SERIAL: optional ff 03, then the protocol, 1 byte when
+/* MP_DLT_PPP / MP_DLT_PPP_SERIAL: optional ff 03, then the protocol, 1 byte when
  * compressed (RFC 1661 §6.5: protocol numbers are odd in their last byte,
  * even in the first, so an odd first byte is a whole compressed field). */
 static enum mp_pkt_status ppp_decode(struct mp_rd *r, bool serial,
@@ -181,33 +181,33 @@ enum mp_pkt_status mp_link_decode(int dlt, struct mp_rd *r, uint8_t *family)
 	uint16_t type;
 
 	switch (dlt) {
-	case DLT_EN10MB:
+	case MP_DLT_EN10MB:
 		type = fixed_hdr_type(r, ETH_ADDRS_LEN + 2, ETH_ADDRS_LEN);
 		return ethertype_next(r, type, family);
-	case DLT_LINUX_SLL:
+	case MP_DLT_LINUX_SLL:
 		/* Protocol at offset 14; libpcap puts a VLAN tag it
 		 * reinserts right there, so tags are followed here too. */
 		type = fixed_hdr_type(r, SLL_PROTO_OFF + 2, SLL_PROTO_OFF);
 		return ethertype_next(r, type, family);
-	case DLT_LINUX_SLL2: /* protocol at offset 0 */
+	case MP_DLT_LINUX_SLL2: /* protocol at offset 0 */
 		type = fixed_hdr_type(r, 2 + SLL2_AFTER_PROTO, 0);
 		return ethertype_next(r, type, family);
-	case DLT_NULL:
+	case MP_DLT_NULL:
 		return null_decode(r, family);
-	case DLT_LOOP: {
+	case MP_DLT_LOOP: {
 		uint32_t af = mp_rd_be32(r);
 		return bsd_af_next(r, af, family);
 	}
-	case DLT_PPP:
+	case MP_DLT_PPP:
 		return ppp_decode(r, false, family);
-	case DLT_PPP_SERIAL:
+	case MP_DLT_PPP_SERIAL:
 		return ppp_decode(r, true, family);
-	case DLT_RAW:
+	case MP_DLT_RAW:
 		return raw_decode(r, family);
-	case DLT_IPV4:
+	case MP_DLT_IPV4:
 		*family = 4; /* the IP decoder checks the version */
 		return MP_PKT_NEXT;
-	case DLT_IPV6:
+	case MP_DLT_IPV6:
 		*family = 6;
 		return MP_PKT_NEXT;
 	default:

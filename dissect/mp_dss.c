@@ -4,7 +4,19 @@
  * RFC 8684 §3.3 (same wire format as RFC 6824 §3.3). */
 #include "mpana/opt.h"
 
-#define DSS_FLAGS_MASK 0x1f /* F m M a A; the top 3 bits are reserved */
+#define DSS_FLAGS_MASK 0x1f /* RFC 8684 §3.3: the exact length of a DSS option (kind and length
+ * included) with these flags; +2 with a checksum. */
+size_t mp_dss_len(uint8_t flags)
+{
+	size_t n = 4; /* kind, length, subtype, flags */
+	if (flags & DSS_A)
+		n += (flags & DSS_a) ? 8u : 4u;
+	if (flags & DSS_M)
+		n += ((flags & DSS_m) ? 8u : 4u) + 4u + 2u;
+	return n;
+}
+
+/* F m M a A; the top 3 bits are reserved */
 
 /* True when `len` is the length of a DSS option for some flags byte: lets a
  * hopeless length be rejected before the flags byte is even read. The legal

@@ -243,13 +243,3 @@ void mp_tcpopt_walk(const uint8_t *p, size_t caplen, size_t hdr_len,
 			break; /* the capture ends inside this option */
 	}
 }
-
-size_t mp_dss_len(uint8_t flags)
-{
-	size_t n = 4; /* kind, length, subtype, flags */
-	if (flags & DSS_A)
-		n += (flags & DSS_a) ? 8u : 4u;
-	if (flags & DSS_M)
-		n += ((flags & DSS_m) ? 8u : 4u) + 4u + 2u;
-	return n;
-}

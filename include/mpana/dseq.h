@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mpana/seq.h"
+
 #define MP_DSEQ_MIN_RUNS 16u
 #define MP_DSEQ_MAX_RUNS 4096u
 /* A run spans at most this much capture time (10 ms), so that the first
@@ -104,9 +106,9 @@ static inline bool mp_dseq_extend(struct mp_sent_hist *h,
 		return false;
 	if (li + 1 < h->n) {
 		const struct mp_dseq_run *next = &h->v[(h->head + li + 1) & (h->cap - 1)];
-		if ((int64_t)(dsn + len - next->dsn) > 0)
+		if (mp_seq64_after(dsn + len, next->dsn))
 			return false; /* overlaps what was sent next */
-	} else if (h->hi_valid && (int64_t)(dsn + len - h->hi) > 0) {
+	} else if (h->hi_valid && mp_seq64_after(dsn + len, h->hi)) {
 		h->hi = dsn + len;
 	}
 	r->len += len;

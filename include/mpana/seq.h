@@ -37,6 +37,20 @@ static inline uint64_t mp_seq_expand32(uint64_t ref, uint32_t wire)
 	return ref + (uint64_t)delta;
 }
 
+/* Sequence comparisons modulo 2^32 (TCP, RFC 9293 §3.4) and 2^64 (data
+ * sequence numbers, RFC 8684 §3.3.1): a comes after b when the distance
+ * from b to a, read as a signed number, is positive. The one place for
+ * them (no inline casts elsewhere). */
+static inline bool mp_seq32_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+static inline bool mp_seq64_after(uint64_t a, uint64_t b)
+{
+	return (int64_t)(a - b) > 0;
+}
+
 /* The DSS wrapper (the kernel's mptcp_expand_seq()): `wire` as the parser
  * stores it (`struct mp_dss.dsn` or `.data_ack`), `is_64bit` from the
  * DSS_m / DSS_a flag. A 64-bit wire value is returned unchanged; otherwise

@@ -16,6 +16,7 @@
 #include "mpana/failover.h"
 #include "mpana/opt.h"
 #include "mpana/pkt.h"
+#include "mpana/seq.h"
 
 #define DQ 16                 /* outstanding segments tracked for their maximum */
 #define CACHE 256             /* direct-mapped lookup caches (a power of two) */
@@ -25,12 +26,12 @@
 /* a after b in 32-bit (TCP) and 64-bit (data) sequence space */
 static inline bool after32(uint32_t a, uint32_t b)
 {
-	return (int32_t)(a - b) > 0;
+	return mp_seq32_after(a, b);
 }
 
 static inline bool after64(uint64_t a, uint64_t b)
 {
-	return (int64_t)(a - b) > 0;
+	return mp_seq64_after(a, b);
 }
 
 static inline uint64_t max64(uint64_t a, uint64_t b)

@@ -91,7 +91,7 @@ void eng_data_accounting(struct pctx *x)
 		bool isn_known = x->d == 0 ? sf->syn_ts != 0 : sf->synack_seen;
 		uint32_t rel_end = p->seq - sf->isn[x->d] + p->payload_len;
 		if (!sf->map_known[x->d] ||
-		    (isn_known && (int32_t)(rel_end - sf->map_end[x->d]) > 0))
+		    (isn_known && mp_seq32_after(rel_end, sf->map_end[x->d])))
 			eng_set_fallback(x, MP_FB_DATA_NO_DSS);
 	}
 	if (!c->app_done && !x->e->cfg.no_appid && p->payload_caplen && p->payload)

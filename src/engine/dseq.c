@@ -6,12 +6,8 @@
 #include <string.h>
 
 #include "mpana/dseq.h"
+#include "mpana/seq.h"
 
-/* a after b, modulo 2^64 (DSNs wrap) */
-static inline bool after(uint64_t a, uint64_t b)
-{
-	return (int64_t)(a - b) > 0;
-}
 
 static inline struct mp_dseq_run *run_at(const struct mp_sent_hist *h,
 					 uint32_t i)
@@ -24,7 +20,7 @@ static void drop_front(struct mp_sent_hist *h)
 	const struct mp_dseq_run *r = run_at(h, 0);
 	uint64_t end = r->dsn + r->len;
 
-	if (!h->floor_valid || after(end, h->floor))
+	if (!h->floor_valid || mp_seq64_after(end, h->floor))
 		h->floor = end;
 	h->floor_valid = true;
 	h->head = (h->head + 1) & (h->cap - 1);
@@ -40,7 +36,7 @@ static void make_room(struct mp_sent_hist *h, uint64_t acked, bool acked_valid)
 		return; /* who sent what is kept as long as there is room */
 	while (acked_valid && h->n > 1) {
 		const struct mp_dseq_run *r = run_at(h, 0);
-		if (after(r->dsn + r->len, acked))
+		if (mp_seq64_after(r->dsn + r->len, acked))
 			break;
 		drop_front(h);
 	}
@@ -74,7 +70,7 @@ static uint32_t first_ending_after(const struct mp_sent_hist *h, uint64_t dsn)
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 		const struct mp_dseq_run *r = run_at(h, mid);
-		if (after(r->dsn + r->len, dsn))
+		if (mp_seq64_after(r->dsn + r->len, dsn))
 			hi = mid;
 		else
 			lo = mid + 1;
@@ -91,7 +87,7 @@ const struct mp_dseq_run *mp_dseq_find(const struct mp_sent_hist *h,
 	if (i == h->n)
 		return NULL;
 	r = run_at(h, i);
-	return after(r->dsn, dsn) ? NULL : r;
+	return mp_seq64_after(r->dsn, dsn) ? NULL : r;
 }
 
 /* Inserts a run at index i (runs stay in DSN order). The caller made room. */
@@ -141,7 +137,7 @@ static void hint_set(const struct mp_sent_hist *h, struct mp_dseq_hint *hint,
 		return;
 	hint->gen = 0;
 	i = first_ending_after(h, dsn);
-	if (i < h->n && run_at(h, i)->sf == sf && !after(run_at(h, i)->dsn, dsn)) {
+	if (i < h->n && run_at(h, i)->sf == sf && !mp_seq64_after(run_at(h, i)->dsn, dsn)) {
 		hint->slot = (h->head + i) & (h->cap - 1);
 		hint->gen = h->gen;
 	}
@@ -164,7 +160,7 @@ void mp_dseq_sent(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
 		return;
 	}
 
-	if (!h->hi_valid || !after(h->hi, dsn)) {
+	if (!h->hi_valid || !mp_seq64_after(h->hi, dsn)) {
 		/* all new (a gap below it is data not seen, or not sent yet) */
 		append(h, dsn, len, sf, ts_ns, frame, acked, acked_valid);
 		h->hi = end;
@@ -186,19 +182,19 @@ void mp_dseq_sent(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
 	 * subflow's next mapping can start below another's); below the floor,
 	 * sent before by a sender no longer known. */
 	make_room(h, acked, acked_valid);
-	top = after(end, h->hi) ? h->hi : end;
-	if (h->floor_valid && after(h->floor, pos)) {
-		uint64_t stop = after(top, h->floor) ? h->floor : top;
+	top = mp_seq64_after(end, h->hi) ? h->hi : end;
+	if (h->floor_valid && mp_seq64_after(h->floor, pos)) {
+		uint64_t stop = mp_seq64_after(top, h->floor) ? h->floor : top;
 		resent += stop - pos;
 		pos = stop;
 	}
 	i = first_ending_after(h, pos);
-	while (after(top, pos)) {
+	while (mp_seq64_after(top, pos)) {
 		const struct mp_dseq_run *r = i < h->n ? run_at(h, i) : NULL;
-		if (r && !after(r->dsn, pos)) {
+		if (r && !mp_seq64_after(r->dsn, pos)) {
 			/* [pos, ...) was sent by r */
 			uint64_t rend = r->dsn + r->len;
-			uint64_t stop = after(top, rend) ? rend : top;
+			uint64_t stop = mp_seq64_after(top, rend) ? rend : top;
 			/* the first sender: another subflow's when there is
 			 * one (an inter-subflow re-send, RFC 8684 §3.3.6) */
 			if (first == UINT32_MAX ||
@@ -210,7 +206,7 @@ void mp_dseq_sent(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
 		} else {
 			/* a gap nobody sent: new data, in its place (the
 			 * run before it grows when it is this subflow's) */
-			uint64_t stop = r && after(top, r->dsn) ? r->dsn : top;
+			uint64_t stop = r && mp_seq64_after(top, r->dsn) ? r->dsn : top;
 			struct mp_dseq_run *prev = i ? run_at(h, i - 1) : NULL;
 			if (prev && prev->sf == sf && prev->dsn + prev->len == pos &&
 			    ts_ns - prev->ts_ns < MP_DSEQ_RUN_NS &&
@@ -225,7 +221,7 @@ void mp_dseq_sent(struct mp_sent_hist *h, uint64_t dsn, uint32_t len,
 	}
 	if (first != UINT32_MAX)
 		h->found = *run_at(h, first); /* appending may move the runs */
-	if (after(end, h->hi)) {
+	if (mp_seq64_after(end, h->hi)) {
 		append(h, h->hi, (uint32_t)(end - h->hi), sf, ts_ns, frame, acked,
 		       acked_valid);
 		h->hi = end;

@@ -267,7 +267,7 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 		/* new data on this subflow, or a TCP-level retransmission */
 		uint32_t end = p->seq + p->payload_len;
 		int d = x.d;
-		if (x.sf->snd_known[d] && (int32_t)(end - x.sf->snd_nxt[d]) <= 0) {
+		if (x.sf->snd_known[d] && !mp_seq32_after(end, x.sf->snd_nxt[d])) {
 			x.tcp_retrans = true;
 			x.sf->retrans_bytes[d] += p->payload_len;
 		} else {

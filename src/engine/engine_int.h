@@ -343,7 +343,7 @@ static inline int conn_rank(const struct mp_conn *c)
 
 static inline bool seq_after(uint64_t a, uint64_t b)
 {
-	return (int64_t)(a - b) > 0;
+	return mp_seq64_after(a, b);
 }
 
 static inline void mark_adv(struct mp_seqmark *m, uint64_t v, const struct pctx *x)
@@ -473,7 +473,7 @@ static inline void map_note(struct mp_subflow *sf, int d, uint32_t ssn, uint16_t
 {
 	uint32_t end = ssn + len;
 
-	if (!sf->map_known[d] || (int32_t)(end - sf->map_end[d]) > 0) {
+	if (!sf->map_known[d] || mp_seq32_after(end, sf->map_end[d])) {
 		sf->map_end[d] = end;
 		sf->map_known[d] = true;
 	}
