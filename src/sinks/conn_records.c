@@ -91,6 +91,17 @@ static void jms(struct mp_out *o, uint64_t ns)
 	mp_out_ch(o, (char)('0' + us % 10u));
 }
 
+/* ,"name":{"fwd":A,"rev":B}: a per-direction pair of counts. */
+static void jpair(struct mp_out *o, const char *name, const uint64_t v[2])
+{
+	jsep(o, name);
+	mp_out_str(o, "{\"fwd\":");
+	mp_out_u64(o, v[0]);
+	mp_out_str(o, ",\"rev\":");
+	mp_out_u64(o, v[1]);
+	mp_out_ch(o, '}');
+}
+
 static void jseqmark(struct mp_out *o, const struct mp_seqmark *m)
 {
 	if (!m->valid) {
@@ -171,30 +182,10 @@ static void json_subflow_fields(struct mp_out *o, const struct mp_subflow *s)
 	jts(o, s->established_ts);
 	jsep(o, "closed_ts");
 	jts(o, s->closed_ts);
-	jsep(o, "packets");
-	mp_out_str(o, "{\"fwd\":");
-	mp_out_u64(o, s->pkts[0]);
-	mp_out_str(o, ",\"rev\":");
-	mp_out_u64(o, s->pkts[1]);
-	mp_out_ch(o, '}');
-	jsep(o, "bytes");
-	mp_out_str(o, "{\"fwd\":");
-	mp_out_u64(o, s->bytes[0]);
-	mp_out_str(o, ",\"rev\":");
-	mp_out_u64(o, s->bytes[1]);
-	mp_out_ch(o, '}');
-	jsep(o, "retransmitted_bytes");
-	mp_out_str(o, "{\"fwd\":");
-	mp_out_u64(o, s->retrans_bytes[0]);
-	mp_out_str(o, ",\"rev\":");
-	mp_out_u64(o, s->retrans_bytes[1]);
-	mp_out_ch(o, '}');
-	jsep(o, "reinjected_bytes");
-	mp_out_str(o, "{\"fwd\":");
-	mp_out_u64(o, s->reinj_bytes[0]);
-	mp_out_str(o, ",\"rev\":");
-	mp_out_u64(o, s->reinj_bytes[1]);
-	mp_out_ch(o, '}');
+	jpair(o, "packets", s->pkts);
+	jpair(o, "bytes", s->bytes);
+	jpair(o, "retransmitted_bytes", s->retrans_bytes);
+	jpair(o, "reinjected_bytes", s->reinj_bytes);
 	jsep(o, "dsn");
 	mp_out_str(o, "{\"fwd\":");
 	jseqmark(o, &s->dsn[0]);
