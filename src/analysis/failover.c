@@ -6,7 +6,13 @@
  * MPTCP-NOTES.md, "Failover latency"; the contract and its refinements are
  * in include/mpana/failover.h. State is one record per connection and one
  * per subflow, allocated when they first appear; per packet nothing is
- * allocated. */
+ * allocated.
+ *
+ * Longer than the usual 600 lines on purpose: the sender-side and the
+ * receiver-side detectors are one state machine over the same per-subflow
+ * record (a receiver-side candidate is dropped when the sender side sees
+ * an outage in the same direction), and keeping it in one file keeps that
+ * record's fields and every transition readable together. */
 #include <stdlib.h>
 #include <string.h>
 
