@@ -18,6 +18,9 @@ enum mp_exit {
 	MP_EXIT_CHECK_FAIL = 1,  /* an expectation does not hold */
 	MP_EXIT_CHECK_ERROR = 2, /* usage error, a trace that cannot be read,
 				  * an expectation-file or output error */
+	/* mpana mib (docs/mpana.1); 0 is MP_EXIT_OK: with --nstat, all equal */
+	MP_EXIT_MIB_DIFF = 1,    /* --nstat: a derived counter differs */
+	MP_EXIT_MIB_ERROR = 2,   /* usage error, unreadable trace or nstat file */
 };
 
 /* Subcommands: argv[0] is the subcommand's name ("query", ...), the rest
@@ -39,5 +42,10 @@ int mp_cmd_check(int argc, char **argv);
  * docs/report.md): MP_EXIT_OK, MP_EXIT_ERROR (analysis, database or output
  * error) or MP_EXIT_USAGE. */
 int mp_cmd_report(int argc, char **argv);
+
+/* `mpana mib TRACE [--side client|server|ADDR] [--json] [--nstat FILE]`
+ * (src/cli/mib.c, docs/mpana.1 MIB COUNTERS): MP_EXIT_OK, MP_EXIT_MIB_DIFF
+ * or MP_EXIT_MIB_ERROR. */
+int mp_cmd_mib(int argc, char **argv);
 
 #endif /* MPANA_CLI_H */

@@ -363,6 +363,94 @@ static int write_junit(const char *path, struct result *res, int ntraces,
 	return 0;
 }
 
+/* Writes `s` for a TAP description: '#' would start a directive and a
+ * newline would end the line, so they are escaped. */
+static void tap_desc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '#' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+	}
+}
+
+/* A YAML double-quoted scalar. */
+static void tap_yaml_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* TAP version 13 (testanything.org, as the kernel's selftests print it):
+ * one test point per trace and expectation, in the order of the text
+ * output, with the measured value; a YAML block under each failure. A
+ * trace that cannot be analyzed is one "not ok" point (no Bail out!: the
+ * other traces are still checked), so the plan is known before writing. */
+static int write_tap(const char *path, struct result *res, int ntraces,
+		     const struct mp_expect *ex)
+{
+	FILE *f = fopen(path, "w");
+	int plan = 0, num = 0;
+
+	if (!f) {
+		MP_LOG(MP_LOG_ERR, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int t = 0; t < ntraces; t++)
+		plan += res[t].analyze_rc != 0 ? 1 : res[t].n;
+	fprintf(f, "TAP version 13\n1..%d\n", plan);
+	for (int t = 0; t < ntraces; t++) {
+		if (res[t].analyze_rc != 0) {
+			fprintf(f, "not ok %d - ", ++num);
+			tap_desc(f, res[t].trace);
+			fputs(": the trace could not be analyzed\n  ---\n  message: ", f);
+			tap_yaml_str(f, "the trace could not be analyzed");
+			fputs("\n  severity: fail\n  trace: ", f);
+			tap_yaml_str(f, res[t].trace);
+			fputs("\n  ...\n", f);
+			continue;
+		}
+		for (int i = 0; i < res[t].n; i++) {
+			const struct verdict *v = &res[t].v[i];
+			fprintf(f, "%s %d - ", v->pass ? "ok" : "not ok", ++num);
+			tap_desc(f, res[t].trace);
+			if (ex[i].line)
+				fprintf(f, ":%d", ex[i].line);
+			fputs(": ", f);
+			tap_desc(f, ex[i].text);
+			fputs(" (measured ", f);
+			tap_desc(f, v->measured);
+			fputs(")\n", f);
+			if (v->pass)
+				continue;
+			fputs("  ---\n  message: ", f);
+			tap_yaml_str(f, "the expectation does not hold");
+			fputs("\n  severity: fail\n  trace: ", f);
+			tap_yaml_str(f, res[t].trace);
+			if (ex[i].line)
+				fprintf(f, "\n  line: %d", ex[i].line);
+			fputs("\n  expectation: ", f);
+			tap_yaml_str(f, ex[i].text);
+			fputs("\n  measured: ", f);
+			tap_yaml_str(f, v->measured);
+			fputs("\n  ...\n", f);
+		}
+	}
+	if (fclose(f) != 0) {
+		MP_LOG(MP_LOG_ERR, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Removes a temporary database and its side files, whichever exist. */
 static void remove_db(const char *path)
 {
@@ -377,7 +465,7 @@ static void remove_db(const char *path)
 
 static void usage(FILE *f)
 {
-	fputs("Usage: mpana check TRACE... [--expect FILE] [--junit FILE]\n"
+	fputs("Usage: mpana check TRACE... [--expect FILE] [--junit FILE] [--tap FILE]\n"
 	      "Evaluates expectations on each capture; without --expect, the checks every\n"
 	      "healthy MPTCP trace passes (hmac_failures == 0, handshake_order valid,\n"
 	      "malformed == 0, orphan_joins == 0). Exit status: 0 all hold, 1 one fails,\n"
@@ -389,11 +477,13 @@ int mp_cmd_check(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "expect", required_argument, NULL, 'e' },
 		{ "junit", required_argument, NULL, 'j' },
+		{ "tap", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct mp_expect ex[MAX_EXPECT];
 	const char *expect_path = NULL, *junit_path = NULL;
+	const char *tap_path = NULL;
 	struct result *res = NULL;
 	int c, nex, ntraces, ret = MP_EXIT_OK;
 	const char *tmpdir = getenv("TMPDIR");
@@ -404,6 +494,7 @@ int mp_cmd_check(int argc, char **argv)
 		switch (c) {
 		case 'e': expect_path = optarg; break;
 		case 'j': junit_path = optarg; break;
+		case 't': tap_path = optarg; break;
 		case 'h': usage(stdout); return MP_EXIT_OK;
 		default: usage(stderr); return MP_EXIT_CHECK_ERROR;
 		}
@@ -501,6 +592,8 @@ int mp_cmd_check(int argc, char **argv)
 	printf("check: %d passed, %d failed\n", npass, nfail);
 
 	if (junit_path && write_junit(junit_path, res, ntraces, ex) < 0)
+		ret = MP_EXIT_CHECK_ERROR;
+	if (tap_path && write_tap(tap_path, res, ntraces, ex) < 0)
 		ret = MP_EXIT_CHECK_ERROR;
 	free(res);
 	if (fflush(stdout) != 0)
