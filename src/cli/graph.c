@@ -20,6 +20,7 @@
 #include "mpana/capture.h"
 #include "mpana/cli.h"
 #include "mpana/graph_model.h"
+#include "mpana/pipeline.h"
 #include "mpana/log.h"
 #include "mpana/report.h"
 
@@ -360,7 +361,7 @@ int mp_cmd_graph(int argc, char **argv)
 	};
 	static struct mp_out out;
 	static struct mp_analyzer an;
-	struct mp_capture_cfg cfg = { .promisc = true };
+	struct mp_pipeline_cfg cfg = { .capture = { .promisc = true } };
 	struct graph g = { 0 };
 	struct mp_sink sink = { .ops = &graph_ops, .out = &out, .quiet = true,
 				.user = &g };
@@ -404,10 +405,9 @@ int mp_cmd_graph(int argc, char **argv)
 		MP_LOG(MP_LOG_ERR, "graph: give exactly one TRACE (see mpana graph --help)");
 		return MP_EXIT_USAGE;
 	}
-	cfg.file = argv[optind];
+	cfg.capture.file = argv[optind];
 	g.out = &out;
 	mp_out_init(&out, STDOUT_FILENO, false);
-	mp_analyzer_init(&an, 0, &sink);
 	if (!g.json) {
 		mp_out_str(&out, "digraph mpana {");
 		mp_out_eol(&out);
@@ -418,8 +418,9 @@ int mp_cmd_graph(int argc, char **argv)
 		mp_out_str(&out, "  edge [fontname=\"monospace\", fontsize=10];");
 		mp_out_eol(&out);
 	}
-	rc = mp_capture_run(&cfg, &an);
-	mp_analyzer_finish(&an);
+	/* the one way to run the pipeline (pipeline.h); the graph sink draws
+	 * each connection as it ends */
+	rc = mp_pipeline_run(&cfg, &sink, &an);
 	if (rc == MP_EXIT_USAGE || (rc != MP_EXIT_OK && an.st.packets == 0)) {
 		out.n = 0; /* nothing was read: no half graph */
 		return rc;
@@ -429,7 +430,7 @@ int mp_cmd_graph(int argc, char **argv)
 		mp_out_eol(&out);
 	}
 	if (g.only && !g.found)
-		MP_LOG(MP_LOG_WARN, "graph: no connection %u in %s", g.only, cfg.file);
+		MP_LOG(MP_LOG_WARN, "graph: no connection %u in %s", g.only, cfg.capture.file);
 	if (mp_out_flush(&out) != 0 && out.err != EPIPE) {
 		MP_LOG(MP_LOG_ERR, "writing output: %s", strerror(out.err));
 		return MP_EXIT_ERROR;
