@@ -23,7 +23,7 @@
 #include "mpana/flow.h"
 #include "mpana/pkt.h"
 
-#define MP_SCHEMA_VERSION 2          /* PRAGMA user_version of docs/schema.sql */
+#define MP_SCHEMA_VERSION 3          /* PRAGMA user_version of docs/schema.sql */
 #define MP_STORE_BATCH_EVENTS 10000u /* default commit interval, events */
 #define MP_STORE_BATCH_NS 1000000000ull /* default commit interval, capture time */
 
@@ -78,6 +78,13 @@ void mp_store_packet(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
 struct mp_failover;
 void mp_store_on_failover(struct mp_store *st, const struct mp_failover *f);
 void mp_store_on_failback(struct mp_store *st, const struct mp_failover *f);
+
+/* Join attempts and announced addresses (joins.h): a join_attempts row,
+ * an announcements row. Borrowed. */
+struct mp_join_attempt;
+struct mp_addr_use;
+void mp_store_on_join_attempt(struct mp_store *st, const struct mp_join_attempt *r);
+void mp_store_on_address_use(struct mp_store *st, const struct mp_addr_use *u);
 
 /* Commits now (and starts the next batch). Returns 0 or -1. */
 int mp_store_commit(struct mp_store *st);

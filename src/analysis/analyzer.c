@@ -11,6 +11,7 @@
 
 #include "mpana/analyzer.h"
 #include "mpana/failover.h"
+#include "mpana/joins.h"
 #include "mpana/out.h"
 #include "mpana/store.h"
 
@@ -21,6 +22,7 @@ void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
 	a->sink = sink;
 	a->eng = NULL;
 	a->fo = NULL;
+	a->jn = NULL;
 	a->eng_failed = false;
 	a->max_conns = 0;
 	a->idle_ns = 0;
@@ -36,6 +38,9 @@ static void on_event(void *user, const struct mp_event *ev)
 	if (ev->type == MP_EV_HMAC_FAILURE)
 		a->st.hmac_failures++;
 	mp_fo_event(a->fo, ev);
+	/* the packet being processed made it, unless it is an end-of-run event */
+	mp_jn_event(a->jn, ev, ev->frame ? mp_engine_current(a->eng) : NULL,
+		    ev->frame ? &a->pkt : NULL);
 	if (a->store)
 		mp_store_on_event(a->store, ev);
 	if (a->sink->ops->event)
@@ -48,6 +53,7 @@ static void on_conn(void *user, const struct mp_conn *c)
 
 	/* its episodes first: sinks show them in the connection's record */
 	mp_fo_conn_end(a->fo, c->id, a->st.last_ts_ns);
+	mp_jn_conn_end(a->jn, c, a->st.last_ts_ns);
 	if (a->store)
 		mp_store_on_conn(a->store, c);
 	if (a->sink->ops->conn)
@@ -99,6 +105,30 @@ static void on_failback(void *user, const struct mp_failover *f)
 		a->sink->ops->failback(a->sink, f);
 }
 
+static void on_join_attempt(void *user, const struct mp_join_attempt *r)
+{
+	struct mp_analyzer *a = user;
+
+	a->st.join_attempts++;
+	a->st.join_failed += r->outcome != MP_JN_ESTABLISHED;
+	if (a->store)
+		mp_store_on_join_attempt(a->store, r);
+	if (a->sink->ops->join_attempt)
+		a->sink->ops->join_attempt(a->sink, r);
+}
+
+static void on_address(void *user, const struct mp_addr_use *u)
+{
+	struct mp_analyzer *a = user;
+
+	a->st.addresses++;
+	a->st.addresses_unused += u->verdict == MP_AU_UNUSED;
+	if (a->store)
+		mp_store_on_address_use(a->store, u);
+	if (a->sink->ops->address)
+		a->sink->ops->address(a->sink, u);
+}
+
 /* Creates the engine on first use; false when it cannot exist (OOM). */
 static bool engine_ready(struct mp_analyzer *a)
 {
@@ -120,11 +150,16 @@ static bool engine_ready(struct mp_analyzer *a)
 	a->fo = mp_fo_new(&(struct mp_fo_cfg){ .on_episode = on_episode,
 					       .on_failback = on_failback,
 					       .user = a });
-	a->eng = a->fo ? mp_engine_new(&cfg) : NULL;
+	a->jn = mp_jn_new(&(struct mp_jn_cfg){ .on_attempt = on_join_attempt,
+					       .on_address = on_address,
+					       .user = a });
+	a->eng = a->fo && a->jn ? mp_engine_new(&cfg) : NULL;
 	a->eng_failed = a->eng == NULL;
 	if (!a->eng) {
 		mp_fo_free(a->fo);
 		a->fo = NULL;
+		mp_jn_free(a->jn);
+		a->jn = NULL;
 	}
 	return a->eng != NULL;
 }
@@ -144,6 +179,8 @@ void mp_analyzer_finish(struct mp_analyzer *a)
 	a->eng = NULL;
 	mp_fo_free(a->fo);
 	a->fo = NULL;
+	mp_jn_free(a->jn);
+	a->jn = NULL;
 }
 
 static void count_options(struct mp_stats *st, const struct mp_opts *opts)

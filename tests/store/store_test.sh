@@ -81,7 +81,7 @@ queries)
 		done
 		[ "$(sql1 "$db" "SELECT complete FROM captures")" = 1 ] || fail "$name: capture not complete"
 		[ "$(sql1 "$db" "PRAGMA integrity_check")" = ok ] || fail "$name: integrity"
-		[ "$(sql1 "$db" "PRAGMA user_version")" = 2 ] || fail "$name: user_version"
+		[ "$(sql1 "$db" "PRAGMA user_version")" = 3 ] || fail "$name: user_version"
 		[ "$(sql1 "$db" "PRAGMA journal_mode")" = wal ] || fail "$name: journal_mode"
 	done
 	# table form: header, rule, rows, count
