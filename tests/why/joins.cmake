@@ -41,3 +41,11 @@ foreach(_t ${_jn_tests})
     set_tests_properties(${_t} PROPERTIES SKIP_RETURN_CODE 77 LABELS why TIMEOUT 120)
   endif()
 endforeach()
+
+# joins.check.<name>: the check metrics (joins.*, addresses.*) on the same
+# captures, with the figures of their truth files.
+foreach(_n join_rejected join_timeout addr_unused basic)
+  add_test(NAME joins.check.${_n} COMMAND ${MPANA_TEST_TMP} $<TARGET_FILE:mpana> check ${_pc}/${_n}.pcap
+    --expect ${CMAKE_CURRENT_LIST_DIR}/expect/${_n}.expect)
+  set_tests_properties(joins.check.${_n} PROPERTIES LABELS why)
+endforeach()
