@@ -268,4 +268,70 @@ CREATE VIEW IF NOT EXISTS handshake_verdict AS
       END AS reason
     FROM c JOIN jc ON jc.conn_id = c.conn_id) r ON r.conn_id = c.conn_id;
 
-PRAGMA user_version = 2;
+-- Join attempts (src/analysis/joins.c; definitions and outcome rules in
+-- include/mpana/joins.h and docs/sqlite.md): one row per MP_JOIN SYN
+-- attempt, its SYN retransmissions counted in it.
+CREATE TABLE IF NOT EXISTS join_attempts (
+  id            INTEGER PRIMARY KEY,
+  capture_id    INTEGER NOT NULL REFERENCES captures(id),
+  attempt       INTEGER NOT NULL,         -- 1, 2, ... per run, in order of report
+  conn_id       INTEGER NOT NULL,         -- a partial connection for an unknown token
+  subflow_id    INTEGER NOT NULL,
+  token         TEXT,                     -- the SYN's token (the responder's), 0x%08x
+  token_known   INTEGER NOT NULL,         -- 0: it matched no connection seen
+  initiator     TEXT,                     -- 'client' or 'server'; NULL unknown
+  src_addr      TEXT, src_port INTEGER,   -- the SYN's sender
+  dst_addr      TEXT, dst_port INTEGER,
+  addr_id       INTEGER, backup INTEGER,  -- the SYN's address id and B flag
+  peer_addr_id  INTEGER, peer_backup INTEGER, -- the SYN/ACK's (NULL: none with MP_JOIN)
+  t_syn         REAL NOT NULL, syn_frame INTEGER NOT NULL,
+  retransmissions INTEGER NOT NULL,       -- SYNs after the first
+  t_synack      REAL, synack_frame INTEGER, -- with or without MP_JOIN
+  t_ack         REAL, ack_frame INTEGER,  -- third ACK
+  t_ack4        REAL, ack4_frame INTEGER, -- the responder's ACK completing it
+  t_established REAL, setup_ms REAL,      -- established: t_ack4 (else t_ack), from t_syn
+  inferred      INTEGER NOT NULL,         -- 1: established without the fourth ACK seen
+  hmac_synack   INTEGER, hmac_ack INTEGER, -- verdicts; NULL not verifiable
+  hmac_failed   TEXT,                     -- 'synack' or 'ack'
+  outcome       TEXT NOT NULL,            -- established, no_synack, refused,
+                                          -- synack_without_join, hmac_failure,
+                                          -- rejected, not_established, unknown_token
+  t_reset       REAL, reset_frame INTEGER, -- first RST before establishment
+  reset_by      TEXT,                     -- 'initiator' or 'responder'
+  tcprst_reason INTEGER,                  -- its MP_TCPRST reason
+  gave_up       INTEGER                   -- no_synack: 1 given up, 0 the capture ended first
+);
+CREATE INDEX IF NOT EXISTS join_attempts_conn ON join_attempts(conn_id);
+
+-- Announced addresses and their use (src/analysis/joins.c): one row per
+-- ADD_ADDR announcement, with the join attempts made to it.
+CREATE TABLE IF NOT EXISTS announcements (
+  id            INTEGER PRIMARY KEY,
+  capture_id    INTEGER NOT NULL REFERENCES captures(id),
+  address_no    INTEGER NOT NULL,         -- 1, 2, ... per run
+  conn_id       INTEGER NOT NULL,
+  announcer     TEXT NOT NULL,            -- 'client' or 'server'
+  addr_id       INTEGER NOT NULL,
+  addr          TEXT NOT NULL, port INTEGER, -- port NULL when announced without
+  t_announce    REAL NOT NULL, frame INTEGER NOT NULL, -- first announcement
+  retransmissions INTEGER NOT NULL,       -- the same announcement again
+  t_echo        REAL, echo_frame INTEGER, -- first echo; NULL none
+  hmac_ok       INTEGER, hmac_bits TEXT,  -- NULL: not verifiable (no keys, v0)
+  c_flag        INTEGER,                  -- the announcer's MP_CAPABLE C flag; NULL unknown
+  initial       INTEGER NOT NULL,         -- 1: the announcer's initial address
+  t_removed     REAL, removed_frame INTEGER, -- first REMOVE_ADDR of its id
+  joins         INTEGER NOT NULL,         -- join attempts to it
+  joins_established INTEGER NOT NULL,
+  join_list     TEXT,                     -- 'subflow_id:outcome,...' (first 8)
+  verdict       TEXT NOT NULL             -- used, unused, failed, not_echoed
+);
+CREATE INDEX IF NOT EXISTS announcements_conn ON announcements(conn_id);
+
+CREATE VIEW IF NOT EXISTS address_use AS
+  SELECT a.conn_id AS conn_id, c.conn_no AS conn_no, a.announcer, a.addr_id, a.addr,
+         a.port, a.t_announce, a.retransmissions, a.t_echo, a.hmac_ok, a.c_flag,
+         a.initial, a.t_removed, a.joins, a.joins_established, a.join_list, a.verdict
+  FROM announcements a LEFT JOIN connections c ON c.id = a.conn_id
+  ORDER BY a.conn_id, a.id;
+
+PRAGMA user_version = 3;

@@ -40,6 +40,10 @@ struct mp_stats {
 	uint64_t failovers;     /* outage episodes of kind failover */
 	uint64_t stalls;        /* outage episodes of kind stall */
 	uint64_t failover_max_latency_ns; /* longest failover latency */
+	uint64_t join_attempts; /* MP_JOIN SYN attempts (joins.h) */
+	uint64_t join_failed;   /* of which not established */
+	uint64_t addresses;     /* ADD_ADDR announcements (address records) */
+	uint64_t addresses_unused; /* of which echoed and never joined */
 };
 
 /* One captured record. */
@@ -53,6 +57,9 @@ struct mp_frame {
 struct mp_sink;
 struct mp_failover;
 struct mp_fo;
+struct mp_jn;
+struct mp_join_attempt;
+struct mp_addr_use;
 
 /* Output back ends share this table (STYLE R16). `packet` is called for
  * every TCP packet carrying at least one MPTCP option, with the engine's
@@ -63,6 +70,9 @@ struct mp_fo;
  * `failover` for each outage episode as soon as it is complete (always
  * before its connection's `conn`), `failback` when a reported failover's
  * path carries data again (possibly after its connection's `conn`);
+ * `join_attempt` for each MP_JOIN attempt when its outcome is final and
+ * `address` for each announced address (joins.h), both before their
+ * connection's `conn`;
  * `summary` once at the end. All borrow their arguments for the call; any
  * may be NULL. */
 struct mp_sink_ops {
@@ -78,6 +88,8 @@ struct mp_sink_ops {
 	void (*linktype)(struct mp_sink *s, int dlt);
 	/* true when the sink cannot go on (the run stops); NULL: never */
 	bool (*failed)(const struct mp_sink *s);
+	void (*join_attempt)(struct mp_sink *s, const struct mp_join_attempt *r);
+	void (*address)(struct mp_sink *s, const struct mp_addr_use *u);
 };
 
 struct mp_sink {
@@ -89,6 +101,8 @@ struct mp_sink {
 					* those with MPTCP options (the store: its
 					* batches follow capture time) */
 	void *user;                    /* back-end state */
+	void *held_why;                /* text: join attempts and addresses held
+					* for their connection's block */
 };
 
 #define MP_SINKS_MAX 4 /* sinks one run feeds: the output, the store, ... */
@@ -103,6 +117,7 @@ struct mp_analyzer {
 	struct mp_pkt_ann ann; /* scratch: the engine's annotations */
 	struct mp_engine *eng; /* connection engine, created at the first TCP packet */
 	struct mp_fo *fo;     /* analysis stage: outage episodes (with the engine) */
+	struct mp_jn *jn;     /* analysis stage: join attempts, address use */
 	bool eng_failed;      /* creation failed (OOM): decode only */
 	uint32_t max_conns;   /* --max-conns; 0: MP_DEFAULT_MAX_CONNS */
 	uint64_t idle_ns;     /* idle expiry (capture time); 0: default */

@@ -333,8 +333,9 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 		      const struct mp_pkt *p, struct mp_pkt_ann *ann);
 
 /* The subflow of the packet last passed to mp_engine_packet(), NULL when
- * that packet was not tracked (plain TCP). Borrowed, valid until the next
- * call into the engine. */
+ * that packet was not tracked (plain TCP); also inside the callbacks that
+ * mp_engine_packet() makes (the packet's subflow, once found). Borrowed,
+ * valid until the next call into the engine. */
 const struct mp_subflow *mp_engine_current(const struct mp_engine *e);
 
 /* Finalizes connections idle for cfg.idle_ns before capture time `now_ns`

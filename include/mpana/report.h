@@ -30,6 +30,17 @@ void mp_out_failover_json(struct mp_out *o, const struct mp_failover *f);
 void mp_out_failback_json(struct mp_out *o, const struct mp_failover *f);
 void mp_out_failover_text(struct mp_out *o, const struct mp_failover *f);
 
+/* Join attempts and announced addresses (joins.h;
+ * src/sinks/joins_records.c): {"record":"join_attempt",...} and
+ * {"record":"address",...}, and their text lines in their connection's
+ * block. */
+struct mp_join_attempt;
+struct mp_addr_use;
+void mp_out_join_attempt_json(struct mp_out *o, const struct mp_join_attempt *r);
+void mp_out_address_json(struct mp_out *o, const struct mp_addr_use *u);
+void mp_out_join_attempt_text(struct mp_out *o, const struct mp_join_attempt *r);
+void mp_out_address_text(struct mp_out *o, const struct mp_addr_use *u);
+
 /* The combined HMAC verdict of a subflow: MP_OK_FALSE when any HMAC failed,
  * MP_OK_TRUE when every HMAC of its handshake verified, MP_OK_UNKNOWN
  * otherwise (initial subflows carry none). */

@@ -23,7 +23,7 @@
 #include "mpana/flow.h"
 #include "mpana/pkt.h"
 
-#define MP_SCHEMA_VERSION 2          /* PRAGMA user_version of docs/schema.sql */
+#define MP_SCHEMA_VERSION 3          /* PRAGMA user_version of docs/schema.sql */
 #define MP_STORE_BATCH_EVENTS 10000u /* default commit interval, events */
 #define MP_STORE_BATCH_NS 1000000000ull /* default commit interval, capture time */
 
@@ -83,6 +83,13 @@ void mp_store_on_failback(struct mp_store *st, const struct mp_failover *f);
  * that every record reaches `st` (borrowed; close it after the run). */
 struct mp_sink;
 void mp_sink_store_init(struct mp_sink *s, struct mp_store *st);
+
+/* Join attempts and announced addresses (joins.h): a join_attempts row,
+ * an announcements row. Borrowed. */
+struct mp_join_attempt;
+struct mp_addr_use;
+void mp_store_on_join_attempt(struct mp_store *st, const struct mp_join_attempt *r);
+void mp_store_on_address_use(struct mp_store *st, const struct mp_addr_use *u);
 
 /* Commits now (and starts the next batch). Returns 0 or -1. */
 int mp_store_commit(struct mp_store *st);

@@ -11,6 +11,7 @@
 
 #include "mpana/analyzer.h"
 #include "mpana/failover.h"
+#include "mpana/joins.h"
 #include "mpana/out.h"
 
 void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
@@ -20,6 +21,7 @@ void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
 	a->sink = sink;
 	a->eng = NULL;
 	a->fo = NULL;
+	a->jn = NULL;
 	a->eng_failed = false;
 	a->max_conns = 0;
 	a->idle_ns = 0;
@@ -55,6 +57,9 @@ static void on_event(void *user, const struct mp_event *ev)
 	if (ev->type == MP_EV_HMAC_FAILURE)
 		a->st.hmac_failures++;
 	mp_fo_event(a->fo, ev);
+	/* the packet being processed made it, unless it is an end-of-run event */
+	mp_jn_event(a->jn, ev, ev->frame ? mp_engine_current(a->eng) : NULL,
+		    ev->frame ? &a->pkt : NULL);
 	EACH_SINK(a, event, ev);
 }
 
@@ -64,6 +69,7 @@ static void on_conn(void *user, const struct mp_conn *c)
 
 	/* its episodes first: sinks show them in the connection's record */
 	mp_fo_conn_end(a->fo, c->id, a->st.last_ts_ns);
+	mp_jn_conn_end(a->jn, c, a->st.last_ts_ns);
 	EACH_SINK(a, conn, c);
 }
 
@@ -103,6 +109,24 @@ static void on_failback(void *user, const struct mp_failover *f)
 	EACH_SINK(a, failback, f);
 }
 
+static void on_join_attempt(void *user, const struct mp_join_attempt *r)
+{
+	struct mp_analyzer *a = user;
+
+	a->st.join_attempts++;
+	a->st.join_failed += r->outcome != MP_JN_ESTABLISHED;
+	EACH_SINK(a, join_attempt, r);
+}
+
+static void on_address(void *user, const struct mp_addr_use *u)
+{
+	struct mp_analyzer *a = user;
+
+	a->st.addresses++;
+	a->st.addresses_unused += u->verdict == MP_AU_UNUSED;
+	EACH_SINK(a, address, u);
+}
+
 /* Creates the engine on first use; false when it cannot exist (OOM). */
 static bool engine_ready(struct mp_analyzer *a)
 {
@@ -124,11 +148,16 @@ static bool engine_ready(struct mp_analyzer *a)
 	a->fo = mp_fo_new(&(struct mp_fo_cfg){ .on_episode = on_episode,
 					       .on_failback = on_failback,
 					       .user = a });
-	a->eng = a->fo ? mp_engine_new(&cfg) : NULL;
+	a->jn = mp_jn_new(&(struct mp_jn_cfg){ .on_attempt = on_join_attempt,
+					       .on_address = on_address,
+					       .user = a });
+	a->eng = a->fo && a->jn ? mp_engine_new(&cfg) : NULL;
 	a->eng_failed = a->eng == NULL;
 	if (!a->eng) {
 		mp_fo_free(a->fo);
 		a->fo = NULL;
+		mp_jn_free(a->jn);
+		a->jn = NULL;
 	}
 	return a->eng != NULL;
 }
@@ -148,6 +177,8 @@ void mp_analyzer_finish(struct mp_analyzer *a)
 	a->eng = NULL;
 	mp_fo_free(a->fo);
 	a->fo = NULL;
+	mp_jn_free(a->jn);
+	a->jn = NULL;
 }
 
 static void count_options(struct mp_stats *st, const struct mp_opts *opts)

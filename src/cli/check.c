@@ -88,6 +88,24 @@ static const struct metric metrics[] = {
 				  " 'connection ' || c.conn_no FROM connections c"
 				  " ORDER BY c.conn_no", true,
 	  "stalls of each connection (every connection must hold)" },
+	{ "joins.attempted", "SELECT count(*) FROM join_attempts", false,
+	  "MP_JOIN SYN attempts (retransmitted SYNs count in their attempt)" },
+	{ "joins.failed", "SELECT count(*) FROM join_attempts WHERE outcome <> 'established'", false,
+	  "join attempts that did not establish a subflow" },
+	{ "joins.outcome.", "SELECT count(*) FROM join_attempts WHERE outcome = ?1", false,
+	  "joins.outcome.NAME: join attempts with that outcome (established, no_synack,"
+	  " refused, synack_without_join, hmac_failure, rejected, not_established,"
+	  " unknown_token)" },
+	{ "addresses.announced", "SELECT count(*) FROM announcements", false,
+	  "ADD_ADDR announcements (address records)" },
+	{ "addresses.used", "SELECT count(*) FROM announcements WHERE verdict = 'used'", false,
+	  "announced addresses with an established join" },
+	{ "addresses.unused", "SELECT count(*) FROM announcements WHERE verdict = 'unused'", false,
+	  "announced addresses echoed and never joined" },
+	{ "addresses.failed", "SELECT count(*) FROM announcements WHERE verdict = 'failed'", false,
+	  "announced addresses whose every join attempt failed" },
+	{ "addresses.not_echoed", "SELECT count(*) FROM announcements WHERE verdict = 'not_echoed'",
+	  false, "announced addresses never echoed nor joined" },
 	{ "option.", "SELECT coalesce(sum(count), 0) FROM option_counts WHERE opt = ?1"
 		     " OR (?1 = 'unknown' AND opt LIKE 'unknown_%')", false,
 	  "option.NAME: occurrences of an MPTCP option (mp_capable, mp_join, dss, ...)" },

@@ -257,6 +257,7 @@ void mp_engine_packet(struct mp_engine *e, uint64_t frame, uint64_t ts_ns,
 				eng_opt_malformed(&x, &p->opts.v[i]);
 		return;
 	}
+	e->cur_sf = x.sf; /* mp_engine_current() in the callbacks too */
 	if (ts_ns > x.sf->last_ts)
 		x.sf->last_ts = ts_ns;
 	if (!x.sf->conn && ENG_DL_TAIL(e->loose_head, lru_prev) != x.sf) {

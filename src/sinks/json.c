@@ -10,6 +10,7 @@
 #include "mpana/analyzer.h"
 #include "mpana/crypto.h"
 #include "mpana/failover.h"
+#include "mpana/joins.h"
 #include "mpana/out.h"
 #include "mpana/report.h"
 
@@ -326,6 +327,10 @@ static void json_summary(struct mp_sink *s, const struct mp_stats *st)
 	key_u64(o, "hmac_failures", st->hmac_failures);
 	key_u64(o, "failovers", st->failovers);
 	key_u64(o, "stalls", st->stalls);
+	key_u64(o, "join_attempts", st->join_attempts);
+	key_u64(o, "joins_failed", st->join_failed);
+	key_u64(o, "addresses", st->addresses);
+	key_u64(o, "addresses_unused", st->addresses_unused);
 	key_u64(o, "evicted", st->evicted);
 	key_u64(o, "expired", st->expired);
 	if (st->live) {
@@ -359,6 +364,16 @@ static void json_failback(struct mp_sink *s, const struct mp_failover *f)
 	mp_out_failback_json(s->out, f);
 }
 
+static void json_join_attempt(struct mp_sink *s, const struct mp_join_attempt *r)
+{
+	mp_out_join_attempt_json(s->out, r);
+}
+
+static void json_address(struct mp_sink *s, const struct mp_addr_use *u)
+{
+	mp_out_address_json(s->out, u);
+}
+
 static const struct mp_sink_ops json_ops = {
 	.packet = json_packet,
 	.conn = json_conn,
@@ -366,6 +381,8 @@ static const struct mp_sink_ops json_ops = {
 	.failover = json_failover,
 	.failback = json_failback,
 	.summary = json_summary,
+	.join_attempt = json_join_attempt,
+	.address = json_address,
 };
 
 void mp_sink_json_init(struct mp_sink *s, struct mp_out *out, bool quiet)

@@ -8,6 +8,7 @@
 #include "mpana/analyzer.h"
 #include "mpana/crypto.h"
 #include "mpana/failover.h"
+#include "mpana/joins.h"
 #include "mpana/out.h"
 #include "mpana/report.h"
 
@@ -244,6 +245,7 @@ static void text_packet(struct mp_sink *s, const struct mp_frame *f,
 }
 
 static void text_flush_episodes(struct mp_sink *s, uint32_t conn);
+static void text_flush_why(struct mp_sink *s, uint32_t conn);
 
 static void text_summary(struct mp_sink *s, const struct mp_stats *st)
 {
@@ -251,6 +253,7 @@ static void text_summary(struct mp_sink *s, const struct mp_stats *st)
 	bool any = false;
 
 	text_flush_episodes(s, 0); /* none left, unless a sink user skipped conn */
+	text_flush_why(s, 0);
 	mp_out_reserve(o);
 	mp_out_str(o, "summary: ");
 	mp_out_u64(o, st->packets);
@@ -395,10 +398,71 @@ static void text_flush_episodes(struct mp_sink *s, uint32_t conn)
 	}
 }
 
+/* Join attempts and address records wait for their connection's block
+ * (they always come before it). */
+struct held_why {
+	bool is_addr;                /* u, else r */
+	struct mp_join_attempt r;    /* copy */
+	struct mp_addr_use u;        /* copy */
+	struct held_why *next;       /* in order of report */
+};
+
+static void text_hold_why(struct mp_sink *s, const struct mp_join_attempt *r,
+			  const struct mp_addr_use *u)
+{
+	struct held_why *h = calloc(1, sizeof *h), **tail;
+
+	if (!h) { /* no memory to hold it: show it now */
+		if (r)
+			mp_out_join_attempt_text(s->out, r);
+		else
+			mp_out_address_text(s->out, u);
+		return;
+	}
+	h->is_addr = u != NULL;
+	if (r)
+		h->r = *r;
+	else
+		h->u = *u;
+	for (tail = (struct held_why **)&s->held_why; *tail; tail = &(*tail)->next)
+		;
+	*tail = h;
+}
+
+static void text_join_attempt(struct mp_sink *s, const struct mp_join_attempt *r)
+{
+	text_hold_why(s, r, NULL);
+}
+
+static void text_address(struct mp_sink *s, const struct mp_addr_use *u)
+{
+	text_hold_why(s, NULL, u);
+}
+
+/* Writes and frees the held records of connection `conn` (0: all). */
+static void text_flush_why(struct mp_sink *s, uint32_t conn)
+{
+	struct held_why **pp = (struct held_why **)&s->held_why, *h;
+
+	while ((h = *pp)) {
+		if (conn && (h->is_addr ? h->u.conn : h->r.conn) != conn) {
+			pp = &h->next;
+			continue;
+		}
+		if (h->is_addr)
+			mp_out_address_text(s->out, &h->u);
+		else
+			mp_out_join_attempt_text(s->out, &h->r);
+		*pp = h->next;
+		free(h);
+	}
+}
+
 static void text_conn(struct mp_sink *s, const struct mp_conn *c)
 {
 	mp_out_conn_text(s->out, c);
 	text_flush_episodes(s, c->id);
+	text_flush_why(s, c->id);
 }
 
 static void text_loose(struct mp_sink *s, const struct mp_subflow *sf)
@@ -413,6 +477,8 @@ static const struct mp_sink_ops text_ops = {
 	.failover = text_failover,
 	.failback = text_failback,
 	.summary = text_summary,
+	.join_attempt = text_join_attempt,
+	.address = text_address,
 };
 
 void mp_sink_text_init(struct mp_sink *s, struct mp_out *out, bool quiet)
@@ -422,4 +488,5 @@ void mp_sink_text_init(struct mp_sink *s, struct mp_out *out, bool quiet)
 	s->quiet = quiet;
 	s->all_packets = false;
 	s->user = NULL; /* held episodes */
+	s->held_why = NULL;
 }

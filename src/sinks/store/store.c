@@ -29,6 +29,7 @@
 #include <uthash.h>
 
 #include "mpana/failover.h"
+#include "mpana/joins.h"
 #include "mpana/log.h"
 #include "mpana/report.h"
 #include "mpana/seq.h"
@@ -38,7 +39,8 @@
 
 enum {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_EVENT, S_CONN_STUB, S_SF_STUB, S_CONN,
-	S_SF, S_ADDR, S_FAILOVER, S_FAILBACK, S_OPTION, S_CAPTURE, S_OPTCOUNT, S__COUNT
+	S_SF, S_ADDR, S_FAILOVER, S_FAILBACK, S_OPTION, S_CAPTURE, S_OPTCOUNT,
+	S_JOIN_ATTEMPT, S_ANNOUNCE, S__COUNT
 };
 
 static const char *const sql_text[S__COUNT] = {
@@ -94,6 +96,22 @@ static const char *const sql_text[S__COUNT] = {
 		      " complete = ?8, malformed = ?9 WHERE id = ?1",
 	[S_OPTCOUNT] = "INSERT OR REPLACE INTO option_counts(capture_id, opt, count)"
 		       " VALUES(?1, ?2, ?3)",
+	[S_JOIN_ATTEMPT] = "INSERT INTO join_attempts(capture_id, attempt, conn_id,"
+			   " subflow_id, token, token_known, initiator, src_addr, src_port,"
+			   " dst_addr, dst_port, addr_id, backup, peer_addr_id, peer_backup,"
+			   " t_syn, syn_frame, retransmissions, t_synack, synack_frame, t_ack,"
+			   " ack_frame, t_ack4, ack4_frame, t_established, setup_ms, inferred,"
+			   " hmac_synack, hmac_ack, hmac_failed, outcome, t_reset, reset_frame,"
+			   " reset_by, tcprst_reason, gave_up) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+			   " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+			   " ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,"
+			   " ?34, ?35, ?36)",
+	[S_ANNOUNCE] = "INSERT INTO announcements(capture_id, address_no, conn_id,"
+		       " announcer, addr_id, addr, port, t_announce, frame,"
+		       " retransmissions, t_echo, echo_frame, hmac_ok, hmac_bits, c_flag,"
+		       " initial, t_removed, removed_frame, joins, joins_established,"
+		       " join_list, verdict) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		       " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
 };
 
 /* Capture point relative to a connection's hosts (connections.vantage). */
@@ -362,6 +380,99 @@ void mp_store_on_failback(struct mp_store *st, const struct mp_failover *f)
 	bind_id(s, 5, st->sf_base, f->failback_sf);
 	bind_ms(s, 6, true, f->t_failback_ns - f->t_fail_ns);
 	if (run(st, S_FAILBACK, "recording a failback"))
+		st->pending++;
+}
+
+/* ---- join attempts, address use -------------------------------------- */
+
+void mp_store_on_join_attempt(struct mp_store *st, const struct mp_join_attempt *r)
+{
+	sqlite3_stmt *s;
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], tok[16];
+
+	if (!st || st->failed)
+		return;
+	s = st->s[S_JOIN_ATTEMPT];
+	addr_str(src, sizeof src, r->family, r->src);
+	addr_str(dst, sizeof dst, r->family, r->dst);
+	sqlite3_bind_int64(s, 1, st->capture_id);
+	sqlite3_bind_int64(s, 2, r->id);
+	bind_id(s, 3, st->conn_base, r->conn);
+	bind_id(s, 4, st->sf_base, r->subflow);
+	bind_text(s, 5, hex_u64(tok, sizeof tok, r->token, 8));
+	sqlite3_bind_int(s, 6, r->token_known);
+	bind_text(s, 7, mp_jn_host_name(r->initiator));
+	bind_text(s, 8, src);
+	sqlite3_bind_int(s, 9, r->sport);
+	bind_text(s, 10, dst);
+	sqlite3_bind_int(s, 11, r->dport);
+	sqlite3_bind_int(s, 12, r->addr_id);
+	sqlite3_bind_int(s, 13, r->backup);
+	bind_opt_i64(s, 14, r->peer_id_known, r->peer_addr_id);
+	bind_opt_i64(s, 15, r->peer_id_known, r->peer_backup);
+	bind_ts(s, 16, r->t_syn_ns);
+	sqlite3_bind_int64(s, 17, (int64_t)r->syn_frame);
+	sqlite3_bind_int64(s, 18, r->retransmissions);
+	bind_ts(s, 19, r->t_synack_ns);
+	bind_opt_i64(s, 20, r->synack_frame != 0, (int64_t)r->synack_frame);
+	bind_ts(s, 21, r->t_ack_ns);
+	bind_opt_i64(s, 22, r->ack_frame != 0, (int64_t)r->ack_frame);
+	bind_ts(s, 23, r->t_ack4_ns);
+	bind_opt_i64(s, 24, r->ack4_frame != 0, (int64_t)r->ack4_frame);
+	bind_ts(s, 25, r->t_established_ns);
+	bind_ms(s, 26, r->outcome == MP_JN_ESTABLISHED && r->t_established_ns, r->setup_ns);
+	sqlite3_bind_int(s, 27, r->inferred);
+	bind_tri(s, 28, r->hmac_synack);
+	bind_tri(s, 29, r->hmac_ack);
+	bind_text(s, 30, mp_jn_hmac_name(r->hmac_failed));
+	bind_text(s, 31, mp_jn_outcome_name(r->outcome));
+	bind_ts(s, 32, r->t_reset_ns);
+	bind_opt_i64(s, 33, r->reset_frame != 0, (int64_t)r->reset_frame);
+	bind_text(s, 34, r->t_reset_ns ? (r->reset_by ? "responder" : "initiator") : NULL);
+	bind_opt_i64(s, 35, r->tcprst_reason >= 0, r->tcprst_reason);
+	bind_opt_i64(s, 36, r->outcome == MP_JN_NO_SYNACK, r->gave_up);
+	if (run(st, S_JOIN_ATTEMPT, "inserting a join attempt"))
+		st->pending++;
+}
+
+void mp_store_on_address_use(struct mp_store *st, const struct mp_addr_use *u)
+{
+	sqlite3_stmt *s;
+	char addr[INET6_ADDRSTRLEN], list[MP_AU_JOINS_MAX * 48] = "";
+	size_t l = 0;
+
+	if (!st || st->failed)
+		return;
+	s = st->s[S_ANNOUNCE];
+	addr_str(addr, sizeof addr, u->family, u->addr);
+	for (uint32_t i = 0; i < u->n_joins && i < MP_AU_JOINS_MAX; i++)
+		l += (size_t)snprintf(list + l, sizeof list - l, "%s%lld:%s", i ? "," : "",
+				      (long long)(st->sf_base + u->join_sf[i]),
+				      mp_jn_outcome_name(u->join_outcome[i]));
+	sqlite3_bind_int64(s, 1, st->capture_id);
+	sqlite3_bind_int64(s, 2, u->id);
+	bind_id(s, 3, st->conn_base, u->conn);
+	bind_text(s, 4, mp_jn_host_name(u->announcer));
+	sqlite3_bind_int(s, 5, u->addr_id);
+	bind_text(s, 6, addr);
+	bind_opt_i64(s, 7, u->has_port, u->port);
+	bind_ts(s, 8, u->t_announce_ns);
+	sqlite3_bind_int64(s, 9, (int64_t)u->frame);
+	sqlite3_bind_int64(s, 10, u->retransmissions);
+	bind_ts(s, 11, u->t_echo_ns);
+	bind_opt_i64(s, 12, u->echo_frame != 0, (int64_t)u->echo_frame);
+	bind_tri(s, 13, u->hmac_ok);
+	bind_text(s, 14, u->hmac_ok == MP_OK_TRUE
+			 ? mp_hmac_side_name((enum mp_hmac_side)u->hmac_side) : NULL);
+	bind_tri(s, 15, u->c_flag);
+	sqlite3_bind_int(s, 16, u->initial);
+	bind_ts(s, 17, u->t_removed_ns);
+	bind_opt_i64(s, 18, u->removed_frame != 0, (int64_t)u->removed_frame);
+	sqlite3_bind_int64(s, 19, u->n_joins);
+	sqlite3_bind_int64(s, 20, u->n_established);
+	bind_text(s, 21, list);
+	bind_text(s, 22, mp_au_verdict_name(u->verdict));
+	if (run(st, S_ANNOUNCE, "inserting an address record"))
 		st->pending++;
 }
 
@@ -998,6 +1109,16 @@ static void sk_failback(struct mp_sink *s, const struct mp_failover *f)
 	mp_store_on_failback(s->user, f);
 }
 
+static void sk_join_attempt(struct mp_sink *s, const struct mp_join_attempt *r)
+{
+	mp_store_on_join_attempt(s->user, r);
+}
+
+static void sk_address(struct mp_sink *s, const struct mp_addr_use *u)
+{
+	mp_store_on_address_use(s->user, u);
+}
+
 static void sk_linktype(struct mp_sink *s, int dlt)
 {
 	mp_store_set_linktype(s->user, dlt);
@@ -1017,6 +1138,8 @@ static const struct mp_sink_ops store_ops = {
 	.failback = sk_failback,
 	.linktype = sk_linktype,
 	.failed = sk_failed,
+	.join_attempt = sk_join_attempt,
+	.address = sk_address,
 };
 
 void mp_sink_store_init(struct mp_sink *s, struct mp_store *st)
