@@ -40,6 +40,7 @@ struct mp_stats {
 	uint64_t failovers;     /* outage episodes of kind failover */
 	uint64_t stalls;        /* outage episodes of kind stall */
 	uint64_t failover_max_latency_ns; /* longest failover latency */
+	uint64_t conn_stalls;   /* connection stalls (stall.h), not the above */
 };
 
 /* One captured record. */
@@ -54,6 +55,8 @@ struct mp_sink;
 struct mp_store;
 struct mp_failover;
 struct mp_fo;
+struct mp_stall;
+struct mp_st;
 
 /* Output back ends share this table (STYLE R16). `packet` is called for
  * every TCP packet carrying at least one MPTCP option, with the engine's
@@ -75,6 +78,9 @@ struct mp_sink_ops {
 	void (*failover)(struct mp_sink *s, const struct mp_failover *f);
 	void (*failback)(struct mp_sink *s, const struct mp_failover *f);
 	void (*summary)(struct mp_sink *s, const struct mp_stats *st);
+	/* each connection stall (stall.h) when it ends, or at the end of its
+	 * connection (before the connection's `conn`) */
+	void (*stall)(struct mp_sink *s, const struct mp_stall *st);
 };
 
 struct mp_sink {
@@ -98,6 +104,7 @@ struct mp_analyzer {
 	bool no_appid;        /* skip application classification (nDPI) */
 	struct mp_store *store; /* --db: SQLite store fed alongside the sink; may be NULL */
 	bool store_dlt_set;   /* the store was told the link type */
+	struct mp_st *stalls; /* analysis stage: connection stalls (with the engine) */
 };
 
 /* Sets up `a` (no allocation; the engine comes with the first TCP packet).

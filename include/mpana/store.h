@@ -23,7 +23,7 @@
 #include "mpana/flow.h"
 #include "mpana/pkt.h"
 
-#define MP_SCHEMA_VERSION 2          /* PRAGMA user_version of docs/schema.sql */
+#define MP_SCHEMA_VERSION 3          /* PRAGMA user_version of docs/schema.sql */
 #define MP_STORE_BATCH_EVENTS 10000u /* default commit interval, events */
 #define MP_STORE_BATCH_NS 1000000000ull /* default commit interval, capture time */
 
@@ -78,6 +78,10 @@ void mp_store_packet(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
 struct mp_failover;
 void mp_store_on_failover(struct mp_store *st, const struct mp_failover *f);
 void mp_store_on_failback(struct mp_store *st, const struct mp_failover *f);
+
+/* A connection stall (stall.h): a stalls row. Borrowed. */
+struct mp_stall;
+void mp_store_on_stall(struct mp_store *st, const struct mp_stall *s);
 
 /* Commits now (and starts the next batch). Returns 0 or -1. */
 int mp_store_commit(struct mp_store *st);

@@ -12,6 +12,7 @@
 #include "mpana/analyzer.h"
 #include "mpana/failover.h"
 #include "mpana/out.h"
+#include "mpana/stall.h"
 #include "mpana/store.h"
 
 void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
@@ -27,6 +28,18 @@ void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
 	a->no_appid = false;
 	a->store = NULL;
 	a->store_dlt_set = false;
+	a->stalls = NULL;
+}
+
+static void on_stall(void *user, const struct mp_stall *s)
+{
+	struct mp_analyzer *a = user;
+
+	a->st.conn_stalls++;
+	if (a->store)
+		mp_store_on_stall(a->store, s);
+	if (a->sink->ops->stall)
+		a->sink->ops->stall(a->sink, s);
 }
 
 static void on_event(void *user, const struct mp_event *ev)
@@ -48,6 +61,7 @@ static void on_conn(void *user, const struct mp_conn *c)
 
 	/* its episodes first: sinks show them in the connection's record */
 	mp_fo_conn_end(a->fo, c->id, a->st.last_ts_ns);
+	mp_st_conn_end(a->stalls, c->id, c->last_ts);
 	if (a->store)
 		mp_store_on_conn(a->store, c);
 	if (a->sink->ops->conn)
@@ -120,11 +134,14 @@ static bool engine_ready(struct mp_analyzer *a)
 	a->fo = mp_fo_new(&(struct mp_fo_cfg){ .on_episode = on_episode,
 					       .on_failback = on_failback,
 					       .user = a });
-	a->eng = a->fo ? mp_engine_new(&cfg) : NULL;
+	a->stalls = mp_st_new(&(struct mp_st_cfg){ .on_stall = on_stall, .user = a });
+	a->eng = a->fo && a->stalls ? mp_engine_new(&cfg) : NULL;
 	a->eng_failed = a->eng == NULL;
 	if (!a->eng) {
 		mp_fo_free(a->fo);
 		a->fo = NULL;
+		mp_st_free(a->stalls);
+		a->stalls = NULL;
 	}
 	return a->eng != NULL;
 }
@@ -144,6 +161,8 @@ void mp_analyzer_finish(struct mp_analyzer *a)
 	a->eng = NULL;
 	mp_fo_free(a->fo);
 	a->fo = NULL;
+	mp_st_free(a->stalls);
+	a->stalls = NULL;
 }
 
 static void count_options(struct mp_stats *st, const struct mp_opts *opts)
@@ -168,6 +187,7 @@ static inline void analysis_packet(struct mp_analyzer *a, const struct mp_frame 
 	struct mp_fo_pkt fp = { f->num, f->ts_ns, p, ann };
 
 	mp_fo_packet(a->fo, &fp);
+	mp_st_packet(a->stalls, f->num, f->ts_ns, p, ann);
 }
 
 void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,

@@ -10,6 +10,7 @@
 #include "mpana/analyzer.h"
 #include "mpana/crypto.h"
 #include "mpana/failover.h"
+#include "mpana/stall.h"
 #include "mpana/out.h"
 #include "mpana/report.h"
 
@@ -326,6 +327,7 @@ static void json_summary(struct mp_sink *s, const struct mp_stats *st)
 	key_u64(o, "hmac_failures", st->hmac_failures);
 	key_u64(o, "failovers", st->failovers);
 	key_u64(o, "stalls", st->stalls);
+	key_u64(o, "conn_stalls", st->conn_stalls);
 	key_u64(o, "evicted", st->evicted);
 	key_u64(o, "expired", st->expired);
 	if (st->live) {
@@ -359,6 +361,12 @@ static void json_failback(struct mp_sink *s, const struct mp_failover *f)
 	mp_out_failback_json(s->out, f);
 }
 
+/* Connection stalls go out when they end (or with their connection). */
+static void json_stall(struct mp_sink *s, const struct mp_stall *x)
+{
+	mp_out_stall_json(s->out, x);
+}
+
 static const struct mp_sink_ops json_ops = {
 	.packet = json_packet,
 	.conn = json_conn,
@@ -366,6 +374,7 @@ static const struct mp_sink_ops json_ops = {
 	.failover = json_failover,
 	.failback = json_failback,
 	.summary = json_summary,
+	.stall = json_stall,
 };
 
 void mp_sink_json_init(struct mp_sink *s, struct mp_out *out, bool quiet)
