@@ -199,7 +199,6 @@ void mp_tcpopt_walk(const uint8_t *p, size_t caplen, size_t hdr_len,
 	out->tcp_err = MP_E_NONE;
 	out->tcp_err_off = 0;
 	out->tcp_md5 = false;
-	out->tcp_nops = 0;
 	skip_nop_nop_timestamps(&r);
 
 	while (mp_rd_left(&r) > 0) {
@@ -209,10 +208,8 @@ void mp_tcpopt_walk(const uint8_t *p, size_t caplen, size_t hdr_len,
 
 		if (kind == TCPOPT_EOL)
 			break;
-		if (kind == TCPOPT_NOP) {
-			out->tcp_nops++;
+		if (kind == TCPOPT_NOP)
 			continue;
-		}
 		if (mp_rd_left(&r) == 0) {
 			/* Length byte missing: cut by the snaplen, or the
 			 * option claims the header's last byte. */

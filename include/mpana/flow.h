@@ -96,11 +96,12 @@ struct mp_nodss_run {
 	uint64_t ts;            /* its capture time */
 	uint64_t data_frame;    /* first data packet no seen mapping covers, 0: none */
 	uint64_t data_ts;       /* its capture time */
-	uint64_t last_mp_frame; /* last packet of this direction with an MPTCP option */
 	uint32_t data_seq;      /* relative subflow sequence of that data */
 	uint32_t data_end;      /* highest uncovered end since (relative) */
 	uint32_t pkts;          /* packets in the run */
 	uint32_t peer_data;     /* data packets of the other direction meanwhile */
+	bool peer_spoke;        /* the other direction sent an MPTCP option after
+				 * data_frame (its receiver did not fall back) */
 };
 
 /* A 64-bit sequence value with the packet that last advanced it. */

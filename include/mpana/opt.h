@@ -198,9 +198,6 @@ struct mp_opts {
 	uint8_t tcp_err_off;            /* its offset */
 	bool tcp_md5;                   /* a TCP-MD5 signature option (kind 19,
 					 * RFC 2385) was present: MPTCP falls back */
-	uint8_t tcp_nops;               /* NOPs besides a leading NOP, NOP,
-					 * timestamps (a run of them is where a
-					 * middlebox blanked an option out) */
 	struct mp_opt v[MP_OPTS_MAX];   /* the options */
 };
 

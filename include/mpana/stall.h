@@ -43,7 +43,8 @@ struct mp_stall {
 	uint64_t data_ack;     /* the 64-bit DATA_ACK it stood at */
 	uint64_t dsn_end;      /* highest data-level end X sent during it */
 	uint64_t data_pkts;    /* X's mapped data packets during it */
-	uint64_t sf_acks;      /* subflow-level ACK advances from Y during it */
+	uint64_t sf_acks;      /* subflow-level ACK advances from Y during it
+				* (counted from MP_STALL_NS / 2 on) */
 };
 
 typedef void mp_stall_fn(void *user, const struct mp_stall *s);

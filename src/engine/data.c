@@ -90,7 +90,7 @@ void eng_nodss_decide(struct mp_engine *e, struct mp_subflow *sf, bool final)
 		if (!r->frame)
 			continue;
 		if (r->data_frame) {
-			bool quiet = o->last_mp_frame < r->data_frame;
+			bool quiet = !r->peer_spoke;
 			bool span = r->data_end - r->data_seq > MAP_LEN_MAX;
 			if (quiet && (span || (o->frame && o->pkts >= k))) {
 				side |= side_of(sf, 1 - d);
@@ -111,6 +111,22 @@ void eng_nodss_decide(struct mp_engine *e, struct mp_subflow *sf, bool final)
 		eng_fallback_at(e, sf, MP_FB_DATA_NO_DSS, frame, ts, side);
 }
 
+/* A packet with MPTCP options while a run without them is open on its
+ * subflow: its direction's run ends, the other direction's learns that
+ * this host still speaks MPTCP. */
+__attribute__((noinline))
+static void nodss_opt(struct pctx *x)
+{
+	struct mp_subflow *sf = x->sf;
+	struct mp_nodss_run *o = &sf->nodss[1 - x->d];
+
+	sf->nodss[x->d].frame = 0;
+	if (o->frame && o->data_frame)
+		o->peer_spoke = true;
+	if (o->frame && x->p->payload_len)
+		o->peer_data++;
+}
+
 /* A packet without any MPTCP option on an MPTCP subflow (x->sf, its
  * connection c): extends the direction's run (eng_nodss_decide). */
 __attribute__((noinline))
@@ -120,14 +136,17 @@ static void nodss_add(struct pctx *x, struct mp_conn *c)
 	struct mp_nodss_run *r = &sf->nodss[x->d];
 	const struct mp_pkt *p = x->p;
 
+	if (c->fallback != MP_FB_NONE || sf->fallback != MP_FB_NONE ||
+	    c->partial || sf->kind == MP_SF_PARTIAL)
+		return;
+	if (sf->nodss[1 - x->d].frame && p->payload_len)
+		sf->nodss[1 - x->d].peer_data++;
 	if ((p->flags & (MP_TH_SYN | MP_TH_RST)) || sf->fin[0] || sf->fin[1] ||
 	    c->closed || sf->state == MP_SFS_CLOSED ||
 	    !(sf->ack3_seen || sf->state >= MP_SFS_ESTABLISHED))
 		return; /* endings and handshakes carry no DSS anyway */
 	if (!r->frame) {
-		uint64_t last = r->last_mp_frame;
 		memset(r, 0, sizeof *r);
-		r->last_mp_frame = last;
 		r->frame = x->frame;
 		r->ts = x->ts;
 	}
@@ -197,18 +216,14 @@ void eng_data_accounting(struct pctx *x)
 	const struct mp_pkt *p = x->p;
 
 	sf->pkts[x->d]++;
-	if (c && c->fallback == MP_FB_NONE && sf->fallback == MP_FB_NONE &&
-	    !c->partial && sf->kind != MP_SF_PARTIAL) {
-		/* RFC 8684 §3.7: fallback when the mappings stop for good
-		 * (eng_nodss_decide), never from one packet alone */
-		if (p->opts.n) {
-			sf->nodss[x->d].last_mp_frame = x->frame;
-			sf->nodss[x->d].frame = 0;
-		} else {
-			nodss_add(x, c);
-		}
-		if (sf->nodss[1 - x->d].frame && p->payload_len)
-			sf->nodss[1 - x->d].peer_data++;
+	/* RFC 8684 §3.7: fallback when the mappings stop for good
+	 * (eng_nodss_decide), never from one packet alone. Per packet only
+	 * the test that no run without options is open. */
+	if (__builtin_expect(p->opts.n != 0, 1)) {
+		if (__builtin_expect(sf->nodss[0].frame | sf->nodss[1].frame, 0))
+			nodss_opt(x);
+	} else if (c) {
+		nodss_add(x, c);
 	}
 	if (!p->payload_len)
 		return;

@@ -4,9 +4,11 @@
  * RFC 8684 §3.1, §3.2, §3.5, §3.6. Internals: engine_int.h. */
 #include "engine_int.h"
 
-/* NOPs in a SYN/ACK beyond which an option was blanked out: a plain
- * SYN/ACK has one (before window scaling), MP_CAPABLE's is 12 bytes. */
-#define SYNACK_BLANKED_NOPS 8
+/* Options of a SYN/ACK without MPTCP from which one was blanked out: a
+ * plain SYN/ACK carries 20 bytes (MSS, SACK permitted, timestamps, NOP,
+ * window scale), and a middlebox that resets MP_CAPABLE leaves its 12
+ * bytes as NOPs (pcaps/strip_synack.pcap: 32). */
+#define SYNACK_BLANKED_OPT_LEN 32
 
 void eng_conn_close(struct pctx *x, struct mp_conn *c, uint8_t reason)
 {
@@ -84,12 +86,12 @@ void eng_tcp_handshake_syn(struct pctx *x)
 		sf->state = MP_SFS_SYN_RCVD;
 	if (sf->kind == MP_SF_INITIAL &&
 	    !eng_has_subtype(&p->opts, MPTCP_SUB_CAPABLE)) {
-		/* The client falls back here (MPCapableFallbackSYNACK). A run
-		 * of NOPs where an option was (a middlebox blanked out the
-		 * server's MP_CAPABLE) shows that the server spoke MPTCP: it
+		/* The client falls back here (MPCapableFallbackSYNACK). Room
+		 * for a blanked-out option (a middlebox reset the server's
+		 * MP_CAPABLE to NOPs) shows that the server spoke MPTCP: it
 		 * falls back too, at the third ACK (MPCapableFallbackACK). */
 		eng_fallback_at(x->e, sf, MP_FB_NO_MPC_SYNACK, x->frame, x->ts,
-				p->opts.tcp_nops >= SYNACK_BLANKED_NOPS
+				p->tcp_hdr_len >= 20 + SYNACK_BLANKED_OPT_LEN
 					? MP_FB_SIDE_BOTH : MP_FB_SIDE_CLIENT);
 	}
 	else if (sf->kind == MP_SF_JOIN &&
