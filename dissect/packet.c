@@ -13,7 +13,7 @@
 /* Decodes `caplen` bytes at `p` (p may be NULL when caplen is 0) of link
  * type `dlt` into `out`; see pkt.h. Borrows `p`: out->payload and
  * out->opts.v[].raw point into it. On every return every field of `out`
- * before `opts`, and opts.n/tcp_err/tcp_err_off, are defined (zero unless
+ * before `opts`, and opts.n/tcp_err/tcp_err_off/tcp_md5, are defined (zero unless
  * decoded); opts.v[] is defined up to opts.n. */
 enum mp_pkt_status mp_pkt_decode(int dlt, const uint8_t *p, size_t caplen,
 				 struct mp_pkt *out)
@@ -25,6 +25,7 @@ enum mp_pkt_status mp_pkt_decode(int dlt, const uint8_t *p, size_t caplen,
 	out->opts.n = 0;
 	out->opts.tcp_err = MP_E_NONE;
 	out->opts.tcp_err_off = 0;
+	out->opts.tcp_md5 = false;
 
 	/* An empty capture may come as NULL, and NULL + 0 is undefined. */
 	const uint8_t none = 0;

@@ -11,6 +11,7 @@
 #define TCPOPT_NOP 1
 #define TCPOPT_TIMESTAMP 8   /* RFC 7323 §3 */
 #define TCPOLEN_TIMESTAMP 10
+#define TCPOPT_MD5SIG 19     /* RFC 2385; RFC 8684 §3.7 has no MPTCP with it */
 
 static const char *const err_names[MP_E__COUNT] = {
 	[MP_E_NONE] = "",
@@ -197,6 +198,7 @@ void mp_tcpopt_walk(const uint8_t *p, size_t caplen, size_t hdr_len,
 	out->n = 0;
 	out->tcp_err = MP_E_NONE;
 	out->tcp_err_off = 0;
+	out->tcp_md5 = false;
 	skip_nop_nop_timestamps(&r);
 
 	while (mp_rd_left(&r) > 0) {
@@ -238,6 +240,8 @@ void mp_tcpopt_walk(const uint8_t *p, size_t caplen, size_t hdr_len,
 			o->caplen = (uint8_t)(2 + body_cap);
 			o->raw = raw;
 			mp_opt_parse(&body, len, tcp_flags, o);
+		} else if (kind == TCPOPT_MD5SIG) {
+			out->tcp_md5 = true;
 		}
 		if (!mp_rd_skip(&r, body_len))
 			break; /* the capture ends inside this option */

@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS connections (
   closed_ts     REAL,                     -- NULL while open at the end of the capture
   close_reason  TEXT,                     -- data_fin, fastclose, subflows, idle, ... ; NULL open
   fallback      TEXT,                     -- RFC 8684 §3.7 form; NULL when none
+  fallback_frame INTEGER,                 -- the packet that proves the fallback; NULL none
+  fallback_side TEXT,                     -- who fell back: 'client', 'server', 'both'
   app_proto     TEXT,                     -- nDPI name, "unknown"
   partial       INTEGER NOT NULL DEFAULT 0, -- built from a join with an unknown token
   subflows      INTEGER,                  -- number of subflows
@@ -83,6 +85,8 @@ CREATE TABLE IF NOT EXISTS subflows (
   tcprst_reason INTEGER,                  -- MP_TCPRST reason when close_reason = 'tcprst'
   state         TEXT,                     -- syn_sent ... closed
   fallback      TEXT,
+  fallback_frame INTEGER,                 -- the packet that proves the fallback; NULL none
+  fallback_side TEXT,                     -- who fell back: 'client', 'server', 'both'
   hmac_ok       INTEGER,                  -- join HMACs: 1 all verified, 0 one failed, NULL n/a
   orphan        INTEGER,                  -- join token matched no connection
   bytes_fwd     INTEGER, bytes_rev INTEGER, -- TCP payload src->dst, dst->src
@@ -193,6 +197,30 @@ CREATE VIEW IF NOT EXISTS failover AS
          latency_ms, lower_bound, lost_bytes, stall_ms, cause, join_setup_ms,
          t_failback, failback_ms
   FROM failovers ORDER BY conn_id, t_fail, id;
+
+-- Connection stalls (src/analysis/stall.c, include/mpana/stall.h): the
+-- DATA_ACK of one data direction stood still for more than 1 s while
+-- mapped data was sent and every subflow carrying it saw its TCP ACK
+-- advance (one side fell back, or a middlebox strips MPTCP options). Not
+-- the failovers table's kind 'stall', which is an outage of one subflow.
+CREATE TABLE IF NOT EXISTS stalls (
+  id            INTEGER PRIMARY KEY,
+  capture_id    INTEGER NOT NULL REFERENCES captures(id),
+  conn_id       INTEGER NOT NULL,
+  direction     TEXT NOT NULL,            -- data direction: 'c2s' or 's2c'
+  t_start       REAL NOT NULL, frame INTEGER NOT NULL, -- first data packet the
+                                          -- DATA_ACK never covered again in time
+  t_end         REAL NOT NULL,            -- the DATA_ACK advanced again, or the
+                                          -- connection's last packet
+  end_frame     INTEGER,                  -- that DATA_ACK; NULL: stalled to the end
+  ended         INTEGER NOT NULL,         -- 1: the DATA_ACK advanced again
+  duration_ms   REAL NOT NULL,            -- t_end - t_start
+  data_ack      INTEGER,                  -- 64-bit DATA_ACK it stood at
+  dsn_end       INTEGER,                  -- highest data-level end sent meanwhile
+  data_pkts     INTEGER NOT NULL,         -- mapped data packets sent meanwhile
+  sf_acks       INTEGER NOT NULL          -- subflow-level ACK advances meanwhile
+);
+CREATE INDEX IF NOT EXISTS stalls_conn ON stalls(conn_id);
 
 -- Handshake order (MPTCP-NOTES.md, "Handshake order"): the control events
 -- of each connection by capture time and frame number.

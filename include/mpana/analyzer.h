@@ -44,6 +44,7 @@ struct mp_stats {
 	uint64_t join_failed;   /* of which not established */
 	uint64_t addresses;     /* ADD_ADDR announcements (address records) */
 	uint64_t addresses_unused; /* of which echoed and never joined */
+	uint64_t conn_stalls;   /* connection stalls (stall.h), not the above */
 };
 
 /* One captured record. */
@@ -60,6 +61,8 @@ struct mp_fo;
 struct mp_jn;
 struct mp_join_attempt;
 struct mp_addr_use;
+struct mp_stall;
+struct mp_st;
 
 /* Output back ends share this table (STYLE R16). `packet` is called for
  * every TCP packet carrying at least one MPTCP option, with the engine's
@@ -90,6 +93,9 @@ struct mp_sink_ops {
 	bool (*failed)(const struct mp_sink *s);
 	void (*join_attempt)(struct mp_sink *s, const struct mp_join_attempt *r);
 	void (*address)(struct mp_sink *s, const struct mp_addr_use *u);
+	/* each connection stall (stall.h) when it ends, or at the end of its
+	 * connection (before the connection's `conn`) */
+	void (*stall)(struct mp_sink *s, const struct mp_stall *st);
 };
 
 struct mp_sink {
@@ -123,6 +129,7 @@ struct mp_analyzer {
 	uint64_t idle_ns;     /* idle expiry (capture time); 0: default */
 	bool no_appid;        /* skip application classification (nDPI) */
 	bool dlt_told;        /* the sinks were told the link type */
+	struct mp_st *stalls; /* analysis stage: connection stalls (with the engine) */
 };
 
 /* Sets up `a` (no allocation; the engine comes with the first TCP packet).

@@ -72,6 +72,36 @@ enum mp_fallback {
 	MP_FB_INFINITE_MAP = 4,  /* DSS mapping with data-level length 0 */
 	MP_FB_MP_FAIL = 5,       /* MP_FAIL */
 	MP_FB_JOIN_REFUSED = 6,  /* join SYN/ACK without MP_JOIN (subflow only) */
+	MP_FB_SIMULTANEOUS = 7,  /* MP_CAPABLE SYNs crossed (simultaneous connect) */
+	MP_FB_MD5SIG = 8,        /* TCP-MD5 option (kind 19) on the handshake */
+};
+/* MP_FB_DATA_NO_DSS ("no_dss") means the mappings stopped for good on a
+ * subflow, never one packet that no seen mapping covers (captures miss
+ * packets): it is decided from a run of packets without MPTCP options
+ * (struct mp_nodss_run), early when the run leaves no doubt, else when
+ * the subflow or its connection ends. */
+
+/* Which host fell back (bits; host 0 client, host 1 server). */
+enum mp_fb_side {
+	MP_FB_SIDE_NONE = 0,
+	MP_FB_SIDE_CLIENT = 1,
+	MP_FB_SIDE_SERVER = 2,
+	MP_FB_SIDE_BOTH = 3,
+};
+
+/* A run of packets without any MPTCP option in one subflow direction,
+ * after the MPTCP handshake and before any FIN or RST (fallback "no_dss"). */
+struct mp_nodss_run {
+	uint64_t frame;         /* first packet of the run, 0: no run */
+	uint64_t ts;            /* its capture time */
+	uint64_t data_frame;    /* first data packet no seen mapping covers, 0: none */
+	uint64_t data_ts;       /* its capture time */
+	uint32_t data_seq;      /* relative subflow sequence of that data */
+	uint32_t data_end;      /* highest uncovered end since (relative) */
+	uint32_t pkts;          /* packets in the run */
+	uint32_t peer_data;     /* data packets of the other direction meanwhile */
+	bool peer_spoke;        /* the other direction sent an MPTCP option after
+				 * data_frame (its receiver did not fall back) */
 };
 
 /* A 64-bit sequence value with the packet that last advanced it. */
@@ -157,6 +187,10 @@ struct mp_subflow {
 				   * (mp_pkt_ann.sf_an); NULL until it sets it */
 	struct mp_seqmark dsn[2]; /* highest DSN end mapped, per subflow direction */
 	struct mp_seqmark dack[2]; /* highest DATA_ACK sent, per subflow direction */
+	struct mp_nodss_run nodss[2]; /* current run without MPTCP options, per direction */
+	uint64_t fallback_frame;  /* packet that proves `fallback`, 0 when none */
+	uint64_t fallback_ts;     /* its capture time */
+	uint8_t fallback_side;    /* enum mp_fb_side: who fell back */
 };
 
 /* One ADD_ADDR announcement. */
@@ -230,6 +264,10 @@ struct mp_conn {
 	bool app_done;            /* classification finished */
 	char app_proto[MP_APP_NAME_MAX]; /* "unknown" until classified */
 	void *an;                 /* the analysis stage's state of it, owned there */
+	uint64_t fallback_frame;  /* packet that proves `fallback`, 0 when none */
+	uint64_t fallback_ts;     /* its capture time */
+	uint32_t fallback_sf;     /* subflow it was seen on, 0 when none */
+	uint8_t fallback_side;    /* enum mp_fb_side: who fell back */
 };
 
 /* Per-packet annotations for the output: which connection and subflow the
@@ -358,6 +396,7 @@ const struct mp_subflow *mp_engine_subflow_by_id(const struct mp_engine *e,
 const char *mp_sf_state_name(unsigned state);   /* "syn_sent" ... */
 const char *mp_close_reason_name(unsigned r);   /* "" for NONE, "fin" ... */
 const char *mp_fallback_name(unsigned fb);      /* "" for NONE, "no_mpc_synack" ... */
+const char *mp_fallback_side_name(unsigned side); /* "" for NONE, "client", "server", "both" */
 const char *mp_sf_kind_name(unsigned kind);     /* "initial", "join", "partial" */
 const char *mp_resend_name(unsigned r);         /* "", "retransmission", "reinjection" */
 

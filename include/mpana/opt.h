@@ -196,6 +196,8 @@ struct mp_opts {
 	uint8_t n;                      /* entries used in v[] */
 	uint8_t tcp_err;                /* enum mp_err: framing error of a non-MPTCP option */
 	uint8_t tcp_err_off;            /* its offset */
+	bool tcp_md5;                   /* a TCP-MD5 signature option (kind 19,
+					 * RFC 2385) was present: MPTCP falls back */
 	struct mp_opt v[MP_OPTS_MAX];   /* the options */
 };
 

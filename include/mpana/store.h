@@ -91,6 +91,10 @@ struct mp_addr_use;
 void mp_store_on_join_attempt(struct mp_store *st, const struct mp_join_attempt *r);
 void mp_store_on_address_use(struct mp_store *st, const struct mp_addr_use *u);
 
+/* A connection stall (stall.h): a stalls row. Borrowed. */
+struct mp_stall;
+void mp_store_on_stall(struct mp_store *st, const struct mp_stall *s);
+
 /* Commits now (and starts the next batch). Returns 0 or -1. */
 int mp_store_commit(struct mp_store *st);
 

@@ -13,6 +13,7 @@
 #include "mpana/failover.h"
 #include "mpana/joins.h"
 #include "mpana/out.h"
+#include "mpana/stall.h"
 
 void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
 {
@@ -29,6 +30,7 @@ void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
 	a->sinks[0] = sink;
 	a->n_sinks = 1;
 	a->dlt_told = false;
+	a->stalls = NULL;
 }
 
 bool mp_analyzer_add_sink(struct mp_analyzer *a, struct mp_sink *s)
@@ -50,6 +52,14 @@ bool mp_analyzer_add_sink(struct mp_analyzer *a, struct mp_sink *s)
 		}                                                          \
 	} while (0)
 
+static void on_stall(void *user, const struct mp_stall *s)
+{
+	struct mp_analyzer *a = user;
+
+	a->st.conn_stalls++;
+	EACH_SINK(a, stall, s);
+}
+
 static void on_event(void *user, const struct mp_event *ev)
 {
 	struct mp_analyzer *a = user;
@@ -70,6 +80,7 @@ static void on_conn(void *user, const struct mp_conn *c)
 	/* its episodes first: sinks show them in the connection's record */
 	mp_fo_conn_end(a->fo, c->id, a->st.last_ts_ns);
 	mp_jn_conn_end(a->jn, c, a->st.last_ts_ns);
+	mp_st_conn_end(a->stalls, c->id, c->last_ts);
 	EACH_SINK(a, conn, c);
 }
 
@@ -151,13 +162,16 @@ static bool engine_ready(struct mp_analyzer *a)
 	a->jn = mp_jn_new(&(struct mp_jn_cfg){ .on_attempt = on_join_attempt,
 					       .on_address = on_address,
 					       .user = a });
-	a->eng = a->fo && a->jn ? mp_engine_new(&cfg) : NULL;
+	a->stalls = mp_st_new(&(struct mp_st_cfg){ .on_stall = on_stall, .user = a });
+	a->eng = a->fo && a->jn && a->stalls ? mp_engine_new(&cfg) : NULL;
 	a->eng_failed = a->eng == NULL;
 	if (!a->eng) {
 		mp_fo_free(a->fo);
 		a->fo = NULL;
 		mp_jn_free(a->jn);
 		a->jn = NULL;
+		mp_st_free(a->stalls);
+		a->stalls = NULL;
 	}
 	return a->eng != NULL;
 }
@@ -179,6 +193,8 @@ void mp_analyzer_finish(struct mp_analyzer *a)
 	a->fo = NULL;
 	mp_jn_free(a->jn);
 	a->jn = NULL;
+	mp_st_free(a->stalls);
+	a->stalls = NULL;
 }
 
 static void count_options(struct mp_stats *st, const struct mp_opts *opts)
@@ -203,6 +219,7 @@ static inline void analysis_packet(struct mp_analyzer *a, const struct mp_frame 
 	struct mp_fo_pkt fp = { f->num, f->ts_ns, p, ann };
 
 	mp_fo_packet(a->fo, &fp);
+	mp_st_packet(a->stalls, f->num, f->ts_ns, p, ann);
 }
 
 void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,

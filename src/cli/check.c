@@ -106,6 +106,9 @@ static const struct metric metrics[] = {
 	  "announced addresses whose every join attempt failed" },
 	{ "addresses.not_echoed", "SELECT count(*) FROM announcements WHERE verdict = 'not_echoed'",
 	  false, "announced addresses never echoed nor joined" },
+	{ "stalls", "SELECT count(*) FROM stalls", false,
+	  "connection stalls: a DATA_ACK still for over 1 s while subflow ACKs"
+	  " flow (table stalls; not stall.count, a subflow's outage)" },
 	{ "option.", "SELECT coalesce(sum(count), 0) FROM option_counts WHERE opt = ?1"
 		     " OR (?1 = 'unknown' AND opt LIKE 'unknown_%')", false,
 	  "option.NAME: occurrences of an MPTCP option (mp_capable, mp_join, dss, ...)" },
@@ -119,6 +122,7 @@ static const char *const default_expectations[] = {
 	"handshake_order valid",
 	"malformed == 0",
 	"orphan_joins == 0",
+	"stalls == 0",
 };
 
 static const struct metric *metric_find(const char *name, const char **suffix)

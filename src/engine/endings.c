@@ -4,6 +4,12 @@
  * RFC 8684 §3.1, §3.2, §3.5, §3.6. Internals: engine_int.h. */
 #include "engine_int.h"
 
+/* Options of a SYN/ACK without MPTCP from which one was blanked out: a
+ * plain SYN/ACK carries 20 bytes (MSS, SACK permitted, timestamps, NOP,
+ * window scale), and a middlebox that resets MP_CAPABLE leaves its 12
+ * bytes as NOPs (pcaps/strip_synack.pcap: 32). */
+#define SYNACK_BLANKED_OPT_LEN 32
+
 void eng_conn_close(struct pctx *x, struct mp_conn *c, uint8_t reason)
 {
 	if (c->closed)
@@ -23,6 +29,7 @@ static void sf_close(struct pctx *x, uint8_t reason)
 
 	if (sf->state == MP_SFS_CLOSED)
 		return;
+	eng_nodss_decide(x->e, sf, true); /* its runs without options are final */
 	sf->state = MP_SFS_CLOSED;
 	sf->close_reason = reason;
 	sf->closed_ts = x->ts;
@@ -54,7 +61,13 @@ void eng_tcp_handshake_syn(struct pctx *x)
 	const struct mp_pkt *p = x->p;
 	uint8_t fl = p->flags;
 
+	if (sf->kind == MP_SF_INITIAL && p->opts.tcp_md5)
+		eng_set_fallback(x, MP_FB_MD5SIG); /* RFC 8684 §3.7 */
 	if (!(fl & MP_TH_ACK)) {
+		if (x->d == 1 && sf->kind == MP_SF_INITIAL && sf->syn_ts &&
+		    eng_has_subtype(&p->opts, MPTCP_SUB_CAPABLE))
+			/* the other end's MP_CAPABLE SYN crossed ours */
+			eng_set_fallback(x, MP_FB_SIMULTANEOUS);
 		if (x->d == 0 && !sf->syn_ts) {
 			sf->syn_ts = x->ts;
 			sf->syn_frame = x->frame;
@@ -72,8 +85,15 @@ void eng_tcp_handshake_syn(struct pctx *x)
 	if (sf->state < MP_SFS_SYN_RCVD)
 		sf->state = MP_SFS_SYN_RCVD;
 	if (sf->kind == MP_SF_INITIAL &&
-	    !eng_has_subtype(&p->opts, MPTCP_SUB_CAPABLE))
-		eng_set_fallback(x, MP_FB_NO_MPC_SYNACK);
+	    !eng_has_subtype(&p->opts, MPTCP_SUB_CAPABLE)) {
+		/* The client falls back here (MPCapableFallbackSYNACK). Room
+		 * for a blanked-out option (a middlebox reset the server's
+		 * MP_CAPABLE to NOPs) shows that the server spoke MPTCP: it
+		 * falls back too, at the third ACK (MPCapableFallbackACK). */
+		eng_fallback_at(x->e, sf, MP_FB_NO_MPC_SYNACK, x->frame, x->ts,
+				p->tcp_hdr_len >= 20 + SYNACK_BLANKED_OPT_LEN
+					? MP_FB_SIDE_BOTH : MP_FB_SIDE_CLIENT);
+	}
 	else if (sf->kind == MP_SF_JOIN &&
 		 !eng_has_subtype(&p->opts, MPTCP_SUB_JOIN))
 		eng_set_fallback(x, MP_FB_JOIN_REFUSED);

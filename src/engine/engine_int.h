@@ -184,6 +184,11 @@ void eng_conn_set_key(struct pctx *x, struct mp_conn *c, int host,
 
 void eng_set_fallback(struct pctx *x, uint8_t form);
 
+void eng_fallback_at(struct mp_engine *e, struct mp_subflow *sf, uint8_t form,
+		     uint64_t frame, uint64_t ts, uint8_t side);
+
+void eng_nodss_decide(struct mp_engine *e, struct mp_subflow *sf, bool final);
+
 void eng_resend_found(struct pctx *x, struct mp_conn *c,
 			 const struct mp_dseq_verdict *v);
 

@@ -62,9 +62,16 @@ const char *mp_close_reason_name(unsigned r)
 const char *mp_fallback_name(unsigned fb)
 {
 	static const char *const n[] = { "", "no_mpc_synack", "no_mpc_ack",
-					 "data_without_dss", "infinite_mapping",
-					 "mp_fail", "join_refused" };
+					 "no_dss", "infinite_mapping",
+					 "mp_fail", "join_refused",
+					 "simultaneous_connect", "md5sig" };
 	return fb < sizeof n / sizeof n[0] ? n[fb] : "unknown";
+}
+
+const char *mp_fallback_side_name(unsigned side)
+{
+	static const char *const n[] = { "", "client", "server", "both" };
+	return side < 4 ? n[side] : "unknown";
 }
 
 const char *mp_resend_name(unsigned r)

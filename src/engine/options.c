@@ -426,8 +426,12 @@ static void opt_fail(struct pctx *x, const struct mp_fail *f)
 	if (!c)
 		return;
 	if (others) {
-		if (sf->fallback == MP_FB_NONE)
+		if (sf->fallback == MP_FB_NONE) {
 			sf->fallback = MP_FB_MP_FAIL;
+			sf->fallback_frame = x->frame;
+			sf->fallback_ts = x->ts;
+			sf->fallback_side = MP_FB_SIDE_BOTH;
+		}
 	} else {
 		eng_set_fallback(x, MP_FB_MP_FAIL);
 	}

@@ -40,6 +40,9 @@ void eng_conn_finalize_ex(struct mp_engine *e, struct mp_conn *c,
 	if (!c->closed && reason != MP_CLOSE_NONE && c->close_reason == MP_CLOSE_NONE)
 		c->close_reason = reason;
 	eng_app_finish(e, c);
+	if (emit)
+		for (sf = c->sf_head; sf; sf = sf->conn_next)
+			eng_nodss_decide(e, sf, true); /* the runs are final now */
 	if (emit && e->cfg.on_conn)
 		e->cfg.on_conn(e->cfg.user, c);
 	for (sf = c->sf_head; sf; sf = next) {

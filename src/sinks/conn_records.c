@@ -64,6 +64,33 @@ static void jstr_or_null(struct mp_out *o, const char *s)
 		mp_out_json_str(o, s);
 }
 
+/* The fallback's proof: "fallback_frame" (the packet that shows it) and
+ * "fallback_side" (client, server or both), null without fallback. */
+static void jfallback_proof(struct mp_out *o, uint8_t fb, uint64_t frame,
+			    uint8_t side)
+{
+	jsep(o, "fallback_frame");
+	if (fb && frame)
+		mp_out_u64(o, frame);
+	else
+		mp_out_str(o, "null");
+	jsep(o, "fallback_side");
+	jstr_or_null(o, fb ? mp_fallback_side_name(side) : "");
+}
+
+/* Text: " (server side, frame 141)" after a fallback form. */
+static void text_fallback_proof(struct mp_out *o, uint64_t frame, uint8_t side)
+{
+	mp_out_str(o, " (");
+	mp_out_str(o, side ? mp_fallback_side_name(side) : "unknown");
+	mp_out_str(o, side == MP_FB_SIDE_BOTH ? " sides" : " side");
+	if (frame) {
+		mp_out_str(o, ", frame ");
+		mp_out_u64(o, frame);
+	}
+	mp_out_ch(o, ')');
+}
+
 static void jaddr(struct mp_out *o, uint8_t family, const uint8_t *a)
 {
 	mp_out_ch(o, '"');
@@ -166,6 +193,7 @@ static void json_subflow_fields(struct mp_out *o, const struct mp_subflow *s)
 	jbool(o, s->removed);
 	jsep(o, "fallback");
 	jstr_or_null(o, mp_fallback_name(s->fallback));
+	jfallback_proof(o, s->fallback, s->fallback_frame, s->fallback_side);
 	jsep(o, "hmac_ok");
 	jtri(o, mp_subflow_hmac_ok(s));
 	if (s->kind == MP_SF_JOIN) {
@@ -228,6 +256,7 @@ void mp_out_conn_json(struct mp_out *o, const struct mp_conn *c)
 	jbool(o, c->partial);
 	jsep(o, "fallback");
 	jstr_or_null(o, mp_fallback_name(c->fallback));
+	jfallback_proof(o, c->fallback, c->fallback_frame, c->fallback_side);
 	jsep(o, "app_proto");
 	mp_out_json_str(o, c->app_proto);
 	jsep(o, "client");
@@ -399,8 +428,11 @@ static void text_subflow_row(struct mp_out *o, const struct mp_subflow *s)
 		mp_out_str(o, " orphan");
 	if (s->removed)
 		mp_out_str(o, " removed");
-	if (s->fallback)
-		mp_out_str(o, " fallback");
+	if (s->fallback) {
+		mp_out_str(o, " fallback ");
+		mp_out_str(o, mp_fallback_name(s->fallback));
+		text_fallback_proof(o, s->fallback_frame, s->fallback_side);
+	}
 	if (s->reinj_bytes[0] || s->reinj_bytes[1]) {
 		/* the part of its traffic that other subflows had sent first */
 		mp_out_str(o, " reinjected ");
@@ -458,6 +490,8 @@ void mp_out_conn_text(struct mp_out *o, const struct mp_conn *c)
 	}
 	mp_out_str(o, ", fallback ");
 	mp_out_str(o, c->fallback ? mp_fallback_name(c->fallback) : "none");
+	if (c->fallback)
+		text_fallback_proof(o, c->fallback_frame, c->fallback_side);
 	mp_out_str(o, ", reinjections ");
 	mp_out_u64(o, c->reinj_frames);
 	mp_out_str(o, " (");

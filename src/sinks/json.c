@@ -11,6 +11,7 @@
 #include "mpana/crypto.h"
 #include "mpana/failover.h"
 #include "mpana/joins.h"
+#include "mpana/stall.h"
 #include "mpana/out.h"
 #include "mpana/report.h"
 
@@ -331,6 +332,7 @@ static void json_summary(struct mp_sink *s, const struct mp_stats *st)
 	key_u64(o, "joins_failed", st->join_failed);
 	key_u64(o, "addresses", st->addresses);
 	key_u64(o, "addresses_unused", st->addresses_unused);
+	key_u64(o, "conn_stalls", st->conn_stalls);
 	key_u64(o, "evicted", st->evicted);
 	key_u64(o, "expired", st->expired);
 	if (st->live) {
@@ -374,6 +376,12 @@ static void json_address(struct mp_sink *s, const struct mp_addr_use *u)
 	mp_out_address_json(s->out, u);
 }
 
+/* Connection stalls go out when they end (or with their connection). */
+static void json_stall(struct mp_sink *s, const struct mp_stall *x)
+{
+	mp_out_stall_json(s->out, x);
+}
+
 static const struct mp_sink_ops json_ops = {
 	.packet = json_packet,
 	.conn = json_conn,
@@ -383,6 +391,7 @@ static const struct mp_sink_ops json_ops = {
 	.summary = json_summary,
 	.join_attempt = json_join_attempt,
 	.address = json_address,
+	.stall = json_stall,
 };
 
 void mp_sink_json_init(struct mp_sink *s, struct mp_out *out, bool quiet)

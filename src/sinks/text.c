@@ -9,6 +9,7 @@
 #include "mpana/crypto.h"
 #include "mpana/failover.h"
 #include "mpana/joins.h"
+#include "mpana/stall.h"
 #include "mpana/out.h"
 #include "mpana/report.h"
 
@@ -276,6 +277,10 @@ static void text_summary(struct mp_sink *s, const struct mp_stats *st)
 	mp_out_u64(o, st->failovers);
 	mp_out_str(o, ", stalls: ");
 	mp_out_u64(o, st->stalls);
+	if (st->conn_stalls) { /* the MPTCP-level ones (stall.h) */
+		mp_out_str(o, ", connection stalls: ");
+		mp_out_u64(o, st->conn_stalls);
+	}
 	if (st->evicted || st->expired) {
 		mp_out_str(o, ", evicted: ");
 		mp_out_u64(o, st->evicted);
@@ -348,6 +353,8 @@ static void text_summary(struct mp_sink *s, const struct mp_stats *st)
 struct held_episode {
 	struct mp_failover f;        /* copy */
 	struct held_episode *next;   /* in order of report */
+	bool is_stall;               /* a connection stall: `st`, f only has conn */
+	struct mp_stall st;          /* copy, when is_stall */
 };
 
 static void text_failover(struct mp_sink *s, const struct mp_failover *f)
@@ -360,6 +367,7 @@ static void text_failover(struct mp_sink *s, const struct mp_failover *f)
 	}
 	h->f = *f;
 	h->next = NULL;
+	h->is_stall = false;
 	for (tail = (struct held_episode **)&s->user; *tail; tail = &(*tail)->next)
 		;
 	*tail = h;
@@ -370,7 +378,7 @@ static void text_failback(struct mp_sink *s, const struct mp_failover *f)
 	struct held_episode *h;
 
 	for (h = s->user; h; h = h->next) {
-		if (h->f.id == f->id) {
+		if (!h->is_stall && h->f.id == f->id) {
 			h->f = *f;
 			return;
 		}
@@ -392,7 +400,10 @@ static void text_flush_episodes(struct mp_sink *s, uint32_t conn)
 			pp = &h->next;
 			continue;
 		}
-		mp_out_failover_text(s->out, &h->f);
+		if (h->is_stall)
+			mp_out_stall_text(s->out, &h->st);
+		else
+			mp_out_failover_text(s->out, &h->f);
 		*pp = h->next;
 		free(h);
 	}
@@ -458,6 +469,23 @@ static void text_flush_why(struct mp_sink *s, uint32_t conn)
 	}
 }
 
+/* Connection stalls wait for their connection's block too. */
+static void text_stall(struct mp_sink *s, const struct mp_stall *x)
+{
+	struct held_episode *h = calloc(1, sizeof *h), **tail;
+
+	if (!h) { /* no memory to hold it: show it now */
+		mp_out_stall_text(s->out, x);
+		return;
+	}
+	h->is_stall = true;
+	h->st = *x;
+	h->f.conn = x->conn;
+	for (tail = (struct held_episode **)&s->user; *tail; tail = &(*tail)->next)
+		;
+	*tail = h;
+}
+
 static void text_conn(struct mp_sink *s, const struct mp_conn *c)
 {
 	mp_out_conn_text(s->out, c);
@@ -479,6 +507,7 @@ static const struct mp_sink_ops text_ops = {
 	.summary = text_summary,
 	.join_attempt = text_join_attempt,
 	.address = text_address,
+	.stall = text_stall,
 };
 
 void mp_sink_text_init(struct mp_sink *s, struct mp_out *out, bool quiet)

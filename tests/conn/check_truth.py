@@ -14,7 +14,11 @@ its {"record":"connection"} records against the truth's "expected" block:
     host's id, "ADD_ADDR id N from the server" the server's);
   - every HMAC verifies (MP_JOIN SYN/ACK and third ACK, ADD_ADDR): this is
     Linux kernel traffic, so anything but true is a finding;
-  - no subflow is left unattributed or orphaned.
+  - no subflow is left unattributed or orphaned;
+  - when the truth names why MPTCP fell back ("why"/"fallback": the kernel's
+    counters), the connection's fallback form, side and proof frame: a
+    one-sided fallback (one end kept MPTCP) still counts as an MPTCP
+    connection; otherwise there must be no fallback at all.
 
 usage: check_truth.py MPANA PCAP [PCAP...]
 Exit status 0 all match, 1 a discrepancy, 77 nothing to check.
@@ -27,6 +31,13 @@ import subprocess
 import sys
 
 SKIP = 77
+
+# the lab's names for the causes (truth "why"/"fallback"/"cause") -> mpana's
+FALLBACK_CAUSES = {
+    "dss_missing": "no_dss",
+    "synack_without_mp_capable": "no_mpc_synack",
+    "ack_without_mp_capable": "no_mpc_ack",
+}
 
 
 def norm(a):
@@ -53,12 +64,25 @@ def check(mpana, pcap):
     exp = truth["expected"]
     errs = []
     conns, loose = run(mpana, pcap)
-    mp = [c for c in conns if c["fallback"] is None and not c["partial"]]
+    why = (truth.get("why") or {}).get("fallback")
+    one_sided = bool(why and why.get("one_sided"))
+    mp = [c for c in conns if (c["fallback"] is None or one_sided) and not c["partial"]]
     fb = [c for c in conns if c["fallback"] is not None]
+    if why:
+        form = FALLBACK_CAUSES.get(why["cause"], why["cause"])
+        for c in fb:
+            if c["fallback"] != form or c["fallback_side"] != why["side"] or not c["fallback_frame"]:
+                errs.append("conn %d: fallback %s side %s frame %s, truth %s side %s"
+                            % (c["conn"], c["fallback"], c["fallback_side"], c["fallback_frame"],
+                               form, why["side"]))
+        if not fb:
+            errs.append("no fallback, truth %s side %s" % (form, why["side"]))
+    elif exp["fallback"] is False and fb:
+        errs.append("fallback connections: %s, truth none" % [c["fallback"] for c in fb])
     partial = [c for c in conns if c["partial"]]
     if len(mp) != exp["mptcp_connections"]:
         errs.append("MPTCP connections: %d, truth %d" % (len(mp), exp["mptcp_connections"]))
-    if bool(fb) != bool(exp["fallback"]):
+    if bool(fb) != bool(exp["fallback"]) and not one_sided:
         errs.append("fallback connections: %d, truth fallback=%s" % (len(fb), exp["fallback"]))
     if len(conns) != exp["tcp_connections"]:
         errs.append("connections: %d, truth %d TCP connections" % (len(conns), exp["tcp_connections"]))

@@ -816,6 +816,8 @@ Test(conn, fallback_no_mpc_synack, .init = setup, .fini = teardown)
 	pk(SRV, 80, CLI, 40000, MP_TH_SYN | MP_TH_ACK, 5000, 1001, 0);
 	send_pkt(); /* no MPTCP option at all */
 	cr_assert_eq(mp_engine_conn_by_id(E, 1)->fallback, MP_FB_NO_MPC_SYNACK);
+	cr_assert_eq(mp_engine_conn_by_id(E, 1)->fallback_frame, 2);
+	cr_assert_eq(mp_engine_conn_by_id(E, 1)->fallback_side, MP_FB_SIDE_CLIENT);
 	cr_assert_eq(ANN.conn, 1);
 	const struct rec_ev *e = find_ev(MP_EV_FALLBACK);
 	cr_assert_str_eq(e->detail, "no_mpc_synack");
@@ -834,13 +836,94 @@ Test(conn, fallback_no_mpc_ack, .init = setup, .fini = teardown)
 	cr_assert_eq(mp_engine_conn_by_id(E, 1)->fallback, MP_FB_NO_MPC_ACK);
 }
 
-Test(conn, fallback_data_without_dss, .init = setup, .fini = teardown)
+/* A middlebox strips the options after the handshake, seen at the server:
+ * the client's data comes without DSS, and the server (which falls back)
+ * sends no MPTCP option any more. Fallback no_dss at the server, proved
+ * by the first unmapped data packet; decided once the runs leave no doubt. */
+Test(conn, fallback_no_dss_receiver, .init = setup, .fini = teardown)
+{
+	uint64_t first = 0;
+
+	v1_handshake(CLI, 40000, SRV, 80, V1_KC, V1_KS);
+	pk(CLI, 40000, SRV, 80, MP_TH_ACK, 1001, 5001, 1000);
+	dss(DSS_M | DSS_m, 0, 5, 1, 1000);
+	send_pkt();
+	for (uint32_t i = 0; i < 20; i++) {
+		pk(CLI, 40000, SRV, 80, MP_TH_ACK, 2001 + i * 1000, 5001, 1000);
+		uint64_t f = send_pkt(); /* stripped: no option */
+		if (!first)
+			first = f;
+		pk(SRV, 80, CLI, 40000, MP_TH_ACK, 5001, 3001 + i * 1000, 0);
+		send_pkt(); /* the server's ACK, no option either */
+	}
+	const struct mp_conn *c = mp_engine_conn_by_id(E, 1);
+	cr_assert_eq(c->fallback, MP_FB_DATA_NO_DSS);
+	cr_assert_eq(c->fallback_frame, first);
+	cr_assert_eq(c->fallback_side, MP_FB_SIDE_SERVER);
+	cr_assert_eq(c->sf_head->fallback_side, MP_FB_SIDE_SERVER);
+	cr_assert_eq(count_ev(MP_EV_FALLBACK), 1);
+	cr_assert_str_eq(find_ev(MP_EV_FALLBACK)->detail, "no_dss");
+	cr_assert_eq(find_ev(MP_EV_FALLBACK)->frame, first);
+}
+
+/* The same strip seen at the client: its data keeps its DSS, the server's
+ * ACKs come without options: the server fell back, proved by its first
+ * ACK without them. */
+Test(conn, fallback_no_dss_sender_view, .init = setup, .fini = teardown)
+{
+	uint64_t first = 0;
+
+	v1_handshake(CLI, 40000, SRV, 80, V1_KC, V1_KS);
+	for (uint32_t i = 0; i < 20; i++) {
+		pk(CLI, 40000, SRV, 80, MP_TH_ACK, 1001 + i * 1000, 5001, 1000);
+		dss(DSS_M | DSS_m, 0, 5 + i * 1000, 1 + i * 1000, 1000);
+		send_pkt();
+		pk(SRV, 80, CLI, 40000, MP_TH_ACK, 5001, 2001 + i * 1000, 0);
+		uint64_t f = send_pkt();
+		if (!first)
+			first = f;
+	}
+	const struct mp_conn *c = mp_engine_conn_by_id(E, 1);
+	cr_assert_eq(c->fallback, MP_FB_DATA_NO_DSS);
+	cr_assert_eq(c->fallback_frame, first);
+	cr_assert_eq(c->fallback_side, MP_FB_SIDE_SERVER);
+}
+
+/* The capture missed the packet that carried a mapping (v0 style: one
+ * DSS per mapping): its other segments come without DSS, then the next
+ * mapping. The receiver's DATA_ACKs go on: no fallback, ever. */
+Test(conn, no_fallback_for_a_missed_mapping, .init = setup, .fini = teardown)
 {
 	v1_handshake(CLI, 40000, SRV, 80, V1_KC, V1_KS);
-	pk(SRV, 80, CLI, 40000, MP_TH_ACK | MP_TH_PSH, 5001, 1001, 300);
+	pk(CLI, 40000, SRV, 80, MP_TH_ACK, 1001, 5001, 1000);
+	dss(DSS_M | DSS_m, 0, 5, 1, 1000);
 	send_pkt();
-	cr_assert_eq(mp_engine_conn_by_id(E, 1)->fallback, MP_FB_DATA_NO_DSS);
-	cr_assert_eq(count_ev(MP_EV_FALLBACK), 1);
+	/* the mapping of 2001..6000 was in a packet the capture missed */
+	for (uint32_t i = 1; i < 5; i++) {
+		pk(CLI, 40000, SRV, 80, MP_TH_ACK, 1001 + i * 1000, 5001, 1000);
+		send_pkt();
+		pk(SRV, 80, CLI, 40000, MP_TH_ACK, 5001, 2001 + i * 1000, 0);
+		dss(DSS_A | DSS_a, 5 + i * 1000, 0, 0, 0);
+		send_pkt();
+	}
+	pk(CLI, 40000, SRV, 80, MP_TH_ACK, 6001, 5001, 1000);
+	dss(DSS_M | DSS_m, 0, 5005, 5001, 1000);
+	send_pkt();
+	cr_assert_eq(mp_engine_conn_by_id(E, 1)->fallback, MP_FB_NONE);
+	/* and again at the very end, closed by MP_FASTCLOSE right after */
+	pk(CLI, 40000, SRV, 80, MP_TH_ACK, 8001, 5001, 1000);
+	send_pkt();
+	pk(SRV, 80, CLI, 40000, MP_TH_ACK, 5001, 9001, 0);
+	dss(DSS_A | DSS_a, 8005, 0, 0, 0);
+	send_pkt();
+	pk(CLI, 40000, SRV, 80, MP_TH_RST | MP_TH_ACK, 9001, 5001, 0);
+	opt(MPTCP_SUB_FASTCLOSE);
+	send_pkt();
+	mp_engine_free(E);
+	E = NULL;
+	cr_assert_eq(n_fin_conns, 1);
+	cr_assert_eq(fin_conns[0].fallback, MP_FB_NONE);
+	cr_assert_eq(count_ev(MP_EV_FALLBACK), 0);
 }
 
 Test(conn, no_fallback_inside_a_mapping, .init = setup, .fini = teardown)
@@ -853,8 +936,35 @@ Test(conn, no_fallback_inside_a_mapping, .init = setup, .fini = teardown)
 	send_pkt(); /* the rest of that mapping, no DSS */
 	cr_assert_eq(mp_engine_conn_by_id(E, 1)->fallback, MP_FB_NONE);
 	pk(SRV, 80, CLI, 40000, MP_TH_ACK, 7001, 1001, 1000);
-	send_pkt(); /* beyond it */
-	cr_assert_eq(mp_engine_conn_by_id(E, 1)->fallback, MP_FB_DATA_NO_DSS);
+	send_pkt(); /* beyond it: not alone a fallback */
+	cr_assert_eq(mp_engine_conn_by_id(E, 1)->fallback, MP_FB_NONE);
+}
+
+Test(conn, fallback_simultaneous_connect, .init = setup, .fini = teardown)
+{
+	pk(CLI, 40000, SRV, 80, MP_TH_SYN, 1000, 0, 0);
+	mpc(1, false, 0, false, 0);
+	send_pkt();
+	pk(SRV, 80, CLI, 40000, MP_TH_SYN, 5000, 0, 0);
+	mpc(1, false, 0, false, 0);
+	uint64_t f = send_pkt();
+	const struct mp_conn *c = mp_engine_conn_by_id(E, 1);
+	cr_assert_eq(c->fallback, MP_FB_SIMULTANEOUS);
+	cr_assert_eq(c->fallback_frame, f);
+	cr_assert_eq(c->fallback_side, MP_FB_SIDE_BOTH);
+	cr_assert_str_eq(find_ev(MP_EV_FALLBACK)->detail, "simultaneous_connect");
+}
+
+Test(conn, fallback_md5sig, .init = setup, .fini = teardown)
+{
+	pk(CLI, 40000, SRV, 80, MP_TH_SYN, 1000, 0, 0);
+	mpc(1, false, 0, false, 0);
+	P.opts.tcp_md5 = true;
+	uint64_t f = send_pkt();
+	const struct mp_conn *c = mp_engine_conn_by_id(E, 1);
+	cr_assert_eq(c->fallback, MP_FB_MD5SIG);
+	cr_assert_eq(c->fallback_frame, f);
+	cr_assert_str_eq(mp_fallback_name(MP_FB_MD5SIG), "md5sig");
 }
 
 Test(conn, fallback_infinite_mapping_and_mp_fail, .init = setup, .fini = teardown)

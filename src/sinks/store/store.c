@@ -33,6 +33,7 @@
 #include "mpana/log.h"
 #include "mpana/report.h"
 #include "mpana/seq.h"
+#include "mpana/stall.h"
 #include "mpana/store.h"
 #include "mpana/analyzer.h"
 #include "mpana/crypto.h"
@@ -40,7 +41,9 @@
 enum {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_EVENT, S_CONN_STUB, S_SF_STUB, S_CONN,
 	S_SF, S_ADDR, S_FAILOVER, S_FAILBACK, S_OPTION, S_CAPTURE, S_OPTCOUNT,
-	S_JOIN_ATTEMPT, S_ANNOUNCE, S__COUNT
+	S_JOIN_ATTEMPT, S_ANNOUNCE,
+	S_CONN_FB, S_SF_FB, S_STALL, /* fallback proofs, connection stalls */
+	S__COUNT
 };
 
 static const char *const sql_text[S__COUNT] = {
@@ -112,6 +115,14 @@ static const char *const sql_text[S__COUNT] = {
 		       " initial, t_removed, removed_frame, joins, joins_established,"
 		       " join_list, verdict) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 		       " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+	[S_CONN_FB] = "UPDATE connections SET fallback_frame = ?2, fallback_side = ?3"
+		      " WHERE id = ?1",
+	[S_SF_FB] = "UPDATE subflows SET fallback_frame = ?2, fallback_side = ?3"
+		    " WHERE id = ?1",
+	[S_STALL] = "INSERT INTO stalls(capture_id, conn_id, direction, t_start,"
+		    " frame, t_end, end_frame, ended, duration_ms, data_ack, dsn_end,"
+		    " data_pkts, sf_acks) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		    " ?10, ?11, ?12, ?13)",
 };
 
 /* Capture point relative to a connection's hosts (connections.vantage). */
@@ -327,6 +338,44 @@ static void bind_ms(sqlite3_stmt *s, int i, bool present, uint64_t ns)
 		sqlite3_bind_double(s, i, (double)ns / 1e6);
 	else
 		sqlite3_bind_null(s, i);
+}
+
+/* The packet that proves a fallback and who fell back, on the row `id`
+ * of connections (S_CONN_FB) or subflows (S_SF_FB) just written. */
+static void put_fallback_proof(struct mp_store *st, int which, int64_t id,
+			       uint64_t frame, uint8_t side)
+{
+	sqlite3_stmt *s = st->s[which];
+
+	sqlite3_bind_int64(s, 1, id);
+	bind_opt_i64(s, 2, frame != 0, (int64_t)frame);
+	bind_text(s, 3, mp_fallback_side_name(side));
+	run(st, which, "writing a fallback's proof");
+}
+
+void mp_store_on_stall(struct mp_store *st, const struct mp_stall *x)
+{
+	sqlite3_stmt *s;
+
+	if (!st || st->failed)
+		return;
+	s = st->s[S_STALL];
+	sqlite3_bind_int64(s, 1, st->capture_id);
+	bind_id(s, 2, st->conn_base, x->conn);
+	sqlite3_bind_text(s, 3, mp_stall_dir_name(x->dir), -1, SQLITE_STATIC);
+	bind_ts(s, 4, x->t_start);
+	sqlite3_bind_int64(s, 5, (int64_t)x->frame);
+	bind_ts(s, 6, x->t_end);
+	bind_opt_i64(s, 7, x->end_frame != 0, (int64_t)x->end_frame);
+	sqlite3_bind_int(s, 8, x->ended);
+	bind_ms(s, 9, true, x->t_end - x->t_start);
+	/* DSNs are 64-bit unsigned: SQLite keeps the bits as a signed integer */
+	sqlite3_bind_int64(s, 10, (int64_t)x->data_ack);
+	sqlite3_bind_int64(s, 11, (int64_t)x->dsn_end);
+	sqlite3_bind_int64(s, 12, (int64_t)x->data_pkts);
+	sqlite3_bind_int64(s, 13, (int64_t)x->sf_acks);
+	if (run(st, S_STALL, "inserting a stall"))
+		st->pending++;
 }
 
 void mp_store_on_failover(struct mp_store *st, const struct mp_failover *f)
@@ -891,6 +940,9 @@ static void put_subflow(struct mp_store *st, const struct mp_subflow *sf)
 	sqlite3_bind_int64(s, 31, (int64_t)sf->reinj_bytes[1]);
 	if (run(st, S_SF, "inserting a subflow"))
 		st->pending++;
+	if (sf->fallback)
+		put_fallback_proof(st, S_SF_FB, st->sf_base + sf->id,
+				   sf->fallback_frame, sf->fallback_side);
 }
 
 static void put_address(struct mp_store *st, const struct mp_conn *c,
@@ -992,6 +1044,9 @@ void mp_store_on_conn(void *user, const struct mp_conn *c)
 	sqlite3_bind_int64(s, 25, (int64_t)c->reinj_bytes);
 	if (run(st, S_CONN, "inserting a connection"))
 		st->pending++;
+	if (c->fallback)
+		put_fallback_proof(st, S_CONN_FB, st->conn_base + c->id,
+				   c->fallback_frame, c->fallback_side);
 	for (const struct mp_subflow *sf = c->sf_head; sf; sf = sf->conn_next)
 		put_subflow(st, sf);
 	for (unsigned i = 0; i < c->n_addrs; i++)
@@ -1119,6 +1174,11 @@ static void sk_address(struct mp_sink *s, const struct mp_addr_use *u)
 	mp_store_on_address_use(s->user, u);
 }
 
+static void sk_stall(struct mp_sink *s, const struct mp_stall *x)
+{
+	mp_store_on_stall(s->user, x);
+}
+
 static void sk_linktype(struct mp_sink *s, int dlt)
 {
 	mp_store_set_linktype(s->user, dlt);
@@ -1140,6 +1200,7 @@ static const struct mp_sink_ops store_ops = {
 	.failed = sk_failed,
 	.join_attempt = sk_join_attempt,
 	.address = sk_address,
+	.stall = sk_stall,
 };
 
 void mp_sink_store_init(struct mp_sink *s, struct mp_store *st)
