@@ -381,11 +381,11 @@ static void join_label(char *buf, size_t n, const char *outcome, int reason, int
 	} else if (!strcmp(outcome, "no_synack")) {
 		snprintf(buf, n, "no SYN/ACK (%d retransmission%s%s)", retrans, retrans == 1 ? "" : "s",
 			 gave_up ? ", gave up" : "");
-	} else {
-		snprintf(buf, n, "%s", outcome);
-		for (char *p = buf; *p; p++)
-			if (*p == '_')
-				*p = ' ';
+	} else if (n) {
+		size_t i = 0;
+		for (; outcome[i] && i + 1 < n; i++)
+			buf[i] = outcome[i] == '_' ? ' ' : outcome[i];
+		buf[i] = '\0';
 	}
 }
 
@@ -427,7 +427,8 @@ static int load_joinfails(sqlite3 *db, struct rpt_data *d)
 		if (j->k >= 0) {
 			struct rpt_sf *s = &d->sf[j->k];
 			s->failed = true;
-			snprintf(s->why, sizeof s->why, "%s", j->label);
+			_Static_assert(sizeof s->why == sizeof j->label, "why holds a join label");
+			memcpy(s->why, j->label, sizeof s->why);
 		}
 	}
 	sqlite3_finalize(st);
