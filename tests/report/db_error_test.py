@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 READ = ["captures", "connections", "subflows", "failovers", "addresses",
-        "events", "options", "handshake_order", "handshake_verdict"]
+        "events", "options", "handshake_order", "handshake_verdict", "join_attempts"]
 FAIL = "abs(-9223372036854775807 - 1) >= 0"  # integer overflow when stepped
 
 

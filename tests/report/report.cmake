@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # report.<scenario>: `mpana report` on every pcaps/ scenario, checked
 # structurally (well-formed XHTML, one lane and one graph edge per subflow,
-# failover bands exactly where the database has failovers; docs/report.md).
+# failover bands exactly where the database has failovers, one dashed edge
+# per failed join attempt, one entry per announced address; the why
+# captures against their truth files; docs/report.md).
+# report.why_columns: the fallback proof and the stalls table, shown when
+# the database has them and absent without failing when it does not.
 # report.from_db: from a database without option rows; report.conn: --conn;
 # report.db_error: a database error while reading is exit 1 with its message;
 # report.browser: failover's report rendered in headless Chromium (skips
@@ -13,8 +17,12 @@ foreach(_p ${_report_pcaps})
   if(_n STREQUAL "failover" OR _n STREQUAL "backup")
     set(_fo yes)
   endif()
+  set(_why)
+  if(_n STREQUAL "join_timeout" OR _n STREQUAL "join_rejected" OR _n STREQUAL "addr_unused")
+    set(_why --why)
+  endif()
   add_test(NAME report.${_n} COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_report.py
-    $<TARGET_FILE:mpana> ${_p} --failover ${_fo})
+    $<TARGET_FILE:mpana> ${_p} --failover ${_fo} ${_why})
 endforeach()
 add_test(NAME report.from_db COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_report.py
   $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps/failover.pcap --from-db --failover yes)
@@ -27,3 +35,5 @@ add_test(NAME report.db_error COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${CMAKE_CURRE
 add_test(NAME report.browser COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/browser_test.py
   $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps/failover.pcap)
 set_tests_properties(report.browser PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME report.why_columns COMMAND ${MPANA_TEST_TMP} ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/why_columns_test.py
+  $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps/fallback.pcap)

@@ -1,19 +1,79 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* header.c - the report's verdict table of one connection: endpoints,
- * version, data, duration, subflows, HMAC verdicts, handshake order,
- * fallback and failovers (report_int.h).
+ * version, data, duration, subflows, HMAC verdicts, announced addresses
+ * and their use, handshake order, fallback (with its proof when known),
+ * failovers and connection stalls (report_int.h).
  *
  * RFC 8684 §3.1 (MP_CAPABLE, version), §3.2 (MP_JOIN HMACs), §3.4.1
  * (ADD_ADDR HMAC), §3.7 (fallback). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "report_int.h"
 
 static void sf_label(char *buf, size_t n, const struct rpt_sf *s)
 {
 	snprintf(buf, n, "sf %d", s->sf_no);
+}
+
+/* The announced addresses (address_use) with their verdicts; the ones
+ * never used are marked bad, each entry classed with its verdict. */
+static void write_announcements(FILE *f, const struct rpt_data *d)
+{
+	fprintf(f, "<tr><th>addresses</th><td>");
+	for (int i = 0; i < d->nann; i++) {
+		const struct rpt_ann *a = &d->ann[i];
+		bool used = !strcmp(a->verdict, "used");
+		fprintf(f, "%s<span class=\"announce ", i ? "<br/>" : "");
+		rpt_esc(f, a->verdict);
+		fprintf(f, " %s\">", used ? "good" : "bad");
+		rpt_esc(f, a->addr);
+		if (a->port)
+			fprintf(f, " port %d", a->port);
+		fprintf(f, " (id %d, ADD_ADDR by the ", a->addr_id);
+		rpt_esc(f, a->announcer);
+		fprintf(f, "): ");
+		if (used)
+			fprintf(f, "used, %d of %d join%s established", a->joins_est, a->joins,
+				a->joins == 1 ? "" : "s");
+		else if (!strcmp(a->verdict, "unused"))
+			fprintf(f, "unused: %s, never joined", a->echoed ? "echoed" : "not echoed");
+		else if (!strcmp(a->verdict, "failed"))
+			fprintf(f, "failed: %d join%s, none established", a->joins, a->joins == 1 ? "" : "s");
+		else if (!strcmp(a->verdict, "not_echoed"))
+			fprintf(f, "not echoed by the peer");
+		else
+			rpt_esc(f, a->verdict);
+		if (a->hmac_ok == 0)
+			fprintf(f, ", HMAC &#10007;");
+		fprintf(f, "</span>");
+	}
+	if (d->nann < d->nann_total)
+		fprintf(f, "<br/>(the first %d of %d are listed)", d->nann, d->nann_total);
+	fprintf(f, "</td></tr>\n");
+}
+
+/* The connection stalls (stalls table): the DATA_ACK stood still. */
+static void write_stalls(FILE *f, const struct rpt_data *d)
+{
+	fprintf(f, "<tr><th>stalls</th><td class=\"bad\">");
+	for (int i = 0; i < d->nstall; i++) {
+		const struct rpt_stall *s = &d->stall[i];
+		fprintf(f, "%s<span class=\"stall\">", i ? "<br/>" : "");
+		rpt_esc(f, s->dir);
+		fprintf(f, " DATA_ACK stalled at %.3f s (frame %" PRId64 ") for %.1f ms, ", s->t_start - d->t0,
+			s->frame, s->duration_ms);
+		if (s->ended)
+			fprintf(f, "advanced again at %.3f s", s->t_end - d->t0);
+		else
+			fprintf(f, "to the end of the capture");
+		fprintf(f, "</span>");
+	}
+	if (d->nstall < d->nstall_total)
+		fprintf(f, "<br/>(the first %d of %d are listed)", d->nstall, d->nstall_total);
+	fprintf(f, "</td></tr>\n");
 }
 
 void rpt_write_header(FILE *f, const struct rpt_data *d)
@@ -71,6 +131,8 @@ void rpt_write_header(FILE *f, const struct rpt_data *d)
 		" ADD_ADDR: %d announced, %d verified, %d failed</td></tr>\n",
 		hm_bad || d->addr_bad ? "bad" : "good", hm_ok, hm_bad, hm_na, d->addr_n, d->addr_ok,
 		d->addr_bad);
+	if (d->nann_total)
+		write_announcements(f, d);
 
 	if (d->have_verdict) {
 		if (d->hs_valid)
@@ -83,10 +145,21 @@ void rpt_write_header(FILE *f, const struct rpt_data *d)
 		}
 	}
 	fprintf(f, "<tr><th>fallback</th><td class=\"%s\">", c->fallback[0] ? "bad" : "good");
-	if (c->fallback[0])
+	if (c->fallback[0]) {
 		rpt_esc(f, c->fallback);
-	else
+		if (c->fallback_frame >= 0 || c->fallback_side[0]) {
+			fputs("<span class=\"fbcause\">", f);
+			if (c->fallback_frame >= 0)
+				fprintf(f, "; proven by frame %" PRId64, c->fallback_frame);
+			if (c->fallback_side[0]) {
+				fputs("; fell back: ", f);
+				rpt_esc(f, c->fallback_side);
+			}
+			fputs("</span>", f);
+		}
+	} else {
 		fputs("none", f);
+	}
 	if (c->partial)
 		fputs("; partial: built from a join whose token matched no connection", f);
 	fprintf(f, "</td></tr>\n<tr><th>failovers</th><td>");
@@ -106,6 +179,9 @@ void rpt_write_header(FILE *f, const struct rpt_data *d)
 			fprintf(f, ", recovered at %.3f s", o->t_recovered - d->t0);
 		fprintf(f, ", DATA_ACK stall %.1f ms)", o->stall_ms);
 	}
-	fprintf(f, "</td></tr>\n</table>\n");
+	fprintf(f, "</td></tr>\n");
+	if (d->nstall_total)
+		write_stalls(f, d);
+	fprintf(f, "</table>\n");
 }
 

@@ -17,6 +17,7 @@
 
 #include "mpana/graph_model.h"
 #include "mpana/log.h"
+#include "mpana/opt.h"
 
 #include "report_int.h"
 
@@ -80,6 +81,7 @@ void rpt_conn_row(sqlite3_stmt *st, struct rpt_conn *c)
 	c->closed_ts = col_real(st, 12);
 	col_text(st, 13, c->close_reason, sizeof c->close_reason);
 	col_text(st, 14, c->fallback, sizeof c->fallback);
+	c->fallback_frame = -1;
 	col_text(st, 15, c->app, sizeof c->app);
 	c->partial = col_int(st, 16, 0);
 	c->nsub = col_int(st, 17, 0);
@@ -303,10 +305,206 @@ static int load_handshake(sqlite3 *db, struct rpt_data *d)
 	return rpt_step_end(db, rc, "handshake_order");
 }
 
+/* Does the database have table or view `name`? 1 yes, 0 no, -1 error. */
+static int has_table(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = rpt_prep(db, "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view')"
+				    " AND name = ?1");
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rpt_step_end(db, rc, "sqlite_master") < 0)
+		return -1;
+	return rc == SQLITE_ROW;
+}
+
+/* Does table `table` have column `col`? 1 yes, 0 no, -1 error. */
+static int has_column(sqlite3 *db, const char *table, const char *col)
+{
+	sqlite3_stmt *st = rpt_prep(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2");
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rpt_step_end(db, rc, "table_info") < 0)
+		return -1;
+	return rc == SQLITE_ROW;
+}
+
+/* The fallback's proof (connections.fallback_frame, fallback_side), when
+ * the database has those columns. */
+static int load_fallback_cause(sqlite3 *db, struct rpt_data *d)
+{
+	sqlite3_stmt *st;
+	int rc, a, b;
+
+	if (!d->c.fallback[0])
+		return 0;
+	if ((a = has_column(db, "connections", "fallback_frame")) < 0 ||
+	    (b = has_column(db, "connections", "fallback_side")) < 0)
+		return -1;
+	if (!a || !b)
+		return 0;
+	st = rpt_prep(db, "SELECT fallback_frame, fallback_side FROM connections WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, d->c.id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			d->c.fallback_frame = sqlite3_column_int64(st, 0);
+		col_text(st, 1, d->c.fallback_side, sizeof d->c.fallback_side);
+	}
+	sqlite3_finalize(st);
+	return rpt_step_end(db, rc, "connections (fallback cause)");
+}
+
+/* The label of a failed join attempt: its outcome, with the MP_TCPRST
+ * reason (RFC 8684 §3.6) of a rejection and the retransmissions of an
+ * unanswered SYN. */
+static void join_label(char *buf, size_t n, const char *outcome, int reason, int retrans, int gave_up)
+{
+	if (!strcmp(outcome, "rejected") && reason >= 0) {
+		char name[40];
+		snprintf(name, sizeof name, "%s", mp_tcprst_reason_name((uint8_t)reason));
+		for (char *p = name; *p; p++)
+			if (*p == '_')
+				*p = ' ';
+		snprintf(buf, n, "rejected (%d: %s)", reason, name);
+	} else if (!strcmp(outcome, "no_synack")) {
+		snprintf(buf, n, "no SYN/ACK (%d retransmission%s%s)", retrans, retrans == 1 ? "" : "s",
+			 gave_up ? ", gave up" : "");
+	} else if (n) {
+		size_t i = 0;
+		for (; outcome[i] && i + 1 < n; i++)
+			buf[i] = outcome[i] == '_' ? ' ' : outcome[i];
+		buf[i] = '\0';
+	}
+}
+
+/* The join attempts that did not end established (table join_attempts,
+ * when the database has it); each labels its subflow's edge, or gets an
+ * edge of its own when its subflow is not drawn. */
+static int load_joinfails(sqlite3 *db, struct rpt_data *d)
+{
+	sqlite3_stmt *st;
+	int rc = has_table(db, "join_attempts");
+
+	if (rc <= 0)
+		return rc;
+	st = rpt_prep(db, "SELECT subflow_id, initiator, src_addr, src_port, dst_addr, dst_port, addr_id,"
+		      " outcome, tcprst_reason, retransmissions, gave_up FROM join_attempts"
+		      " WHERE conn_id = ?1 AND outcome <> 'established' ORDER BY t_syn, id");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, d->c.id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char by[16];
+		d->njf_total++;
+		if (d->njf >= MAX_JOINFAIL)
+			continue;
+		struct rpt_joinfail *j = &d->jf[d->njf++];
+		memset(j, 0, sizeof *j);
+		j->k = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 :
+		       rpt_sf_index(d, sqlite3_column_int64(st, 0));
+		col_text(st, 1, by, sizeof by);
+		j->server_init = !strcmp(by, "server");
+		col_text(st, 2, j->src, sizeof j->src);
+		j->sport = col_int(st, 3, 0);
+		col_text(st, 4, j->dst, sizeof j->dst);
+		j->dport = col_int(st, 5, 0);
+		j->lid = col_int(st, 6, -1);
+		col_text(st, 7, j->outcome, sizeof j->outcome);
+		join_label(j->label, sizeof j->label, j->outcome, col_int(st, 8, -1), col_int(st, 9, 0),
+			   col_int(st, 10, 0));
+		if (j->k >= 0) {
+			struct rpt_sf *s = &d->sf[j->k];
+			s->failed = true;
+			_Static_assert(sizeof s->why == sizeof j->label, "why holds a join label");
+			memcpy(s->why, j->label, sizeof s->why);
+		}
+	}
+	sqlite3_finalize(st);
+	return rpt_step_end(db, rc, "join_attempts");
+}
+
+/* The announced addresses and their verdicts (view address_use, when the
+ * database has it), by announcement time. */
+static int load_announcements(sqlite3 *db, struct rpt_data *d)
+{
+	sqlite3_stmt *st;
+	int rc = has_table(db, "address_use");
+
+	if (rc <= 0)
+		return rc;
+	st = rpt_prep(db, "SELECT announcer, addr_id, addr, port, hmac_ok, joins, joins_established,"
+		      " t_echo IS NOT NULL, verdict FROM address_use WHERE conn_id = ?1"
+		      " ORDER BY t_announce, addr_id");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, d->c.id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		d->nann_total++;
+		if (d->nann >= MAX_ANN)
+			continue;
+		struct rpt_ann *a = &d->ann[d->nann++];
+		memset(a, 0, sizeof *a);
+		col_text(st, 0, a->announcer, sizeof a->announcer);
+		a->addr_id = col_int(st, 1, -1);
+		col_text(st, 2, a->addr, sizeof a->addr);
+		a->port = col_int(st, 3, 0);
+		a->hmac_ok = col_int(st, 4, -1);
+		a->joins = col_int(st, 5, 0);
+		a->joins_est = col_int(st, 6, 0);
+		a->echoed = col_int(st, 7, 0) != 0;
+		col_text(st, 8, a->verdict, sizeof a->verdict);
+	}
+	sqlite3_finalize(st);
+	return rpt_step_end(db, rc, "address_use");
+}
+
+/* The connection's stalls (table stalls, when the database has it). */
+static int load_stalls(sqlite3 *db, struct rpt_data *d)
+{
+	sqlite3_stmt *st;
+	int rc = has_table(db, "stalls");
+
+	if (rc <= 0)
+		return rc;
+	d->have_stalls = true;
+	st = rpt_prep(db, "SELECT direction, t_start, t_end, frame, ended, duration_ms FROM stalls"
+		      " WHERE conn_id = ?1 ORDER BY t_start, id");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, d->c.id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		d->nstall_total++;
+		if (d->nstall >= MAX_STALLS)
+			continue;
+		struct rpt_stall *s = &d->stall[d->nstall++];
+		col_text(st, 0, s->dir, sizeof s->dir);
+		s->t_start = col_real(st, 1);
+		s->t_end = col_real(st, 2);
+		s->frame = sqlite3_column_int64(st, 3);
+		s->ended = col_int(st, 4, 0) != 0;
+		s->duration_ms = col_real(st, 5);
+	}
+	sqlite3_finalize(st);
+	return rpt_step_end(db, rc, "stalls");
+}
+
 int rpt_load_conn(sqlite3 *db, struct rpt_data *d)
 {
-	if (load_subflows(db, d) < 0 || load_failovers(db, d) < 0 || load_markers(db, d) < 0 ||
-	    load_handshake(db, d) < 0 || load_facts(db, d) < 0)
+	if (load_subflows(db, d) < 0 || load_joinfails(db, d) < 0 || load_failovers(db, d) < 0 ||
+	    load_markers(db, d) < 0 || load_handshake(db, d) < 0 || load_facts(db, d) < 0 ||
+	    load_fallback_cause(db, d) < 0 || load_announcements(db, d) < 0 || load_stalls(db, d) < 0)
 		return -1;
 	return 0;
 }
@@ -397,6 +595,11 @@ int rpt_load_graph(sqlite3 *db, const struct rpt_data *d, struct mp_gmodel *m)
 	for (int i = 0; i < d->nsf; i++) {
 		const struct rpt_sf *s = &d->sf[i];
 		mp_gmodel_subflow(m, s->src, s->lid, s->dst, s->rid, s->server_init);
+	}
+	for (int i = 0; i < d->njf; i++) {
+		const struct rpt_joinfail *j = &d->jf[i];
+		if (j->k < 0)
+			mp_gmodel_subflow(m, j->src, j->lid, j->dst, -1, j->server_init);
 	}
 	st = rpt_prep(db, "SELECT addr, addr_id, announced_by, removed_ts FROM addresses WHERE conn_id = ?1"
 		      " ORDER BY announced_ts");

@@ -27,6 +27,9 @@ struct mp_gmodel;
 #define MAX_MARKERS 600    /* event markers per connection */
 #define MAX_REINJ 400      /* reinjection marks per connection */
 #define MAX_HS_ROWS 300    /* handshake table rows per connection */
+#define MAX_JOINFAIL 32    /* failed join attempts drawn per connection */
+#define MAX_ANN 32         /* announced addresses listed per connection */
+#define MAX_STALLS 8       /* connection stalls listed per connection */
 #define RATE_BINS 200      /* target bins of a rate lane */
 #define DSN_BINS 500       /* target bins of the DSN plot */
 #define MAX_BINS 1000      /* hard cap of either */
@@ -50,6 +53,8 @@ struct rpt_conn {
 	double first_ts, last_ts, closed_ts; /* NAN when NULL */
 	char close_reason[32];    /* "" when still open */
 	char fallback[64];        /* fallback cause, "" none */
+	int64_t fallback_frame;   /* the packet proving it, -1 unknown (or no column) */
+	char fallback_side[8];    /* who fell back, "" unknown (or no column) */
 	char app[48];             /* application protocol, "" unknown */
 	char vantage[16];         /* where the capture was taken, "" unknown */
 	int partial;              /* built from a join with no known token */
@@ -74,7 +79,7 @@ struct rpt_sf {
 	int64_t bytes_fwd, bytes_rev; /* data bytes sent by src, by dst */
 	bool server_init;         /* the SYN came from the server side */
 	bool failed;              /* reset, failed over, failed HMAC or never established */
-	char why[64];             /* why it counts as failed */
+	char why[96];             /* why it counts as failed */
 };
 
 /* A failovers row: one outage episode. */
@@ -115,6 +120,41 @@ struct rpt_hs {
 	char detail[240];         /* why, "" none */
 };
 
+/* A join_attempts row whose outcome is not 'established' (RFC 8684
+ * §3.2): drawn as a dashed edge labelled with why. */
+struct rpt_joinfail {
+	int k;                    /* index in rpt_data.sf of its subflow, -1 none drawn */
+	int server_init;          /* the server sent the join SYN */
+	char src[64], dst[64];    /* the join SYN's sender, its receiver */
+	int sport, dport;         /* their ports */
+	int lid;                  /* address id in the SYN, -1 unknown */
+	char outcome[24];         /* join_attempts.outcome */
+	char label[96];           /* outcome with its reason, retransmissions, give-up */
+};
+
+/* An address_use row: one ADD_ADDR and what became of it (RFC 8684
+ * §3.4.1). */
+struct rpt_ann {
+	char announcer[8];        /* "client" or "server" */
+	int addr_id;              /* its address id */
+	char addr[64];            /* the address */
+	int port;                 /* its port, 0 none */
+	int hmac_ok;              /* 1, 0, -1 NULL */
+	int joins, joins_est;     /* join attempts towards it, established ones */
+	bool echoed;              /* the echo was seen */
+	char verdict[12];         /* used, unused, failed, not_echoed */
+};
+
+/* A stalls row: the DATA_ACK of one direction stood still (only in
+ * databases that have the table). */
+struct rpt_stall {
+	char dir[4];              /* "c2s" or "s2c" */
+	double t_start, t_end;    /* capture time */
+	int64_t frame;            /* first packet not covered again in time */
+	bool ended;               /* the DATA_ACK advanced again */
+	double duration_ms;       /* t_end - t_start */
+};
+
 /* Everything drawn for one connection: bounded, allocated once and reused. */
 struct rpt_data {
 	struct rpt_conn c;        /* the connection */
@@ -127,6 +167,13 @@ struct rpt_data {
 	bool have_verdict;        /* a handshake_verdict row exists */
 	int hs_valid, hs_joins;   /* its verdict and join count */
 	char hs_reason[160];      /* why it is invalid */
+	struct rpt_joinfail jf[MAX_JOINFAIL]; /* failed join attempts, by time */
+	int njf, njf_total;       /* drawn, in the database */
+	struct rpt_ann ann[MAX_ANN]; /* announced addresses, by time */
+	int nann, nann_total;     /* listed, in the database */
+	bool have_stalls;         /* the database has a stalls table */
+	struct rpt_stall stall[MAX_STALLS]; /* connection stalls, by time */
+	int nstall, nstall_total; /* listed, in the database */
 	/* drawings' rows */
 	struct rpt_marker mark[MAX_MARKERS]; /* timeline markers, by time */
 	int nmark, mark_skipped;  /* drawn, not drawn */
@@ -176,8 +223,11 @@ sqlite3_stmt *rpt_prep(sqlite3 *db, const char *sql);
 int rpt_step_end(sqlite3 *db, int rc, const char *what);
 /* Fills c from a row of SELECT RPT_CONN_COLS. */
 void rpt_conn_row(sqlite3_stmt *st, struct rpt_conn *c);
-/* Subflows, failovers, header facts, timeline markers and handshake rows
- * of d->c (set by the caller). */
+/* Subflows, failovers, header facts, timeline markers, handshake rows,
+ * failed join attempts, announced addresses and stalls of d->c (set by the
+ * caller). Tables and columns added after schema version 2 (join_attempts,
+ * address_use, stalls, connections.fallback_frame / fallback_side) are
+ * read only when the database has them. */
 int rpt_load_conn(sqlite3 *db, struct rpt_data *d);
 /* The DSS option rows of d->c, in frame order, into the bins (set up by
  * rpt_bins_init); sets d->have_opts. */
@@ -185,7 +235,8 @@ int rpt_load_options(sqlite3 *db, struct rpt_data *d);
 /* The reinjected segments inside the DSN plot (after rpt_bins_finish). */
 int rpt_load_reinj(sqlite3 *db, struct rpt_data *d);
 /* The graph model of d->c: its client and server addresses, the drawn
- * subflows (edge i is d->sf[i]) and its ADD_ADDRs; laid out. */
+ * subflows (edge i is d->sf[i]), one edge per failed join attempt with no
+ * drawn subflow (in d->jf order, after them) and its ADD_ADDRs; laid out. */
 int rpt_load_graph(sqlite3 *db, const struct rpt_data *d, struct mp_gmodel *m);
 /* Index in d->sf of subflow `id`, -1 when not drawn. */
 int rpt_sf_index(const struct rpt_data *d, int64_t id);
