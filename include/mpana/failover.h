@@ -37,8 +37,10 @@
  * while S is idle is not S's outage), and t_recovered
  * is the first one that covers it again. When no other subflow carried
  * data during the silence (break-before-make) the holes cannot be seen:
- * the first DATA_ACK advance after data resumes elsewhere is reported as a
- * lower bound.
+ * when the data resumes on a subflow joined after the silence began, the
+ * first DATA_ACK advance after that is reported as a lower bound (data
+ * resuming on a subflow that existed before is an idle application, not
+ * break-before-make).
  *
  * Records are reported as soon as an episode is complete (recovered, kind
  * known), or when its connection ends. A failover's failback (the failed

@@ -695,11 +695,16 @@ static void data_seg(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 			struct fdir *td = &t->d[x];
 			if (t == s || td->rc != RC_CAND || td->rc_other)
 				continue;
-			if (p->ts_ns > td->rf.t_fail_ns + MP_FO_GAP_NS) {
-				td->rc = RC_BBM; /* break-before-make */
+			if (p->ts_ns > td->rf.t_fail_ns + MP_FO_GAP_NS &&
+			    s->join_syn_ts > td->rf.t_fail_ns) {
+				/* break-before-make: the data resumes on a
+				 * subflow joined after S went silent */
+				td->rc = RC_BBM;
 				td->rc_resume_ts = p->ts_ns;
 				td->rf.to_sf = s->id;
 			} else {
+				/* another subflow that existed before: S was
+				 * idle, or the holes will tell */
 				td->rc_other = true;
 			}
 		}

@@ -22,7 +22,7 @@ static struct mp_failover got[8], back[8];
 static unsigned n_got, n_back;
 static struct mp_fo *FO;
 static uint64_t FRAME;
-static uint32_t snd[3];         /* next TCP sequence per subflow (client) */
+static uint32_t snd[4];         /* next TCP sequence per subflow (client) */
 static const uint8_t A1[4] = { 10, 0, 1, 1 }, B1[4] = { 10, 0, 1, 2 };
 static const uint8_t A2[4] = { 10, 0, 2, 1 }, B2[4] = { 10, 0, 2, 2 };
 
@@ -397,4 +397,56 @@ Test(failover, receiver_side_idle_subflow_with_other_loss_is_nothing)
 	rx_ack(2, 400020, snd[2], dsn + 2000);
 	mp_fo_conn_end(FO, 1, 500000 * 1000ull);
 	cr_assert_eq(n_got, 0, "the hole is T's, S was only idle");
+}
+
+Test(failover, receiver_side_idle_then_an_older_subflow_is_nothing)
+{
+	uint64_t dsn = 1000;
+
+	/* S (2) carries some data, then the application pauses for 90 s
+	 * and the next data goes on the initial subflow (1): no outage (an
+	 * iperf3 control connection does this) */
+	rx_data(1, 0, dsn, 100);
+	rx_ack(1, 20, snd[1], dsn + 100);
+	rx_data(2, 1000, dsn + 100, 700);
+	rx_ack(2, 1020, snd[2], dsn + 800);
+	rx_data(1, 90000000, dsn + 800, 7);
+	rx_ack(1, 90000020, snd[1], dsn + 807);
+	mp_fo_conn_end(FO, 1, 90000100 * 1000ull);
+	cr_assert_eq(n_got, 0);
+}
+
+Test(failover, receiver_side_break_before_make_is_a_lower_bound)
+{
+	struct mp_event ev;
+	uint64_t dsn = 1000;
+
+	rx_data(1, 0, dsn, 1000);
+	rx_ack(1, 20, snd[1], dsn + 1000);
+	rx_data(1, 10000, dsn + 1000, 1000);    /* S's last data */
+	rx_ack(1, 10020, snd[1], dsn + 2000);
+	/* S dies; a join is made 400 ms later and the data resumes on it */
+	memset(&ev, 0, sizeof ev);
+	ev.ts_ns = 410000 * 1000ull;
+	ev.frame = 99;
+	ev.conn = 1;
+	ev.subflow = 3;
+	ev.type = MP_EV_JOIN_SYN;
+	mp_fo_event(FO, &ev);
+	{
+		struct mp_fo_pkt p;     /* the join's SYN itself */
+		pkt_base(&p, 3, 0, 0);
+		p.ts_ns = 410000 * 1000ull;
+		P.flags = MP_TH_SYN;
+		mp_fo_packet(FO, &p);
+	}
+	rx_data(3, 411000, dsn + 2000, 1000);   /* reinjected data on the join */
+	rx_ack(3, 411020, snd[3], dsn + 3000);
+	cr_assert_eq(n_got, 1);
+	cr_assert(got[0].lower_bound);
+	cr_assert_eq(got[0].vantage, MP_FO_VANTAGE_RECEIVER);
+	cr_assert_eq(got[0].from_sf, 1);
+	cr_assert_eq(got[0].to_sf, 3);
+	cr_assert_eq(got[0].t_fail_ns, 10000 * 1000ull);
+	cr_assert_eq(got[0].t_recovered_ns, 411020 * 1000ull);
 }
