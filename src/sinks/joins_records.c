@@ -6,45 +6,10 @@
  * written the same way for every output: JSON keys in a fixed order, times
  * in epoch seconds, durations in ms with 3 decimals, null for what is not
  * known (docs/mpana.1, JOIN ATTEMPT AND ADDRESS RECORDS). */
+#include "record_keys.h"
 #include "mpana/crypto.h"
 #include "mpana/joins.h"
 #include "mpana/report.h"
-
-static void key(struct mp_out *o, const char *k)
-{
-	mp_out_str(o, ",\"");
-	mp_out_str(o, k);
-	mp_out_str(o, "\":");
-}
-
-static void ms(struct mp_out *o, uint64_t ns)
-{
-	uint64_t us = ns / 1000u;
-
-	mp_out_u64(o, us / 1000u);
-	mp_out_ch(o, '.');
-	mp_out_ch(o, (char)('0' + us / 100u % 10u));
-	mp_out_ch(o, (char)('0' + us / 10u % 10u));
-	mp_out_ch(o, (char)('0' + us % 10u));
-}
-
-static void kts(struct mp_out *o, const char *k, uint64_t ts)
-{
-	key(o, k);
-	if (ts)
-		mp_out_ts(o, ts, 9);
-	else
-		mp_out_str(o, "null");
-}
-
-static void kid(struct mp_out *o, const char *k, uint64_t v)
-{
-	key(o, k);
-	if (v)
-		mp_out_u64(o, v);
-	else
-		mp_out_str(o, "null");
-}
 
 static void ku64(struct mp_out *o, const char *k, bool present, uint64_t v)
 {
@@ -65,15 +30,6 @@ static void ktri(struct mp_out *o, const char *k, int ok)
 {
 	key(o, k);
 	mp_out_str(o, ok == MP_OK_TRUE ? "true" : ok == MP_OK_FALSE ? "false" : "null");
-}
-
-static void kstr(struct mp_out *o, const char *k, const char *v)
-{
-	key(o, k);
-	if (v && *v)
-		mp_out_json_str(o, v);
-	else
-		mp_out_str(o, "null");
 }
 
 static void kaddr(struct mp_out *o, const char *k, uint8_t family, const uint8_t *a)

@@ -5,26 +5,9 @@
  * (src/analysis/stall.c), written the same way for every output: JSON keys
  * in a fixed order, times in epoch seconds, durations in ms with 3
  * decimals, null for what is not known (docs/mpana.1, STALL RECORDS). */
+#include "record_keys.h"
 #include "mpana/out.h"
 #include "mpana/stall.h"
-
-static void key(struct mp_out *o, const char *k)
-{
-	mp_out_str(o, ",\"");
-	mp_out_str(o, k);
-	mp_out_str(o, "\":");
-}
-
-static void ms(struct mp_out *o, uint64_t ns)
-{
-	uint64_t us = ns / 1000u;
-
-	mp_out_u64(o, us / 1000u);
-	mp_out_ch(o, '.');
-	mp_out_ch(o, (char)('0' + us / 100u % 10u));
-	mp_out_ch(o, (char)('0' + us / 10u % 10u));
-	mp_out_ch(o, (char)('0' + us % 10u));
-}
 
 void mp_out_stall_json(struct mp_out *o, const struct mp_stall *s)
 {
