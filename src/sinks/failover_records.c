@@ -5,9 +5,10 @@
  * latency"), written the same way for every output: JSON keys in a fixed
  * order, times in epoch seconds, durations in ms with 3 decimals, null for
  * what is not known (docs/mpana.1, FAILOVER RECORDS). */
-#include "record_keys.h"
 #include "mpana/failover.h"
 #include "mpana/report.h"
+
+#include "record_keys.h"
 
 static void kms(struct mp_out *o, const char *k, bool present, uint64_t ns)
 {

@@ -6,10 +6,11 @@
  * written the same way for every output: JSON keys in a fixed order, times
  * in epoch seconds, durations in ms with 3 decimals, null for what is not
  * known (docs/mpana.1, JOIN ATTEMPT AND ADDRESS RECORDS). */
-#include "record_keys.h"
 #include "mpana/crypto.h"
 #include "mpana/joins.h"
 #include "mpana/report.h"
+
+#include "record_keys.h"
 
 static void ku64(struct mp_out *o, const char *k, bool present, uint64_t v)
 {

@@ -5,9 +5,10 @@
  * (src/analysis/stall.c), written the same way for every output: JSON keys
  * in a fixed order, times in epoch seconds, durations in ms with 3
  * decimals, null for what is not known (docs/mpana.1, STALL RECORDS). */
-#include "record_keys.h"
 #include "mpana/out.h"
 #include "mpana/stall.h"
+
+#include "record_keys.h"
 
 void mp_out_stall_json(struct mp_out *o, const struct mp_stall *s)
 {
