@@ -5,9 +5,12 @@
  * RFC 8684 §3.1-3.7 (RFC 6824 for version 0). Subflows are found by their
  * 4-tuple in either direction, connections by either of their two tokens.
  * Both tables are capped and expire idle entries by capture time (STYLE
- * R11). Per-packet work allocates nothing: memory grows with connections
- * and subflows, never with packets. The records below are read by the
- * output back ends; only src/engine/engine.c writes them.
+ * R11). The tables' uthash handles live beside these records in the
+ * engine's own wrappers (engine_int.h), so that these public structs do
+ * not depend on uthash or on its settings. Per-packet work allocates
+ * nothing: memory grows with connections and subflows, never with
+ * packets. The records below are read by the output back ends; only the
+ * files of src/engine/ write them.
  *
  * Directions: a subflow's direction 0 is from its `src` (the host that sent
  * its SYN, or the first packet seen when there was no SYN) to its `dst`; a
@@ -25,9 +28,6 @@
 #include "mpana/opt.h"
 #include "mpana/pkt.h"
 
-/* Only src/engine/engine.c configures uthash (seeded hash, non-fatal OOM) before
- * including this header; the handle layout does not depend on it. */
-#include <uthash.h>
 
 #define MP_CONN_ADDRS 8      /* announced addresses kept per connection */
 #define MP_APP_NAME_MAX 32   /* application protocol name, NUL included */
@@ -126,7 +126,6 @@ struct mp_tuple {
 struct mp_conn;
 
 struct mp_subflow {
-	UT_hash_handle hh;        /* engine table by `key` */
 	struct mp_tuple key;      /* canonical 4-tuple */
 	uint32_t id;              /* 1-based, in order of first appearance */
 	struct mp_conn *conn;     /* owner; NULL while unattributed */
@@ -226,8 +225,6 @@ struct mp_conn_dir {
 };
 
 struct mp_conn {
-	UT_hash_handle hh_tok0;   /* engine table by token[0] (client) */
-	UT_hash_handle hh_tok1;   /* engine table by token[1] (server) */
 	uint32_t token[2];        /* tokens: [0] client, [1] server */
 	bool tok_hashed[2];       /* the token is in its table */
 	uint32_t id;              /* 1-based, in order of first appearance */

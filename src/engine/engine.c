@@ -150,7 +150,11 @@ static bool sf_lookup(struct pctx *x, bool *created)
 		tuple_make(p, &key);
 		key_made = true;
 		HASH_VALUE(&key, sizeof key, hashv);
-		HASH_FIND_BYHASHVALUE(hh, e->sf_tab, &key, sizeof key, hashv, sf);
+		{
+			struct eng_sf *es = NULL;
+			HASH_FIND_BYHASHVALUE(hh, e->sf_tab, &key, sizeof key, hashv, es);
+			sf = es ? &es->pub : NULL;
+		}
 	}
 	if (sf && syn && !ack && sf_dir(sf, p) == 0 &&
 	    (sf->state == MP_SFS_CLOSED || (sf->syn_ts && p->seq != sf->isn[0])) &&

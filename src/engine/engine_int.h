@@ -59,6 +59,7 @@ static inline unsigned hash_seeded(const void *k, size_t n)
 #define HASH_FUNCTION(keyptr, keylen, hashv) \
 	((hashv) = hash_seeded((keyptr), (size_t)(keylen)))
 #include "mpana/flow.h"
+#include <uthash.h>
 #include <utlist.h>
 
 /* Subflow lookup cache: direct-mapped by the port pair, verified against
@@ -88,11 +89,35 @@ static inline unsigned sf_slot(const struct mp_tuple *k)
 #define MALFORMED_FIRST 25     /* STYLE R7: the first 25 pass, then 1/1000 */
 #define EXPIRE_EVERY_NS 1000000000ull
 
+/* The engine's allocations: the public record first (so that a pointer
+ * to it is a pointer to the wrapper), then the uthash handles, which only
+ * this folder sees, configured above. */
+struct eng_sf {
+	struct mp_subflow pub;    /* what flow.h shows */
+	UT_hash_handle hh;        /* mp_engine.sf_tab by pub.key */
+};
+
+struct eng_conn {
+	struct mp_conn pub;       /* what flow.h shows */
+	UT_hash_handle hh_tok0;   /* mp_engine.tok_tab0 by pub.token[0] (client) */
+	UT_hash_handle hh_tok1;   /* mp_engine.tok_tab1 by pub.token[1] (server) */
+};
+
+static inline struct eng_sf *eng_sf_of(struct mp_subflow *sf)
+{
+	return (struct eng_sf *)sf; /* pub is the first member */
+}
+
+static inline struct eng_conn *eng_conn_of(struct mp_conn *c)
+{
+	return (struct eng_conn *)c;
+}
+
 struct mp_engine {
 	struct mp_engine_cfg cfg;      /* copy of the configuration */
-	struct mp_subflow *sf_tab;     /* subflows by 4-tuple */
-	struct mp_conn *tok_tab0;      /* connections by client token */
-	struct mp_conn *tok_tab1;      /* connections by server token */
+	struct eng_sf *sf_tab;         /* subflows by 4-tuple */
+	struct eng_conn *tok_tab0;     /* connections by client token */
+	struct eng_conn *tok_tab1;     /* connections by server token */
 	struct mp_conn *all_head;      /* connections in id order (utlist DL) */
 	struct mp_conn *lru_head;      /* by last activity, oldest first (DL) */
 	struct mp_subflow *loose_head; /* loose subflows, LRU (DL) */

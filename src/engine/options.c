@@ -41,7 +41,7 @@ static void opt_capable(struct pctx *x, const struct mp_capable *m)
 				c->key_known[0] = false;
 				c->token_known[0] = false;
 				if (c->tok_hashed[0]) {
-					HASH_DELETE(hh_tok0, x->e->tok_tab0, c);
+					HASH_DELETE(hh_tok0, x->e->tok_tab0, eng_conn_of(c));
 					c->tok_hashed[0] = false;
 				}
 				eng_conn_set_key(x, c, 0, k);

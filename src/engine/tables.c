@@ -21,7 +21,7 @@ void eng_conn_touch(struct mp_engine *e, struct mp_conn *c, uint64_t ts)
 static void sf_free(struct mp_engine *e, struct mp_subflow *sf)
 {
 	if (sf->in_table)
-		HASH_DELETE(hh, e->sf_tab, sf);
+		HASH_DELETE(hh, e->sf_tab, eng_sf_of(sf));
 	if (e->sf_cache[sf_slot(&sf->key)] == sf)
 		e->sf_cache[sf_slot(&sf->key)] = NULL;
 	if (e->cur_sf == sf)
@@ -50,9 +50,9 @@ void eng_conn_finalize_ex(struct mp_engine *e, struct mp_conn *c,
 		sf_free(e, sf);
 	}
 	if (c->tok_hashed[0])
-		HASH_DELETE(hh_tok0, e->tok_tab0, c);
+		HASH_DELETE(hh_tok0, e->tok_tab0, eng_conn_of(c));
 	if (c->tok_hashed[1])
-		HASH_DELETE(hh_tok1, e->tok_tab1, c);
+		HASH_DELETE(hh_tok1, e->tok_tab1, eng_conn_of(c));
 	eng_dir_unindex(e, &c->dir[0]);
 	eng_dir_unindex(e, &c->dir[1]);
 	mp_dseq_free(&c->dir[0].sent);
@@ -100,7 +100,10 @@ struct mp_conn *eng_conn_new(struct pctx *x, uint8_t version)
 
 	while (e->st.conns_live >= e->cfg.max_conns && e->lru_head)
 		conn_evict(e, x, "connections");
-	c = calloc(1, sizeof *c);
+	{
+		struct eng_conn *ec = calloc(1, sizeof *ec);
+		c = ec ? &ec->pub : NULL;
+	}
 	if (!c) {
 		e->st.oom++;
 		return NULL;
@@ -174,7 +177,10 @@ struct mp_subflow *eng_sf_new(struct pctx *x, const struct mp_tuple *key,
 			conn_evict(e, x, "subflows");
 		}
 	}
-	sf = calloc(1, sizeof *sf);
+	{
+		struct eng_sf *es = calloc(1, sizeof *es);
+		sf = es ? &es->pub : NULL;
+	}
 	if (!sf) {
 		e->st.oom++;
 		return NULL;
@@ -199,7 +205,7 @@ struct mp_subflow *eng_sf_new(struct pctx *x, const struct mp_tuple *key,
 	sf->first_ts = sf->last_ts = x->ts;
 	eng_hash_oom = 0;
 	HASH_ADD_KEYPTR_BYHASHVALUE(hh, e->sf_tab, &sf->key, sizeof sf->key,
-				    hashv, sf);
+				    hashv, eng_sf_of(sf));
 	if (eng_hash_oom) {
 		e->st.oom++;
 		e->next_sf_id--;
@@ -217,7 +223,7 @@ struct mp_subflow *eng_sf_new(struct pctx *x, const struct mp_tuple *key,
  * subflow is finalized; one in a connection stays there, closed. */
 void eng_sf_replace(struct mp_engine *e, struct mp_subflow *sf)
 {
-	HASH_DELETE(hh, e->sf_tab, sf);
+	HASH_DELETE(hh, e->sf_tab, eng_sf_of(sf));
 	sf->in_table = false;
 	if (e->sf_cache[sf_slot(&sf->key)] == sf)
 		e->sf_cache[sf_slot(&sf->key)] = NULL;
@@ -236,17 +242,17 @@ void eng_sf_replace(struct mp_engine *e, struct mp_subflow *sf)
 struct mp_conn *eng_token_find(const struct mp_engine *e, uint32_t token,
 				  int *host)
 {
-	struct mp_conn *c = NULL;
+	struct eng_conn *ec = NULL;
 
-	HASH_FIND(hh_tok1, e->tok_tab1, &token, sizeof token, c);
-	if (c) {
+	HASH_FIND(hh_tok1, e->tok_tab1, &token, sizeof token, ec);
+	if (ec) {
 		*host = 1;
-		return c;
+		return &ec->pub;
 	}
-	HASH_FIND(hh_tok0, e->tok_tab0, &token, sizeof token, c);
-	if (c)
+	HASH_FIND(hh_tok0, e->tok_tab0, &token, sizeof token, ec);
+	if (ec)
 		*host = 0;
-	return c;
+	return ec ? &ec->pub : NULL;
 }
 
 void eng_conn_set_token(struct pctx *x, struct mp_conn *c, int host,
@@ -270,9 +276,9 @@ void eng_conn_set_token(struct pctx *x, struct mp_conn *c, int host,
 		return;
 	eng_hash_oom = 0;
 	if (host == 0)
-		HASH_ADD(hh_tok0, e->tok_tab0, token[0], sizeof(uint32_t), c);
+		HASH_ADD(hh_tok0, e->tok_tab0, pub.token[0], sizeof(uint32_t), eng_conn_of(c));
 	else
-		HASH_ADD(hh_tok1, e->tok_tab1, token[1], sizeof(uint32_t), c);
+		HASH_ADD(hh_tok1, e->tok_tab1, pub.token[1], sizeof(uint32_t), eng_conn_of(c));
 	if (eng_hash_oom)
 		e->st.oom++;
 	else

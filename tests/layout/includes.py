@@ -15,7 +15,8 @@
    internals;
 5. the engine includes nothing of the later stages (analysis, sinks, cli);
 6. every header of include/mpana/ compiles on its own (no header needs
-   another to be included first).
+   another to be included first), and none includes uthash (its settings
+   must precede it, so only the files that own a table include it).
 Exit 0 pass, 1 fail.
 """
 import os
@@ -89,6 +90,11 @@ def main():
         for k, n in includes(p):
             if n in LATER_THAN_ENGINE:
                 errs.append("%s: the engine includes %s (a later stage)" % (rel(p), n))
+    for h in sorted(os.listdir(os.path.join(top, "include/mpana"))):
+        if h.endswith(".h"):
+            for k, n in includes(os.path.join(top, "include/mpana", h)):
+                if n in ("uthash.h", "utlist.h"):
+                    errs.append("include/mpana/%s includes <%s> (tables stay inside their owner)" % (h, n))
     # 6. self-contained public headers
     with tempfile.TemporaryDirectory() as d:
         for h in sorted(os.listdir(os.path.join(top, "include/mpana"))):
