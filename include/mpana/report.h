@@ -41,6 +41,25 @@ void mp_out_address_json(struct mp_out *o, const struct mp_addr_use *u);
 void mp_out_join_attempt_text(struct mp_out *o, const struct mp_join_attempt *r);
 void mp_out_address_text(struct mp_out *o, const struct mp_addr_use *u);
 
+/* A subflow as every output shows it, derived in one place
+ * (mp_subflow_record, src/sinks/conn_records.c) and rendered by the JSON
+ * record, the text row, and the graph's DOT label and JSON edge. The
+ * strings are static. */
+struct mp_sf_record {
+	uint32_t id;               /* subflow id */
+	const char *kind;          /* "initial", "join", "partial" */
+	bool initial;              /* the MP_CAPABLE subflow */
+	bool backup, orphan, removed; /* flags */
+	const char *state;         /* mp_sf_state_name */
+	const char *close_reason;  /* mp_close_reason_name: "" while open */
+	int hmac_ok;               /* MP_OK_*: every HMAC of its handshake */
+	uint16_t sport, dport;     /* host order */
+	uint64_t bytes[2];         /* TCP payload bytes: src->dst, dst->src */
+};
+
+/* Fills `r` from the engine's subflow `s` (borrowed for the call). */
+void mp_subflow_record(const struct mp_subflow *s, struct mp_sf_record *r);
+
 /* The combined HMAC verdict of a subflow: MP_OK_FALSE when any HMAC failed,
  * MP_OK_TRUE when every HMAC of its handshake verified, MP_OK_UNKNOWN
  * otherwise (initial subflows carry none). */

@@ -81,8 +81,11 @@ static void dot_node(struct mp_out *o, uint32_t conn, size_t i,
 static void dot_edge(struct mp_out *o, uint32_t conn, size_t from, size_t to,
 		     const struct mp_subflow *s)
 {
-	int ok = mp_subflow_hmac_ok(s);
+	struct mp_sf_record r;
+	int ok;
 
+	mp_subflow_record(s, &r);
+	ok = r.hmac_ok;
 	mp_out_reserve(o);
 	mp_out_str(o, "    c");
 	mp_out_u64(o, conn);
@@ -93,36 +96,36 @@ static void dot_edge(struct mp_out *o, uint32_t conn, size_t from, size_t to,
 	mp_out_str(o, "_n");
 	mp_out_u64(o, to);
 	mp_out_str(o, " [label=\"#");
-	mp_out_u64(o, s->id);
+	mp_out_u64(o, r.id);
 	mp_out_ch(o, ' ');
-	mp_out_str(o, mp_sf_kind_name(s->kind));
-	if (s->backup)
+	mp_out_str(o, r.kind);
+	if (r.backup)
 		mp_out_str(o, " backup");
-	if (s->orphan)
+	if (r.orphan)
 		mp_out_str(o, " orphan");
-	if (s->removed)
+	if (r.removed)
 		mp_out_str(o, " removed");
 	mp_out_str(o, "\\n:");
-	mp_out_u64(o, s->sport);
+	mp_out_u64(o, r.sport);
 	mp_out_str(o, " -> :");
-	mp_out_u64(o, s->dport);
+	mp_out_u64(o, r.dport);
 	mp_out_str(o, "\\n");
-	mp_out_str(o, mp_sf_state_name(s->state));
-	if (s->close_reason) {
+	mp_out_str(o, r.state);
+	if (r.close_reason[0]) {
 		mp_out_str(o, " (");
-		mp_out_str(o, mp_close_reason_name(s->close_reason));
+		mp_out_str(o, r.close_reason);
 		mp_out_ch(o, ')');
 	}
 	mp_out_str(o, "\\n");
-	mp_out_u64(o, s->bytes[0]);
+	mp_out_u64(o, r.bytes[0]);
 	mp_out_str(o, " / ");
-	mp_out_u64(o, s->bytes[1]);
+	mp_out_u64(o, r.bytes[1]);
 	mp_out_str(o, " bytes\\nhmac ");
 	mp_out_str(o, hmac_word(ok));
 	mp_out_ch(o, '"');
-	if (s->kind == MP_SF_INITIAL)
+	if (r.initial)
 		mp_out_str(o, ", penwidth=2");
-	if (s->backup)
+	if (r.backup)
 		mp_out_str(o, ", style=dashed");
 	else if (s->kind == MP_SF_PARTIAL)
 		mp_out_str(o, ", style=dotted");
@@ -220,37 +223,40 @@ static void json_conn(struct mp_out *o, const struct mp_conn *c)
 	}
 	mp_out_str(o, "],\"edges\":[");
 	for (const struct mp_subflow *s = c->sf_head; s; s = s->conn_next, ei++) {
-		int ok = mp_subflow_hmac_ok(s);
+		struct mp_sf_record r;
+		int ok;
+		mp_subflow_record(s, &r);
+		ok = r.hmac_ok;
 		mp_out_reserve(o);
 		if (s != c->sf_head)
 			mp_out_ch(o, ',');
 		mp_out_str(o, "{\"subflow\":");
-		mp_out_u64(o, s->id);
+		mp_out_u64(o, r.id);
 		mp_out_str(o, ",\"from\":");
 		mp_out_u64(o, m.edge[ei].from);
 		mp_out_str(o, ",\"to\":");
 		mp_out_u64(o, m.edge[ei].to);
 		mp_out_str(o, ",\"sport\":");
-		mp_out_u64(o, s->sport);
+		mp_out_u64(o, r.sport);
 		mp_out_str(o, ",\"dport\":");
-		mp_out_u64(o, s->dport);
+		mp_out_u64(o, r.dport);
 		mp_out_str(o, ",\"kind\":");
-		mp_out_json_str(o, mp_sf_kind_name(s->kind));
+		mp_out_json_str(o, r.kind);
 		mp_out_str(o, ",\"initial\":");
-		mp_out_str(o, s->kind == MP_SF_INITIAL ? "true" : "false");
+		mp_out_str(o, r.initial ? "true" : "false");
 		mp_out_str(o, ",\"backup\":");
-		mp_out_str(o, s->backup ? "true" : "false");
+		mp_out_str(o, r.backup ? "true" : "false");
 		mp_out_str(o, ",\"state\":");
-		mp_out_json_str(o, mp_sf_state_name(s->state));
+		mp_out_json_str(o, r.state);
 		mp_out_str(o, ",\"close_reason\":");
-		if (s->close_reason)
-			mp_out_json_str(o, mp_close_reason_name(s->close_reason));
+		if (r.close_reason[0])
+			mp_out_json_str(o, r.close_reason);
 		else
 			mp_out_str(o, "null");
 		mp_out_str(o, ",\"bytes\":{\"fwd\":");
-		mp_out_u64(o, s->bytes[0]);
+		mp_out_u64(o, r.bytes[0]);
 		mp_out_str(o, ",\"rev\":");
-		mp_out_u64(o, s->bytes[1]);
+		mp_out_u64(o, r.bytes[1]);
 		mp_out_str(o, "},\"hmac_ok\":");
 		mp_out_str(o, ok == MP_OK_TRUE ? "true" : ok == MP_OK_FALSE ? "false" : "null");
 		mp_out_ch(o, '}');
@@ -280,59 +286,61 @@ static void graph_loose(struct mp_sink *s, const struct mp_subflow *sf)
 {
 	struct graph *g = s->user;
 	struct mp_out *o = s->out;
+	struct mp_sf_record r;
 
 	if (g->only)
 		return;
+	mp_subflow_record(sf, &r);
 	mp_out_reserve(o);
 	if (g->json) {
 		mp_out_str(o, "{\"record\":\"graph\",\"conn\":null,\"subflow\":");
-		mp_out_u64(o, sf->id);
+		mp_out_u64(o, r.id);
 		mp_out_str(o, ",\"nodes\":[{\"node\":0,\"addr\":\"");
 		mp_out_addr(o, sf->family, sf->src);
 		mp_out_str(o, "\"},{\"node\":1,\"addr\":\"");
 		mp_out_addr(o, sf->family, sf->dst);
 		mp_out_str(o, "\"}],\"edges\":[{\"subflow\":");
-		mp_out_u64(o, sf->id);
+		mp_out_u64(o, r.id);
 		mp_out_str(o, ",\"from\":0,\"to\":1,\"sport\":");
-		mp_out_u64(o, sf->sport);
+		mp_out_u64(o, r.sport);
 		mp_out_str(o, ",\"dport\":");
-		mp_out_u64(o, sf->dport);
+		mp_out_u64(o, r.dport);
 		mp_out_str(o, ",\"kind\":");
-		mp_out_json_str(o, mp_sf_kind_name(sf->kind));
+		mp_out_json_str(o, r.kind);
 		mp_out_str(o, ",\"unattributed\":true}]}");
 		mp_out_eol(o);
 		return;
 	}
 	mp_out_str(o, "  subgraph cluster_s");
-	mp_out_u64(o, sf->id);
+	mp_out_u64(o, r.id);
 	mp_out_str(o, " {");
 	mp_out_eol(o);
 	mp_out_str(o, "    label=\"subflow ");
-	mp_out_u64(o, sf->id);
+	mp_out_u64(o, r.id);
 	mp_out_str(o, " (unattributed)\"; style=dashed;");
 	mp_out_eol(o);
 	for (int i = 0; i < 2; i++) {
 		mp_out_str(o, "    s");
-		mp_out_u64(o, sf->id);
+		mp_out_u64(o, r.id);
 		mp_out_str(o, i ? "_b [label=\"" : "_a [label=\"");
 		mp_out_addr(o, sf->family, i ? sf->dst : sf->src);
 		mp_out_str(o, "\"];");
 		mp_out_eol(o);
 	}
 	mp_out_str(o, "    s");
-	mp_out_u64(o, sf->id);
+	mp_out_u64(o, r.id);
 	mp_out_str(o, "_a -> s");
-	mp_out_u64(o, sf->id);
+	mp_out_u64(o, r.id);
 	mp_out_str(o, "_b [label=\"#");
-	mp_out_u64(o, sf->id);
+	mp_out_u64(o, r.id);
 	mp_out_str(o, " unattributed\\n:");
-	mp_out_u64(o, sf->sport);
+	mp_out_u64(o, r.sport);
 	mp_out_str(o, " -> :");
-	mp_out_u64(o, sf->dport);
+	mp_out_u64(o, r.dport);
 	mp_out_str(o, "\\n");
-	mp_out_u64(o, sf->bytes[0]);
+	mp_out_u64(o, r.bytes[0]);
 	mp_out_str(o, " / ");
-	mp_out_u64(o, sf->bytes[1]);
+	mp_out_u64(o, r.bytes[1]);
 	mp_out_str(o, " bytes\", style=dotted];");
 	mp_out_eol(o);
 	mp_out_str(o, "  }");

@@ -20,6 +20,23 @@ int mp_subflow_hmac_ok(const struct mp_subflow *sf)
 	return MP_OK_UNKNOWN;
 }
 
+void mp_subflow_record(const struct mp_subflow *s, struct mp_sf_record *r)
+{
+	r->id = s->id;
+	r->kind = mp_sf_kind_name(s->kind);
+	r->initial = s->kind == MP_SF_INITIAL;
+	r->backup = s->backup;
+	r->orphan = s->orphan;
+	r->removed = s->removed;
+	r->state = mp_sf_state_name(s->state);
+	r->close_reason = mp_close_reason_name(s->close_reason);
+	r->hmac_ok = mp_subflow_hmac_ok(s);
+	r->sport = s->sport;
+	r->dport = s->dport;
+	r->bytes[0] = s->bytes[0];
+	r->bytes[1] = s->bytes[1];
+}
+
 /* ---- JSON ----------------------------------------------------------- */
 
 static void jkey(struct mp_out *o, const char *name)
@@ -155,26 +172,29 @@ static void jid(struct mp_out *o, bool known, uint8_t id)
 /* The fields shared by connection subflows and loose ones (after "{"). */
 static void json_subflow_fields(struct mp_out *o, const struct mp_subflow *s)
 {
-	bool init = s->kind == MP_SF_INITIAL;
+	struct mp_sf_record r;
+	bool init;
 
+	mp_subflow_record(s, &r);
+	init = r.initial;
 	jkey(o, "subflow");
-	mp_out_u64(o, s->id);
+	mp_out_u64(o, r.id);
 	jsep(o, "kind");
-	mp_out_json_str(o, mp_sf_kind_name(s->kind));
+	mp_out_json_str(o, r.kind);
 	jsep(o, "src");
 	jaddr(o, s->family, s->src);
 	jsep(o, "sport");
-	mp_out_u64(o, s->sport);
+	mp_out_u64(o, r.sport);
 	jsep(o, "dst");
 	jaddr(o, s->family, s->dst);
 	jsep(o, "dport");
-	mp_out_u64(o, s->dport);
+	mp_out_u64(o, r.dport);
 	jsep(o, "initial");
 	jbool(o, init);
 	jsep(o, "orphan");
-	jbool(o, s->orphan);
+	jbool(o, r.orphan);
 	jsep(o, "backup");
-	jbool(o, s->backup);
+	jbool(o, r.backup);
 	jsep(o, "addr_ids");
 	mp_out_str(o, "{\"src\":");
 	jid(o, init || s->addr_id_known[0], init ? 0 : s->addr_id[0]);
@@ -182,20 +202,20 @@ static void json_subflow_fields(struct mp_out *o, const struct mp_subflow *s)
 	jid(o, init || s->addr_id_known[1], init ? 0 : s->addr_id[1]);
 	mp_out_ch(o, '}');
 	jsep(o, "state");
-	mp_out_json_str(o, mp_sf_state_name(s->state));
+	mp_out_json_str(o, r.state);
 	jsep(o, "close_reason");
-	jstr_or_null(o, mp_close_reason_name(s->close_reason));
+	jstr_or_null(o, r.close_reason);
 	if (s->close_reason == MP_CLOSE_TCPRST) {
 		jsep(o, "tcprst_reason");
 		mp_out_json_str(o, mp_tcprst_reason_name(s->tcprst_reason));
 	}
 	jsep(o, "removed");
-	jbool(o, s->removed);
+	jbool(o, r.removed);
 	jsep(o, "fallback");
 	jstr_or_null(o, mp_fallback_name(s->fallback));
 	jfallback_proof(o, s->fallback, s->fallback_frame, s->fallback_side);
 	jsep(o, "hmac_ok");
-	jtri(o, mp_subflow_hmac_ok(s));
+	jtri(o, r.hmac_ok);
 	if (s->kind == MP_SF_JOIN) {
 		jsep(o, "token");
 		jhex(o, true, s->token, 8);
@@ -211,7 +231,7 @@ static void json_subflow_fields(struct mp_out *o, const struct mp_subflow *s)
 	jsep(o, "closed_ts");
 	jts(o, s->closed_ts);
 	jpair(o, "packets", s->pkts);
-	jpair(o, "bytes", s->bytes);
+	jpair(o, "bytes", r.bytes);
 	jpair(o, "retransmitted_bytes", s->retrans_bytes);
 	jpair(o, "reinjected_bytes", s->reinj_bytes);
 	jsep(o, "dsn");
@@ -400,15 +420,18 @@ static void text_subflow_row(struct mp_out *o, const struct mp_subflow *s)
 {
 	size_t start = o->n;
 	char num[24];
-	bool init = s->kind == MP_SF_INITIAL;
+	struct mp_sf_record r;
+	bool init;
 
+	mp_subflow_record(s, &r);
+	init = r.initial;
 	mp_out_str(o, "  ");
-	snprintf(num, sizeof num, "%u", s->id);
+	snprintf(num, sizeof num, "%u", r.id);
 	col(o, num, 6);
-	col(o, mp_sf_kind_name(s->kind), 8);
-	text_endpoint(o, s->family, s->src, s->sport);
+	col(o, r.kind, 8);
+	text_endpoint(o, s->family, s->src, r.sport);
 	mp_out_str(o, " > ");
-	text_endpoint(o, s->family, s->dst, s->dport);
+	text_endpoint(o, s->family, s->dst, r.dport);
 	pad(o, o->n - start, 60);
 	if (init)
 		snprintf(num, sizeof num, "0/0");
@@ -417,16 +440,16 @@ static void text_subflow_row(struct mp_out *o, const struct mp_subflow *s)
 			 s->addr_id_known[0] ? "" : "?", s->addr_id[0],
 			 s->addr_id_known[1] ? "" : "?", s->addr_id[1]);
 	col(o, num, 8);
-	col(o, s->backup ? "backup" : "-", 7);
-	col(o, mp_sf_state_name(s->state), 12);
-	col(o, s->close_reason ? mp_close_reason_name(s->close_reason) : "-", 13);
-	col(o, tri_word(mp_subflow_hmac_ok(s)), 5);
-	mp_out_u64(o, s->bytes[0]);
+	col(o, r.backup ? "backup" : "-", 7);
+	col(o, r.state, 12);
+	col(o, r.close_reason[0] ? r.close_reason : "-", 13);
+	col(o, tri_word(r.hmac_ok), 5);
+	mp_out_u64(o, r.bytes[0]);
 	mp_out_ch(o, '/');
-	mp_out_u64(o, s->bytes[1]);
-	if (s->orphan)
+	mp_out_u64(o, r.bytes[1]);
+	if (r.orphan)
 		mp_out_str(o, " orphan");
-	if (s->removed)
+	if (r.removed)
 		mp_out_str(o, " removed");
 	if (s->fallback) {
 		mp_out_str(o, " fallback ");
