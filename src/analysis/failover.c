@@ -30,15 +30,6 @@
 #define SAMPLE_NS (10ull * 1000000ull) /* at least this far apart */
 
 /* a after b in 32-bit (TCP) and 64-bit (data) sequence space */
-static inline bool after32(uint32_t a, uint32_t b)
-{
-	return mp_seq32_after(a, b);
-}
-
-static inline bool after64(uint64_t a, uint64_t b)
-{
-	return mp_seq64_after(a, b);
-}
 
 static inline uint64_t max64(uint64_t a, uint64_t b)
 {
@@ -306,7 +297,7 @@ static inline struct seg_end *dq_at(struct fdir *fd, unsigned i)
  * entry absorbs it (keeps the larger dend: conservative). */
 static void dq_push(struct fdir *fd, uint32_t seq_end, uint64_t dend)
 {
-	while (fd->dq_n && !after64(dq_at(fd, fd->dq_n - 1u)->dend, dend))
+	while (fd->dq_n && !mp_seq64_after(dq_at(fd, fd->dq_n - 1u)->dend, dend))
 		fd->dq_n--;
 	if (fd->dq_n == DQ) {
 		dq_at(fd, DQ - 1u)->seq_end = seq_end;
@@ -320,7 +311,7 @@ static void dq_push(struct fdir *fd, uint32_t seq_end, uint64_t dend)
 /* Drops the segments that `ack` covers at the subflow level. */
 static void dq_ack(struct fdir *fd, uint32_t ack)
 {
-	while (fd->dq_n && !after32(dq_at(fd, 0)->seq_end, ack)) {
+	while (fd->dq_n && !mp_seq32_after(dq_at(fd, 0)->seq_end, ack)) {
 		fd->dq_head = (uint8_t)((fd->dq_head + 1u) % DQ);
 		fd->dq_n--;
 	}
@@ -336,7 +327,7 @@ static inline uint64_t dq_max(struct fdir *fd)
 
 static void hi_note(struct fcdir *cx, uint64_t ts, uint64_t end)
 {
-	if (cx->hi_valid && !after64(end, cx->hi))
+	if (cx->hi_valid && !mp_seq64_after(end, cx->hi))
 		return;
 	cx->hi = end;
 	cx->hi_valid = true;
@@ -475,7 +466,7 @@ static void ep_open(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 			f->to_sf = fd->cov_sf;
 		ep_done(fo, c, fd, now);
 	} else if (f->lost_dsn_end && c->x[x].dack_valid &&
-		   !after64(f->lost_dsn_end, c->x[x].dack) && c->x[x].dack_ts >= f->t_fail_ns) {
+		   !mp_seq64_after(f->lost_dsn_end, c->x[x].dack) && c->x[x].dack_ts >= f->t_fail_ns) {
 		/* covered since its maximum went down with S's ACKs: the
 		 * latest DATA_ACK advance is when it was known at the latest */
 		f->t_recovered_ns = c->x[x].dack_ts;
@@ -510,7 +501,7 @@ static void scan(struct mp_fo *fo, struct fconn *c, uint64_t now)
 			struct fdir *fd = &s->d[x];
 			struct fcdir *cx = &c->x[x];
 			if (fd->ep == EP_NONE && fd->snd_known && fd->ack_known &&
-			    !fd->reported_since && after32(fd->snd_nxt, fd->ack_hi)) {
+			    !fd->reported_since && mp_seq32_after(fd->snd_nxt, fd->ack_hi)) {
 				uint64_t since = max64(fd->adv_ts, fd->os_ts);
 				/* a subflow closed by a FIN or RST is no longer
 				 * waiting for its ACKs */
@@ -557,7 +548,7 @@ static void sf_ack_adv(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 	struct fdir *fd = &s->d[x];
 
 	if (fd->ep == EP_NONE && fd->snd_known && !fd->reported_since &&
-	    after32(fd->snd_nxt, fd->ack_hi) &&
+	    mp_seq32_after(fd->snd_nxt, fd->ack_hi) &&
 	    elapsed(p->ts_ns, max64(fd->adv_ts, fd->os_ts)) > MP_FO_GAP_NS)
 		ep_open(fo, c, s, x, p->ts_ns); /* the scan had no chance */
 	if (fd->ep == EP_OPEN) {
@@ -580,12 +571,12 @@ static void sf_ack_adv(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 	if (fd->dq_n && !fd->covered) {
 		/* its maximum may have gone down */
 		struct fcdir *cw = &c->x[x];
-		if (!cw->watch_valid || after64(cw->watch, dq_max(fd))) {
+		if (!cw->watch_valid || mp_seq64_after(cw->watch, dq_max(fd))) {
 			cw->watch = dq_max(fd);
 			cw->watch_valid = true;
 		}
 	}
-	if (!fd->snd_known || !after32(fd->snd_nxt, p->pkt->ack))
+	if (!fd->snd_known || !mp_seq32_after(fd->snd_nxt, p->pkt->ack))
 		fd->os_ts = 0;
 	fd->rj_ts = 0;
 	fd->cause_since = MP_FO_CAUSE_NONE;
@@ -647,9 +638,9 @@ static void data_seg(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 
 	if (p->ann->has_map)
 		hi_note(cx, p->ts_ns, dend);
-	if (!fd->snd_known || after32(seq_end, fd->snd_nxt)) {
+	if (!fd->snd_known || mp_seq32_after(seq_end, fd->snd_nxt)) {
 		if (!fd->snd_known || !fd->ack_known ||
-		    !after32(fd->snd_nxt, fd->ack_hi) || !fd->os_ts) {
+		    !mp_seq32_after(fd->snd_nxt, fd->ack_hi) || !fd->os_ts) {
 			fd->os_ts = p->ts_ns; /* data outstanding from now */
 			fd->os_frame = p->frame;
 			if (p->ts_ns + MP_FO_GAP_NS + 1 < c->next_check)
@@ -659,9 +650,9 @@ static void data_seg(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 		fd->snd_known = true;
 		fd->new_ts = p->ts_ns;
 		if (p->ann->has_map) {
-			if (!fd->dq_n || after64(dend, dq_max(fd))) {
+			if (!fd->dq_n || mp_seq64_after(dend, dq_max(fd))) {
 				fd->covered = false;
-				if (!cx->watch_valid || after64(cx->watch, dend)) {
+				if (!cx->watch_valid || mp_seq64_after(cx->watch, dend)) {
 					cx->watch = dend;
 					cx->watch_valid = true;
 				}
@@ -672,15 +663,15 @@ static void data_seg(struct mp_fo *fo, struct fconn *c, struct fsf *s,
 			new_data_failback(fo, c, s, x, p);
 	}
 	if (fd->ep == EP_OPEN) {
-		if (after32(seq_end, fd->lost_seq_end))
+		if (mp_seq32_after(seq_end, fd->lost_seq_end))
 			fd->lost_seq_end = seq_end;
-		if (p->ann->has_map && after64(dend, fd->f.lost_dsn_end))
+		if (p->ann->has_map && mp_seq64_after(dend, fd->f.lost_dsn_end))
 			fd->f.lost_dsn_end = dend;
 	}
 	/* receiver side */
 	fd->last_data_ts = p->ts_ns;
 	fd->last_data_frame = p->frame;
-	if (p->ann->has_map && (!fd->last_dend || after64(dend, fd->last_dend)))
+	if (p->ann->has_map && (!fd->last_dend || mp_seq64_after(dend, fd->last_dend)))
 		fd->last_dend = dend;
 	if (fd->rc == RC_CAND || fd->rc == RC_BBM) {
 		fd->rc = RC_NONE; /* S was only idle */
@@ -734,7 +725,7 @@ static void data_ack(struct mp_fo *fo, struct fconn *c, unsigned x,
 		     const struct mp_fo_pkt *p)
 {
 	struct fcdir *cx = &c->x[x];
-	bool adv = !cx->dack_valid || after64(p->ann->dack, cx->dack);
+	bool adv = !cx->dack_valid || mp_seq64_after(p->ann->dack, cx->dack);
 
 	if (cx->n_rc) {
 		/* receiver side: every DATA_ACK counts, also repeated ones */
@@ -754,7 +745,7 @@ static void data_ack(struct mp_fo *fo, struct fconn *c, unsigned x,
 				continue;
 			if (p->ts_ns < td->rf.t_fail_ns + MP_FO_GAP_NS)
 				continue;
-			if (!after64(covered_hi, p->ann->dack)) {
+			if (!mp_seq64_after(covered_hi, p->ann->dack)) {
 				if (td->rc == RC_HOLES) {
 					td->rf.t_recovered_ns = p->ts_ns;
 					td->rf.recovered_frame = p->frame;
@@ -780,7 +771,7 @@ static void data_ack(struct mp_fo *fo, struct fconn *c, unsigned x,
 	}
 	if (!adv)
 		return;
-	if (!cx->n_open && (!cx->watch_valid || after64(cx->watch, p->ann->dack)))
+	if (!cx->n_open && (!cx->watch_valid || mp_seq64_after(cx->watch, p->ann->dack)))
 		goto done; /* nothing waits for this DATA_ACK */
 	cx->watch_valid = false;
 	for (struct fsf *t = c->sf_head; t; t = t->next) {
@@ -790,7 +781,7 @@ static void data_ack(struct mp_fo *fo, struct fconn *c, unsigned x,
 						       : td->f.t_fail_ns;
 			if (p->ts_ns > from && p->ts_ns - from > td->f.stall_ns)
 				td->f.stall_ns = p->ts_ns - from;
-			if (td->f.lost_dsn_end && !after64(td->f.lost_dsn_end, p->ann->dack)) {
+			if (td->f.lost_dsn_end && !mp_seq64_after(td->f.lost_dsn_end, p->ann->dack)) {
 				td->f.t_recovered_ns = p->ts_ns;
 				td->f.recovered_frame = p->frame;
 				if (!td->f.to_sf)
@@ -798,12 +789,12 @@ static void data_ack(struct mp_fo *fo, struct fconn *c, unsigned x,
 				ep_done(fo, c, td, p->ts_ns);
 			}
 		} else if (td->dq_n && !td->covered) {
-			if (!after64(dq_max(td), p->ann->dack)) {
+			if (!mp_seq64_after(dq_max(td), p->ann->dack)) {
 				td->covered = true;
 				td->cov_ts = p->ts_ns;
 				td->cov_frame = p->frame;
 				td->cov_sf = p->ann->subflow;
-			} else if (!cx->watch_valid || after64(cx->watch, dq_max(td))) {
+			} else if (!cx->watch_valid || mp_seq64_after(cx->watch, dq_max(td))) {
 				cx->watch = dq_max(td);
 				cx->watch_valid = true;
 			}
@@ -850,7 +841,7 @@ void mp_fo_packet(struct mp_fo *fo, const struct mp_fo_pkt *p)
 			fd->ack_hi = p->pkt->ack;
 			fd->adv_ts = p->ts_ns;
 			fd->adv_frame = p->frame;
-		} else if (after32(p->pkt->ack, fd->ack_hi)) {
+		} else if (mp_seq32_after(p->pkt->ack, fd->ack_hi)) {
 			sf_ack_adv(fo, c, s, 1 - x, p);
 		}
 	}

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mpana/seq.h"
 #include "mpana/mib.h"
 
 static const char *const names[MP_MIB__COUNT] = {
@@ -453,7 +454,7 @@ static void count_rx(struct mp_mib *m, struct cst *c, struct sst *s,
 		uint8_t d = ann->sf_dir;
 		uint32_t rel = p->seq - sf->isn[d];
 		if (sf->isn_valid[d] && sf->map_known[d] &&
-		    (int32_t)(rel - sf->map_end[d]) >= 0)
+		    !mp_seq32_after(sf->map_end[d], rel))
 			s->fb_cand = true;
 	}
 }

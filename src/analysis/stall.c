@@ -16,6 +16,7 @@
 #define HASH_NONFATAL_OOM 1
 #include <uthash.h>
 
+#include "mpana/seq.h"
 #include "mpana/stall.h"
 
 #define CACHE 64    /* connections by id & (CACHE - 1) */
@@ -204,11 +205,11 @@ static void follow_ack(struct sdir *d, uint32_t sf, uint32_t ack)
 
 	if (!s)
 		return;
-	if (s->ack_known && (int32_t)(ack - s->ack) > 0) {
+	if (s->ack_known && mp_seq32_after(ack, s->ack)) {
 		s->acked = true;
 		d->sf_acks++;
 	}
-	if (!s->ack_known || (int32_t)(ack - s->ack) > 0) {
+	if (!s->ack_known || mp_seq32_after(ack, s->ack)) {
 		s->ack = ack;
 		s->ack_known = true;
 	}
@@ -235,9 +236,9 @@ static void packet_slow(struct mp_st *st, struct sconn *c, uint64_t frame,
 	theirs = &c->d[1 - x];
 	if (ann->has_map && ann->seg_dlen && p->payload_len) {
 		uint64_t end = ann->seg_dsn + ann->seg_dlen;
-		if (end > mine->hi)
+		if (mp_seq64_after(end, mine->hi))
 			mine->hi = end;
-		if (mine->dack_known && end > mine->dack) {
+		if (mine->dack_known && mp_seq64_after(end, mine->dack)) {
 			if (!mine->cand) {
 				mine->cand = true;
 				mine->frame = frame;
@@ -252,7 +253,7 @@ static void packet_slow(struct mp_st *st, struct sconn *c, uint64_t frame,
 			}
 		}
 	}
-	if (ann->has_dack && (ann->dack > theirs->dack || !theirs->dack_known)) {
+	if (ann->has_dack && (!theirs->dack_known || mp_seq64_after(ann->dack, theirs->dack))) {
 		if (theirs->cand)
 			cand_close(st, c, 1 - x, true, frame, ts_ns);
 		theirs->dack = ann->dack;
@@ -281,9 +282,9 @@ void mp_st_packet(struct mp_st *st, uint64_t frame, uint64_t ts_ns,
 	}
 	if (ann->has_map && ann->seg_dlen && p->payload_len) {
 		uint64_t end = ann->seg_dsn + ann->seg_dlen;
-		if (end > mine->hi)
+		if (mp_seq64_after(end, mine->hi))
 			mine->hi = end;
-		if (mine->dack_known && end > mine->dack) {
+		if (mine->dack_known && mp_seq64_after(end, mine->dack)) {
 			if (!mine->cand) {
 				mine->cand = true;
 				mine->frame = frame;
@@ -297,7 +298,7 @@ void mp_st_packet(struct mp_st *st, uint64_t frame, uint64_t ts_ns,
 			mine->data_pkts++;
 		}
 	}
-	if (ann->has_dack && (ann->dack > theirs->dack || !theirs->dack_known)) {
+	if (ann->has_dack && (!theirs->dack_known || mp_seq64_after(ann->dack, theirs->dack))) {
 		if (__builtin_expect(theirs->stalled, 0)) {
 			packet_slow(st, c, frame, ts_ns, p, ann);
 			return;

@@ -155,13 +155,13 @@ static void nodss_add(struct pctx *x, struct mp_conn *c)
 		bool isn_known = x->d == 0 ? sf->syn_ts != 0 : sf->synack_seen;
 		uint32_t rel_end = p->seq - sf->isn[x->d] + p->payload_len;
 		if (!sf->map_known[x->d] ||
-		    (isn_known && (int32_t)(rel_end - sf->map_end[x->d]) > 0)) {
+		    (isn_known && mp_seq32_after(rel_end, sf->map_end[x->d]))) {
 			if (!r->data_frame) {
 				r->data_frame = x->frame;
 				r->data_ts = x->ts;
 				r->data_seq = rel_end - p->payload_len;
 				r->data_end = rel_end;
-			} else if ((int32_t)(rel_end - r->data_end) > 0) {
+			} else if (mp_seq32_after(rel_end, r->data_end)) {
 				r->data_end = rel_end;
 			}
 		}

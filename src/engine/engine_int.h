@@ -371,14 +371,9 @@ static inline int conn_rank(const struct mp_conn *c)
 	return !c->partial ? 2 : (c->token_known[0] || c->token_known[1]) ? 1 : 0;
 }
 
-static inline bool seq_after(uint64_t a, uint64_t b)
-{
-	return mp_seq64_after(a, b);
-}
-
 static inline void mark_adv(struct mp_seqmark *m, uint64_t v, const struct pctx *x)
 {
-	if (!m->valid || seq_after(v, m->val)) {
+	if (!m->valid || mp_seq64_after(v, m->val)) {
 		m->val = v;
 		m->frame = x->frame;
 		m->ts_ns = x->ts;

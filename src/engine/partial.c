@@ -64,7 +64,7 @@ static bool dss_fits(const struct mp_conn *c, int cd, const struct mp_dss *d,
 		if (m->valid || c->key_known[cd]) {
 			uint64_t v = (d->flags & DSS_m) ? d->dsn
 				     : mp_seq_expand32(ref, (uint32_t)d->dsn);
-			uint64_t dist = seq_after(v, ref) ? v - ref : ref - v;
+			uint64_t dist = mp_seq64_after(v, ref) ? v - ref : ref - v;
 			*checked = true;
 			ok = ok && dist < ATTACH_WINDOW;
 		}
@@ -76,7 +76,7 @@ static bool dss_fits(const struct mp_conn *c, int cd, const struct mp_dss *d,
 		if (m->valid || c->key_known[1 - cd]) {
 			uint64_t v = (d->flags & DSS_a) ? d->data_ack
 				     : mp_seq_expand32(ref, (uint32_t)d->data_ack);
-			uint64_t dist = seq_after(v, ref) ? v - ref : ref - v;
+			uint64_t dist = mp_seq64_after(v, ref) ? v - ref : ref - v;
 			*checked = true;
 			ok = ok && dist < ATTACH_WINDOW;
 		}
@@ -187,9 +187,9 @@ static void conn_merge(struct pctx *x, struct mp_conn *c, struct mp_conn *pc,
 	pc->n_sf = 0;
 	for (int d = 0; d < 2; d++) {
 		struct mp_conn_dir *from = &pc->dir[d], *to = &c->dir[d ^ flip];
-		if (from->dsn.valid && (!to->dsn.valid || seq_after(from->dsn.val, to->dsn.val)))
+		if (from->dsn.valid && (!to->dsn.valid || mp_seq64_after(from->dsn.val, to->dsn.val)))
 			to->dsn = from->dsn;
-		if (from->dack.valid && (!to->dack.valid || seq_after(from->dack.val, to->dack.val)))
+		if (from->dack.valid && (!to->dack.valid || mp_seq64_after(from->dack.val, to->dack.val)))
 			to->dack = from->dack;
 		to->data_fin |= from->data_fin;
 		if (!to->sent.hi_valid) {
@@ -232,7 +232,7 @@ void eng_merge_partials(struct pctx *x, struct mp_conn *c, int cd)
 			if (pc == c || conn_rank(pc) >= conn_rank(c) ||
 			    pc->family != c->family || !nd->dsn.valid)
 				continue;
-			dist = seq_after(pv, v) ? pv - v : v - pv;
+			dist = mp_seq64_after(pv, v) ? pv - v : v - pv;
 			if (dist >= ATTACH_WINDOW)
 				continue;
 			for (int i = 0; i < n; i++)
