@@ -236,7 +236,7 @@ static void packet_slow(struct mp_st *st, struct sconn *c, uint64_t frame,
 	theirs = &c->d[1 - x];
 	if (ann->has_map && ann->seg_dlen && p->payload_len) {
 		uint64_t end = ann->seg_dsn + ann->seg_dlen;
-		if (mp_seq64_after(end, mine->hi))
+		if (!mine->hi || mp_seq64_after(end, mine->hi)) /* 0: none yet */
 			mine->hi = end;
 		if (mine->dack_known && mp_seq64_after(end, mine->dack)) {
 			if (!mine->cand) {
@@ -282,7 +282,7 @@ void mp_st_packet(struct mp_st *st, uint64_t frame, uint64_t ts_ns,
 	}
 	if (ann->has_map && ann->seg_dlen && p->payload_len) {
 		uint64_t end = ann->seg_dsn + ann->seg_dlen;
-		if (mp_seq64_after(end, mine->hi))
+		if (!mine->hi || mp_seq64_after(end, mine->hi)) /* 0: none yet */
 			mine->hi = end;
 		if (mine->dack_known && mp_seq64_after(end, mine->dack)) {
 			if (!mine->cand) {
