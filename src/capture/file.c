@@ -32,7 +32,7 @@ static void on_sigbus(int sig, siginfo_t *si, void *ctx)
 	const uint8_t *addr = si ? (const uint8_t *)si->si_addr : NULL;
 
 	(void)ctx;
-	if (f && addr >= f->base && addr < f->base + f->size)
+	if (f && mp_mapfile_has(&f->map, addr))
 		siglongjmp(bus_jump, 1);
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -58,7 +58,7 @@ static int mapped_loop(const struct mp_capture_cfg *cfg, struct mp_analyzer *a,
 		mp_analyzer_packet(a, &fr, r.data);
 		if (mp_analyzer_must_stop(a))
 			break; /* stdout or the database failed: stop */
-		mp_progress_tick(pr, f->off, n);
+		mp_progress_tick(pr, mp_bsrc_pos(f->src), n);
 	}
 	if (rc < 0) {
 		MP_LOG(MP_LOG_ERR, "%s: %s (after %llu packets)", cfg->file, f->err,
@@ -83,7 +83,7 @@ int mp_capture_file_mapped(const struct mp_capture_cfg *cfg,
 	if (mp_pcapfile_open(&f, cfg->file) != 1)
 		return -1;
 	a->dlt = f.dlt;
-	mp_progress_init(&pr, cfg->file, f.size);
+	mp_progress_init(&pr, cfg->file, f.map.size);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_sigbus;

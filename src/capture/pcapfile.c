@@ -4,14 +4,8 @@
  * pcap-savefile(5); the per-record rules and messages follow libpcap 1.10
  * sf-pcap.c (pcap_check_header, pcap_next_packet), so that results and
  * errors are those of the libpcap path it replaces. */
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -23,11 +17,6 @@
 #define REC_HDR 16
 #define MAX_SNAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN for these types */
 #define PREFETCH_AHEAD 2048 /* bytes; a prefetch never faults */
-#define WINDOW (4u << 20) /* mapped-in ahead / kept behind the cursor */
-#define RA_STACK (64u << 10) /* the read-ahead thread's stack */
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels say EINVAL */
-#endif
 
 static uint32_t rd32(const uint8_t *p, bool swap)
 {
@@ -56,33 +45,19 @@ static int linktype_dlt(uint32_t lt)
 	}
 }
 
-int mp_pcapfile_open(struct mp_pcapfile *f, const char *path)
+/* Checks the file header at the source's cursor. Returns 1 with the
+ * header consumed and `f` set, 0 with nothing consumed. */
+static int open_header(struct mp_pcapfile *f, struct mp_bsrc *src)
 {
-	struct stat st;
 	const uint8_t *m;
 	uint32_t magic, snaplen, lt;
+	uint16_t vmaj, vmin;
 	bool swap;
-	int fd, dlt;
+	int dlt;
 
-	if (!path || !strcmp(path, "-"))
+	if (mp_bsrc_need(src, FILE_HDR) < FILE_HDR)
 		return 0;
-	/* stat first: opening a FIFO would block, and closing it again
-	 * could hit its writer with SIGPIPE before libpcap reopens it */
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return 0; /* libpcap reports the error its way */
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < FILE_HDR ||
-	    (uint64_t)st.st_size > (uint64_t)SIZE_MAX) {
-		close(fd);
-		return 0;
-	}
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return 0;
-
+	m = src->p;
 	memcpy(&magic, m, sizeof magic);
 	if (magic == MAGIC_US || magic == MAGIC_NS)
 		swap = false;
@@ -90,9 +65,8 @@ int mp_pcapfile_open(struct mp_pcapfile *f, const char *path)
 		 magic == __builtin_bswap32(MAGIC_NS))
 		swap = true;
 	else
-		goto not_mine;
+		return 0;
 	/* version 2.4 only; 2.3 and older have length quirks libpcap handles */
-	uint16_t vmaj, vmin;
 	memcpy(&vmaj, m + 4, 2);
 	memcpy(&vmin, m + 6, 2);
 	if (swap) {
@@ -100,17 +74,14 @@ int mp_pcapfile_open(struct mp_pcapfile *f, const char *path)
 		vmin = __builtin_bswap16(vmin);
 	}
 	if (vmaj != 2 || vmin != 4)
-		goto not_mine;
+		return 0;
 	snaplen = rd32(m + 16, swap);
 	lt = rd32(m + 20, swap);
 	dlt = linktype_dlt(lt); /* also rejects FCS and reserved upper bits */
 	if (dlt < 0)
-		goto not_mine;
+		return 0;
 
-	memset(f, 0, sizeof *f);
-	f->base = m;
-	f->size = (size_t)st.st_size;
-	f->off = FILE_HDR;
+	f->src = src;
 	f->swap = swap;
 	f->nano = (swap ? __builtin_bswap32(magic) : magic) == MAGIC_NS;
 	f->dlt = dlt;
@@ -119,159 +90,64 @@ int mp_pcapfile_open(struct mp_pcapfile *f, const char *path)
 	 * maximum */
 	f->snapshot = ((int32_t)snaplen <= 0 || snaplen > MAX_SNAPLEN) ?
 		MAX_SNAPLEN : snaplen;
-	madvise((void *)(uintptr_t)m, f->size, MADV_SEQUENTIAL);
-	f->next_move = 0; /* first record: populate the first windows */
+	f->err[0] = 0;
+	mp_bsrc_skip(src, FILE_HDR);
 	return 1;
-
-not_mine:
-	munmap((void *)(uintptr_t)m, (size_t)st.st_size);
-	return 0;
 }
 
-/* Every WINDOW bytes of cursor movement: gives back the pages more than a
- * window behind the cursor `at` (they stay in the page cache; the resident
- * size stays flat), and maps in the page tables of the next two windows
- * with one call (MADV_POPULATE_READ) instead of a page fault every 16
- * pages. Neither call can fault: a range past a shrunken file's end makes
- * MADV_POPULATE_READ fail with EFAULT, not SIGBUS. */
-static void window_move(struct mp_pcapfile *f, size_t at)
+int mp_pcapfile_open(struct mp_pcapfile *f, const char *path)
 {
-	size_t page = 4096, off = at & ~(page - 1);
-	size_t behind = off > WINDOW ? off - WINDOW : 0;
-	size_t ahead = f->size - off > 2 * (size_t)WINDOW ? off + 2 * (size_t)WINDOW
-							  : f->size;
+	static const struct mp_pcapfile zero;
+	struct mp_mapfile m;
 
-	if (behind > f->released) {
-		madvise((void *)(uintptr_t)(f->base + f->released),
-			behind - f->released, MADV_DONTNEED);
-		f->released = behind;
+	if (mp_mapfile_open(&m, path, FILE_HDR) != 1)
+		return 0;
+	*f = zero;
+	f->map = m;
+	if (open_header(f, &f->map.src) != 1) {
+		mp_mapfile_close(&f->map);
+		return 0;
 	}
-	if (ahead > f->populated) {
-		size_t from = f->populated > off ? f->populated : off;
-		madvise((void *)(uintptr_t)(f->base + from), ahead - from,
-			MADV_POPULATE_READ);
-		f->populated = (ahead + page - 1) & ~(page - 1);
-	}
+	return 1;
 }
 
-/* The read-ahead thread: moves the window to each cursor it is handed,
- * so that the system time of mapping pages in and out is spent beside the
- * analysis instead of in it. Pages it drops are behind the cursor; if the
- * reader ever outruns it, the reader just takes ordinary page faults. */
-static void *readahead_main(void *arg)
+int mp_pcapfile_open_src(struct mp_pcapfile *f, struct mp_bsrc *src)
 {
-	struct mp_pcapfile *f = arg;
-	size_t done = 0;
-
-	pthread_mutex_lock(&f->ra_mu);
-	for (;;) {
-		while (!f->ra_stop && f->ra_cursor == done)
-			pthread_cond_wait(&f->ra_cv, &f->ra_mu);
-		if (f->ra_stop)
-			break;
-		done = f->ra_cursor;
-		pthread_mutex_unlock(&f->ra_mu);
-		window_move(f, done);
-		pthread_mutex_lock(&f->ra_mu);
-	}
-	pthread_mutex_unlock(&f->ra_mu);
-	return NULL;
+	memset(&f->map, 0, sizeof f->map);
+	return open_header(f, src);
 }
 
-/* Starts the read-ahead thread with every signal blocked in it (SIGINT,
- * SIGTERM, SIGPIPE and SIGBUS keep going to the reader). On failure the
- * reader moves the window itself, as for small files. */
-static void readahead_start(struct mp_pcapfile *f)
+/* The data ended `got` bytes into a piece of `want`: the source's own
+ * message when it failed, else libpcap's. */
+static int src_failed(struct mp_pcapfile *f)
 {
-	pthread_attr_t attr;
-	sigset_t all, old;
-
-	if (pthread_mutex_init(&f->ra_mu, NULL) != 0)
-		return;
-	if (pthread_cond_init(&f->ra_cv, NULL) != 0) {
-		pthread_mutex_destroy(&f->ra_mu);
-		return;
-	}
-	f->ra_cursor = 0;
-	f->ra_stop = false;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, RA_STACK); /* two madvise calls deep */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	f->ra_on = pthread_create(&f->ra, &attr, readahead_main, f) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (!f->ra_on) {
-		pthread_cond_destroy(&f->ra_cv);
-		pthread_mutex_destroy(&f->ra_mu);
-	}
-}
-
-static void readahead_stop(struct mp_pcapfile *f)
-{
-	if (!f->ra_on)
-		return;
-	pthread_mutex_lock(&f->ra_mu);
-	f->ra_stop = true;
-	pthread_cond_signal(&f->ra_cv);
-	pthread_mutex_unlock(&f->ra_mu);
-	pthread_join(f->ra, NULL);
-	pthread_cond_destroy(&f->ra_cv);
-	pthread_mutex_destroy(&f->ra_mu);
-	f->ra_on = false;
-}
-
-/* Called when the cursor crosses next_move. The first window is mapped in
- * before the first record is read; after it, large files hand the cursor
- * to the read-ahead thread (one lock and signal per WINDOW bytes). */
-static void window_advance(struct mp_pcapfile *f)
-{
-	if (f->next_move == 0) {
-		window_move(f, f->off);
-		if (f->size > 2 * (size_t)WINDOW)
-			readahead_start(f);
-	} else if (f->ra_on) {
-		pthread_mutex_lock(&f->ra_mu);
-		f->ra_cursor = f->off;
-		pthread_cond_signal(&f->ra_cv);
-		pthread_mutex_unlock(&f->ra_mu);
-	} else {
-		window_move(f, f->off);
-	}
-	f->next_move = f->off + WINDOW;
+	snprintf(f->err, sizeof f->err, "%s", f->src->err);
+	return -1;
 }
 
 int mp_pcapfile_next(struct mp_pcapfile *f, struct mp_pcaprec *r)
 {
-	size_t left = f->size - f->off, avail;
-	const uint8_t *h = f->base + f->off;
+	struct mp_bsrc *s = f->src;
+	size_t got = mp_bsrc_need(s, REC_HDR), avail, want;
+	const uint8_t *h;
 	uint32_t caplen;
 	int64_t sec, frac;
 
-	if (left < REC_HDR) {
-		if (left == 0)
+	if (got < REC_HDR) {
+		if (s->err)
+			return src_failed(f);
+		if (got == 0)
 			return 0;
 		snprintf(f->err, sizeof f->err,
 			 "truncated dump file; tried to read %d header bytes, only got %zu",
-			 REC_HDR, left);
+			 REC_HDR, got);
 		return -1;
 	}
-	if (f->off >= f->next_move)
-		window_advance(f);
+	h = s->p;
 	/* the hardware prefetcher stops at page boundaries: ask ahead */
 	__builtin_prefetch(h + PREFETCH_AHEAD);
 
-	/* struct pcap_timeval holds bpf_int32 fields: libpcap sign-extends */
-	sec = (int32_t)rd32(h, f->swap);
-	frac = (int32_t)rd32(h + 4, f->swap);
 	caplen = rd32(h + 8, f->swap);
-	r->len = rd32(h + 12, f->swap);
-	if (!f->nano)
-		frac *= 1000; /* libpcap's SCALE_UP */
-	r->ts_ns = (uint64_t)sec * 1000000000u + (uint64_t)frac;
-	r->data = h + REC_HDR;
-	avail = left - REC_HDR;
-
 	if (caplen > f->max_caplen) {
 		if (caplen > f->snapshot)
 			snprintf(f->err, sizeof f->err,
@@ -283,32 +159,41 @@ int mp_pcapfile_next(struct mp_pcapfile *f, struct mp_pcaprec *r)
 				 caplen, f->max_caplen);
 		return -1;
 	}
-	if (caplen > f->snapshot) {
-		/* libpcap keeps the first snapshot bytes, skips the rest */
-		if (avail < caplen) {
-			snprintf(f->err, sizeof f->err,
-				 "truncated dump file; tried to read %u captured bytes, only got %zu",
-				 avail < f->snapshot ? f->snapshot : caplen, avail);
-			return -1;
-		}
-		r->caplen = f->snapshot;
-	} else {
-		if (avail < caplen) {
-			snprintf(f->err, sizeof f->err,
-				 "truncated dump file; tried to read %u captured bytes, only got %zu",
-				 caplen, avail);
-			return -1;
-		}
-		r->caplen = caplen;
+	want = REC_HDR + (size_t)caplen;
+	got = mp_bsrc_need(s, want);
+	if (got < want) {
+		if (s->err)
+			return src_failed(f);
+		avail = got - REC_HDR;
+		/* above the snapshot libpcap reads the first snapshot bytes
+		 * before it finds the file cut */
+		snprintf(f->err, sizeof f->err,
+			 "truncated dump file; tried to read %u captured bytes, only got %zu",
+			 caplen > f->snapshot && avail < f->snapshot ? f->snapshot
+								      : caplen,
+			 avail);
+		return -1;
 	}
-	f->off += REC_HDR + (size_t)caplen;
+	h = s->p; /* a stream may have moved the bytes */
+	/* struct pcap_timeval holds bpf_int32 fields: libpcap sign-extends */
+	sec = (int32_t)rd32(h, f->swap);
+	frac = (int32_t)rd32(h + 4, f->swap);
+	r->len = rd32(h + 12, f->swap);
+	if (!f->nano)
+		frac *= 1000; /* libpcap's SCALE_UP */
+	r->ts_ns = (uint64_t)sec * 1000000000u + (uint64_t)frac;
+	r->data = h + REC_HDR;
+	/* libpcap keeps the first snapshot bytes, skips the rest */
+	r->caplen = caplen > f->snapshot ? f->snapshot : caplen;
+	r->dlt = f->dlt;
+	r->iface = 0;
+	r->comment = NULL;
+	r->comment_len = 0;
+	mp_bsrc_skip(s, want);
 	return 1;
 }
 
 void mp_pcapfile_close(struct mp_pcapfile *f)
 {
-	readahead_stop(f);
-	if (f->base)
-		munmap((void *)(uintptr_t)f->base, f->size);
-	f->base = NULL;
+	mp_mapfile_close(&f->map);
 }
