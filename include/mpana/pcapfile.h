@@ -64,6 +64,10 @@ struct mp_pcaprec {
  * is then untouched and needs no close), -1 never: every doubt is 0. */
 int mp_pcapfile_open(struct mp_pcapfile *f, const char *path);
 
+/* The same for the open descriptor of a regular file (the caller keeps and
+ * closes `fd`; the mapping does not need it). */
+int mp_pcapfile_open_fd(struct mp_pcapfile *f, int fd);
+
 /* The same over a byte source positioned at the file header (not owned).
  * Returns 1 with the header consumed, or 0 with nothing consumed (the
  * caller can hand the same bytes to libpcap). */
@@ -76,14 +80,5 @@ int mp_pcapfile_next(struct mp_pcapfile *f, struct mp_pcaprec *r);
 
 /* Unmaps (a source given to mp_pcapfile_open_src stays the caller's). */
 void mp_pcapfile_close(struct mp_pcapfile *f);
-
-struct mp_capture_cfg;
-struct mp_analyzer;
-/* src/capture/file.c: runs cfg->file through `a` with this reader (a->sink
- * set; signals installed by the caller). Returns -1 when the file is not
- * one for this reader (the caller then uses libpcap; nothing was read),
- * else MP_EXIT_OK or MP_EXIT_ERROR (message on stderr). */
-int mp_capture_file_mapped(const struct mp_capture_cfg *cfg,
-			   struct mp_analyzer *a);
 
 #endif /* MPANA_PCAPFILE_H */

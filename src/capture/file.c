@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* capture_file.c - the packet loop over a memory-mapped pcap file.
+/* file.c - the packet loop over mpana's own capture-file readers
+ * (reader.h: classic pcap and pcapng, mapped or streamed).
  *
- * Used by mp_capture_run() for `-r FILE` without a filter when the file is
- * a classic pcap file src/capture/pcapfile.c handles; everything else (pcapng,
- * stdin, live, BPF filters) stays on libpcap. Same frames, same counters,
- * same messages as the libpcap loop in capture.c. MPANA_READER=libpcap in
- * the environment turns it off (comparisons, bisecting). */
+ * Used by mp_capture_run() for `-r FILE` without a filter whenever
+ * mp_reader_open() takes the file; everything else (BPF filters, formats
+ * the readers leave to libpcap, live capture) stays on libpcap. Same
+ * frames, same counters, same messages as the libpcap loop in live.c.
+ * MPANA_READER=libpcap in the environment turns it off (comparisons,
+ * bisecting). */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,8 +16,10 @@
 #include "mpana/capture.h"
 #include "mpana/log.h"
 #include "mpana/out.h"
-#include "mpana/pcapfile.h"
 #include "mpana/progress.h"
+#include "mpana/reader.h"
+
+#define WARNED_MAX 16 /* link types warned about, at most */
 
 /* A file that shrinks while it is mapped (another process truncates it)
  * raises SIGBUS on the first access past its new end. Only faults inside
@@ -24,25 +28,47 @@
  * only interrupt reads of packet bytes, before or while the analyzer reads
  * them, never a write to our own state. */
 static sigjmp_buf bus_jump;
-static const struct mp_pcapfile *volatile bus_file;
+static const struct mp_mapfile *volatile bus_map;
 
 static void on_sigbus(int sig, siginfo_t *si, void *ctx)
 {
-	const struct mp_pcapfile *f = bus_file;
-	const uint8_t *addr = si ? (const uint8_t *)si->si_addr : NULL;
+	const struct mp_mapfile *m = bus_map;
 
 	(void)ctx;
-	if (f && mp_mapfile_has(&f->map, addr))
+	if (m && si && mp_mapfile_has(m, si->si_addr))
 		siglongjmp(bus_jump, 1);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
+/* A record whose link type differs from the previous one (pcapng: another
+ * interface). One warning per link type mpana does not decode; its
+ * packets are then counted as undecodable ("bad" in the summary). */
+static void link_change(const char *what, struct mp_analyzer *a,
+			const struct mp_reader *rd, const struct mp_pcaprec *r)
+{
+	static int warned[WARNED_MAX];
+	static unsigned n_warned;
+
+	a->dlt = r->dlt;
+	if (r->dlt >= 0 || rd->fmt != MP_RD_PCAPNG || r->iface >= rd->ng.nif)
+		return;
+	unsigned lt = rd->ng.ifs[r->iface].linktype;
+	for (unsigned i = 0; i < n_warned; i++)
+		if (warned[i] == (int)lt)
+			return;
+	if (n_warned < WARNED_MAX)
+		warned[n_warned++] = (int)lt;
+	MP_LOG(MP_LOG_WARN,
+	       "%s: interface %u of section %u has link type %u, which mpana does not decode: its packets are counted as undecodable",
+	       what, r->iface, rd->ng.sections, lt);
+}
+
 /* The packet loop proper. Kept out of the function that calls sigsetjmp,
  * so that nothing it changes lives in that frame (C11 7.13.2.1). Returns
  * MP_EXIT_*. */
-static int mapped_loop(const struct mp_capture_cfg *cfg, struct mp_analyzer *a,
-		       struct mp_pcapfile *f, struct mp_progress *pr)
+static int reader_loop(const struct mp_capture_cfg *cfg, struct mp_analyzer *a,
+		       struct mp_reader *rd, struct mp_progress *pr)
 {
 	struct mp_pcaprec r;
 	struct mp_frame fr;
@@ -50,7 +76,9 @@ static int mapped_loop(const struct mp_capture_cfg *cfg, struct mp_analyzer *a,
 	int rc = 1;
 
 	while (n < limit && !mp_stop_requested &&
-	       (rc = mp_pcapfile_next(f, &r)) == 1) {
+	       (rc = mp_reader_next(rd, &r)) == 1) {
+		if (r.dlt != a->dlt)
+			link_change(cfg->file, a, rd, &r);
 		fr.num = ++n;
 		fr.ts_ns = r.ts_ns;
 		fr.caplen = r.caplen;
@@ -58,50 +86,44 @@ static int mapped_loop(const struct mp_capture_cfg *cfg, struct mp_analyzer *a,
 		mp_analyzer_packet(a, &fr, r.data);
 		if (mp_analyzer_must_stop(a))
 			break; /* stdout or the database failed: stop */
-		mp_progress_tick(pr, mp_bsrc_pos(f->src), n);
+		if (pr->on && n >= pr->next_check)
+			mp_progress_draw(pr, mp_reader_pos(rd), n);
 	}
 	if (rc < 0) {
-		MP_LOG(MP_LOG_ERR, "%s: %s (after %llu packets)", cfg->file, f->err,
-		       (unsigned long long)n);
+		MP_LOG(MP_LOG_ERR, "%s: %s (after %llu packets)", cfg->file,
+		       mp_reader_error(rd), (unsigned long long)n);
 		return MP_EXIT_ERROR;
 	}
 	return MP_EXIT_OK;
 }
 
-int mp_capture_file_mapped(const struct mp_capture_cfg *cfg,
-			   struct mp_analyzer *a)
+int mp_capture_reader_run(const struct mp_capture_cfg *cfg,
+			  struct mp_analyzer *a, struct mp_reader *rd)
 {
-	static struct mp_pcapfile f; /* static: keeps 256 bytes off the stack */
 	static struct mp_progress pr; /* static: unchanged by a longjmp */
 	static struct sigaction old_sa;
-	const char *env = getenv("MPANA_READER");
 	struct sigaction sa;
 	int ret;
 
-	if (env && !strcmp(env, "libpcap"))
-		return -1;
-	if (mp_pcapfile_open(&f, cfg->file) != 1)
-		return -1;
-	a->dlt = f.dlt;
-	mp_progress_init(&pr, cfg->file, f.map.size);
+	a->dlt = rd->fmt == MP_RD_PCAP ? rd->pcap.dlt : rd->ng.dlt;
+	mp_progress_init(&pr, cfg->file, rd->size);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_sigbus;
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, &old_sa);
-	bus_file = &f;
+	bus_map = rd->map;
 	if (sigsetjmp(bus_jump, 0)) {
 		/* The analyzer's packet count lives in memory and is exact. */
 		MP_LOG(MP_LOG_ERR, "%s: the file shrank while being read (after %llu packets)",
 		       cfg->file, (unsigned long long)a->st.packets);
 		ret = MP_EXIT_ERROR;
 	} else {
-		ret = mapped_loop(cfg, a, &f, &pr);
+		ret = reader_loop(cfg, a, rd, &pr);
 	}
-	bus_file = NULL;
+	bus_map = NULL;
 	sigaction(SIGBUS, &old_sa, NULL);
 	mp_progress_end(&pr);
-	mp_pcapfile_close(&f);
 	return ret;
 }

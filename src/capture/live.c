@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,8 +20,8 @@
 #include "mpana/capture.h"
 #include "mpana/log.h"
 #include "mpana/out.h"
-#include "mpana/pcapfile.h"
 #include "mpana/progress.h"
+#include "mpana/reader.h"
 
 #define DEFAULT_SNAPLEN 262144
 
@@ -158,9 +159,10 @@ static const char *dlt_label(int dlt, char *buf, size_t n)
 
 /* The packet loop over an opened, filtered capture whose link type is
  * supported. Borrows `p`. Returns MP_EXIT_OK or MP_EXIT_ERROR (a read error,
- * reported on stderr naming `what`). */
+ * reported on stderr naming `what`; when `rd` streamed the bytes to libpcap
+ * and its decoder failed, the decoder's message, which says more). */
 static int run_loop(pcap_t *p, const char *what, long count,
-		    struct mp_analyzer *a)
+		    struct mp_analyzer *a, const struct mp_reader *rd)
 {
 	struct loop_ctx ctx;
 	int rc;
@@ -182,8 +184,9 @@ static int run_loop(pcap_t *p, const char *what, long count,
 	mp_progress_end(&ctx.pr);
 
 	if (rc == PCAP_ERROR) {
+		const char *serr = rd ? mp_reader_stream_error(rd) : NULL;
 		MP_LOG(MP_LOG_ERR, "%s: %s (after %llu packets)", what,
-		       pcap_geterr(p), (unsigned long long)ctx.frame);
+		       serr ? serr : pcap_geterr(p), (unsigned long long)ctx.frame);
 		return MP_EXIT_ERROR;
 	}
 	return MP_EXIT_OK;
@@ -201,7 +204,7 @@ int mp_capture_run_pcap(pcap_t *p, const char *what, long count,
 		return MP_EXIT_ERROR;
 	}
 	a->dlt = dlt;
-	return run_loop(p, what, count, a);
+	return run_loop(p, what, count, a, NULL);
 }
 
 /* -Z: becomes `pw` (groups, gid, then uid, as tcpdump's droproot()) once
@@ -232,6 +235,8 @@ static int drop_root(const struct passwd *pw)
 
 int mp_capture_run(const struct mp_capture_cfg *cfg, struct mp_analyzer *a)
 {
+	static struct mp_reader rd; /* static: two mappings' state, 1 KiB */
+	bool rd_open = false;
 	char errbuf[PCAP_ERRBUF_SIZE];
 	char label[160];
 	bpf_u_int32 netmask = PCAP_NETMASK_UNKNOWN;
@@ -240,21 +245,46 @@ int mp_capture_run(const struct mp_capture_cfg *cfg, struct mp_analyzer *a)
 	int dlt, ret = MP_EXIT_OK;
 
 	pcap_init(PCAP_CHAR_ENC_UTF_8, errbuf);
-	if (cfg->file && !(cfg->filter && *cfg->filter)) {
-		/* plain pcap file, no filter: the zero-copy reader */
-		install_signals();
-		ret = mp_capture_file_mapped(cfg, a);
-		if (ret >= 0)
-			return ret;
-		ret = MP_EXIT_OK;
-	}
 	if (cfg->file) {
-		p = pcap_open_offline_with_tstamp_precision(
-			cfg->file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-		if (!p) {
-			MP_LOG(MP_LOG_ERR, "%s", errbuf);
+		/* mpana's readers, unless a filter or MPANA_READER=libpcap asks
+		 * for libpcap; they still undo gzip or zstd for it */
+		const char *env = getenv("MPANA_READER");
+		unsigned flags = (cfg->filter && *cfg->filter) ||
+			(env && !strcmp(env, "libpcap")) ? MP_READER_ALL_LIBPCAP : 0;
+		FILE *fp;
+
+		install_signals();
+		ret = mp_reader_open(&rd, cfg->file, flags, &mp_stop_requested);
+		if (ret < 0) {
+			MP_LOG(MP_LOG_ERR, "%s: %s", cfg->file, rd.err);
 			return MP_EXIT_ERROR;
 		}
+		if (ret == 1) {
+			ret = mp_capture_reader_run(cfg, a, &rd);
+			mp_reader_close(&rd);
+			return ret;
+		}
+		rd_open = true;
+		fp = mp_reader_libpcap_file(&rd);
+		if (fp) {
+			p = pcap_fopen_offline_with_tstamp_precision(
+				fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+			if (!p)
+				fclose(fp);
+		} else {
+			p = pcap_open_offline_with_tstamp_precision(
+				cfg->file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+		}
+		if (!p) {
+			const char *serr = mp_reader_stream_error(&rd);
+			if (serr)
+				MP_LOG(MP_LOG_ERR, "%s: %s", cfg->file, serr);
+			else
+				MP_LOG(MP_LOG_ERR, "%s", errbuf);
+			mp_reader_close(&rd);
+			return MP_EXIT_ERROR;
+		}
+		ret = MP_EXIT_OK;
 	} else {
 		struct passwd *pw = NULL;
 		if (cfg->user) {
@@ -280,17 +310,15 @@ int mp_capture_run(const struct mp_capture_cfg *cfg, struct mp_analyzer *a)
 	if (!mp_dlt_supported(dlt)) {
 		MP_LOG(MP_LOG_ERR, "%s: unsupported link type %s", what,
 		       dlt_label(dlt, label, sizeof label));
-		pcap_close(p);
-		return MP_EXIT_ERROR;
+		ret = MP_EXIT_ERROR;
+		goto out;
 	}
 	ret = apply_filter(p, cfg->filter, netmask);
-	if (ret != MP_EXIT_OK) {
-		pcap_close(p);
-		return ret;
-	}
+	if (ret != MP_EXIT_OK)
+		goto out;
 
 	a->dlt = dlt;
-	ret = run_loop(p, what, cfg->count, a);
+	ret = run_loop(p, what, cfg->count, a, rd_open ? &rd : NULL);
 	if (!cfg->file) {
 		struct pcap_stat ps;
 		if (pcap_stats(p, &ps) == 0) {
@@ -300,7 +328,10 @@ int mp_capture_run(const struct mp_capture_cfg *cfg, struct mp_analyzer *a)
 			a->st.ps_ifdrop = ps.ps_ifdrop;
 		}
 	}
+out:
 	pcap_close(p);
+	if (rd_open)
+		mp_reader_close(&rd);
 	return ret;
 }
 

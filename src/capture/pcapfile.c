@@ -95,20 +95,31 @@ static int open_header(struct mp_pcapfile *f, struct mp_bsrc *src)
 	return 1;
 }
 
-int mp_pcapfile_open(struct mp_pcapfile *f, const char *path)
+/* The mapping is set up in f->map (in place: its read-ahead thread holds
+ * its address); reads the header from it. */
+static int open_mapped(struct mp_pcapfile *f)
 {
-	static const struct mp_pcapfile zero;
-	struct mp_mapfile m;
-
-	if (mp_mapfile_open(&m, path, FILE_HDR) != 1)
-		return 0;
-	*f = zero;
-	f->map = m;
 	if (open_header(f, &f->map.src) != 1) {
 		mp_mapfile_close(&f->map);
 		return 0;
 	}
 	return 1;
+}
+
+int mp_pcapfile_open(struct mp_pcapfile *f, const char *path)
+{
+	memset(f, 0, sizeof *f);
+	if (mp_mapfile_open(&f->map, path, FILE_HDR) != 1)
+		return 0;
+	return open_mapped(f);
+}
+
+int mp_pcapfile_open_fd(struct mp_pcapfile *f, int fd)
+{
+	memset(f, 0, sizeof *f);
+	if (mp_mapfile_open_fd(&f->map, fd, FILE_HDR) != 1)
+		return 0;
+	return open_mapped(f);
 }
 
 int mp_pcapfile_open_src(struct mp_pcapfile *f, struct mp_bsrc *src)
@@ -117,8 +128,8 @@ int mp_pcapfile_open_src(struct mp_pcapfile *f, struct mp_bsrc *src)
 	return open_header(f, src);
 }
 
-/* The data ended `got` bytes into a piece of `want`: the source's own
- * message when it failed, else libpcap's. */
+/* The data ended early because the source failed: its message (a decoder
+ * or read error says more than "truncated"). */
 static int src_failed(struct mp_pcapfile *f)
 {
 	snprintf(f->err, sizeof f->err, "%s", f->src->err);
@@ -136,8 +147,8 @@ int mp_pcapfile_next(struct mp_pcapfile *f, struct mp_pcaprec *r)
 	if (got < REC_HDR) {
 		if (s->err)
 			return src_failed(f);
-		if (got == 0)
-			return 0;
+		if (got == 0 || s->stopped)
+			return 0; /* the end, or a stop on a pipe */
 		snprintf(f->err, sizeof f->err,
 			 "truncated dump file; tried to read %d header bytes, only got %zu",
 			 REC_HDR, got);
@@ -164,6 +175,8 @@ int mp_pcapfile_next(struct mp_pcapfile *f, struct mp_pcaprec *r)
 	if (got < want) {
 		if (s->err)
 			return src_failed(f);
+		if (s->stopped)
+			return 0;
 		avail = got - REC_HDR;
 		/* above the snapshot libpcap reads the first snapshot bytes
 		 * before it finds the file cut */
