@@ -37,6 +37,8 @@ enum mp_reader_fmt {
 #define MP_READER_ALL_LIBPCAP 1u /* parse nothing ourselves (MPANA_READER=
 				  * libpcap, a BPF filter): only undo the
 				  * compression and hand the bytes over */
+#define MP_READER_NO_MAP 2u      /* read regular files as streams too (the
+				  * tests' way to reach the stream path) */
 
 struct mp_stream;
 

@@ -87,7 +87,8 @@ int mp_reader_open(struct mp_reader *r, const char *path, unsigned flags,
 	/* what libpcap cannot open it reports itself, in its words */
 	if (stat(path, &st) != 0)
 		return 0;
-	if (!S_ISREG(st.st_mode)) { /* a FIFO, a device: blocks like fopen */
+	if (!S_ISREG(st.st_mode) || (flags & MP_READER_NO_MAP)) {
+		/* a FIFO, a device: blocks like fopen */
 		if (S_ISDIR(st.st_mode))
 			return 0;
 		fd = open(path, O_RDONLY | O_CLOEXEC);
