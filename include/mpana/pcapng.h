@@ -47,7 +47,7 @@ struct mp_pcapng_if {
 	int dlt;           /* DLT_* of its link type; -1: one mpana does not
 			    * decode (see linktype) */
 	uint16_t linktype; /* LINKTYPE_* as in the file */
-	uint32_t snapshot; /* snaplen, 0 or above the maximum: the maximum */
+	uint32_t snapshot; /* snaplen; 0 or above INT_MAX: 262144 (libpcap) */
 	uint64_t tsresol;  /* time stamp units per second */
 	uint64_t scale;    /* units to ns: factor (power of 10 resolutions) */
 	uint8_t how;       /* how units become ns (pcapng.c: TS_*) */

@@ -86,10 +86,10 @@ static int open_header(struct mp_pcapfile *f, struct mp_bsrc *src)
 	f->nano = (swap ? __builtin_bswap32(magic) : magic) == MAGIC_NS;
 	f->dlt = dlt;
 	f->max_caplen = MAX_SNAPLEN;
-	/* libpcap: a snaplen <= 0 (as int) or above the maximum becomes the
-	 * maximum */
-	f->snapshot = ((int32_t)snaplen <= 0 || snaplen > MAX_SNAPLEN) ?
-		MAX_SNAPLEN : snaplen;
+	/* libpcap 1.10's pcap_adjust_snapshot(): a snaplen of 0 or above
+	 * INT_MAX becomes the maximum; any other stays as it is (a caplen
+	 * above the maximum is an error whose words depend on it) */
+	f->snapshot = (int32_t)snaplen <= 0 ? MAX_SNAPLEN : snaplen;
 	f->err[0] = 0;
 	mp_bsrc_skip(src, FILE_HDR);
 	return 1;

@@ -92,10 +92,12 @@ static int linktype_dlt(uint32_t lt)
 	}
 }
 
-/* libpcap's pcapint_adjust_snapshot() for these link types. */
+/* libpcap 1.10's pcap_adjust_snapshot(): 0 or above INT_MAX becomes the
+ * maximum of the link type (262144 for all but a few mpana does not
+ * decode), any other value stays. */
 static uint32_t adjust_snapshot(uint32_t snaplen)
 {
-	return snaplen == 0 || snaplen > MAX_SNAPLEN ? MAX_SNAPLEN : snaplen;
+	return snaplen == 0 || snaplen > INT32_MAX ? MAX_SNAPLEN : snaplen;
 }
 
 static int fail_src(struct mp_pcapng *g)

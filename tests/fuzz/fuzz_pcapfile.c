@@ -58,10 +58,14 @@ static const char *stage(const uint8_t *data, size_t size)
 	return tmp_path;
 }
 
-static void check(int cond)
+/* abort() (libFuzzer's finding) naming the broken promise's line */
+#define check(cond) check_at((cond), __LINE__)
+static void check_at(int cond, int line)
 {
-	if (!cond)
+	if (!cond) {
+		fprintf(stderr, "fuzz_pcapfile.c:%d: check failed\n", line);
 		abort();
+	}
 }
 
 static bool beyond(const struct mp_reader *r)

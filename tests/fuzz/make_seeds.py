@@ -12,6 +12,12 @@ named by the SHA-1 of its content (as libFuzzer names them):
            each distinct MPTCP packet alone, and the first 40 packets of
            each capture (cut to 128 bytes) as one sequence
   pcap     the first 24 records of each capture as a small pcap file
+  pcapng   the first 24 records of each capture as small pcapng files
+           (tests/lib/pcapng_writer.py): little- and big-endian sections,
+           if_tsresol in powers of 10 and 2, if_tsoffset, two interfaces of
+           different link types, several sections in both byte orders, EPB,
+           PB and SPB blocks, comments, NRB/ISB/custom blocks (for the
+           pcap and pcapfile targets)
 
 The committed corpus (tests/fuzz/corpus/) is made from the project's own
 pcaps/ only, then minimized with libFuzzer's -merge=1 (docs/robustness.md);
@@ -23,6 +29,9 @@ import hashlib
 import os
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import pcapng_writer as W  # noqa: E402
 
 # LINKTYPE_* in files -> index into fuzz_packet.c's dlt_table
 LINK_INDEX = {1: 0, 113: 1, 276: 2, 101: 3, 228: 4, 229: 5, 0: 6, 108: 7}
@@ -146,6 +155,30 @@ def write(outdir, group, blob):
         f.write(blob)
 
 
+def pcapng_seeds(link, recs):
+    """Small pcapng files of (link, ts_ns, cap, wire, data) records."""
+    def pkts(end, rs, ifids=(0,), tsresol=None, tsoffset=0, comments=False):
+        return b"".join(W.epb(end, ifids[i % len(ifids)],
+                              W.ts_units(ts - tsoffset * 10**9, tsresol), d, wire,
+                              comment="c%d" % i if comments and i % 3 == 0 else None)
+                        for i, (_, ts, _, wire, d) in enumerate(rs))
+    out = []
+    for end in ("<", ">"):
+        out.append(W.shb(end) + W.idb(end, link, 262144) + pkts(end, recs))
+    out.append(W.shb(">", comment="s") + W.idb(">", link, 0, tsresol=9) + W.nrb(">")
+               + pkts(">", recs, tsresol=9, comments=True) + W.isb(">") + W.custom(">"))
+    out.append(W.shb("<") + W.idb("<", link, 0, tsresol=0x80 | 20, tsoffset=-5)
+               + W.idb("<", 101, 96, tsresol=3) + pkts("<", recs, ifids=(0, 1), tsresol=0x80 | 20,
+                                                      tsoffset=-5))
+    half = len(recs) // 2
+    out.append(W.shb("<") + W.idb("<", link, 0) + pkts("<", recs[:half])
+               + W.shb(">") + W.idb(">", link, 0) + W.idb(">", 1, 0) + pkts(">", recs[half:], ifids=(1, 0)))
+    out.append(W.shb("<") + W.idb("<", link, 128)
+               + b"".join(W.spb("<", d[:128], wire) if i % 2 else W.pb("<", 0, ts // 1000, d, wire, comment="p")
+                          for i, (_, ts, _, wire, d) in enumerate(recs)))
+    return out
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -182,6 +215,8 @@ def main():
                                     len(d), wire) + d
                         for _, ts, _, wire, d in recs[:24])
         write(outdir, "pcap", hdr + body)
+        for blob in pcapng_seeds(link, recs[:24]):
+            write(outdir, "pcapng", blob)
     print("%d distinct MPTCP packets from %d captures" % (n, len(sys.argv) - 2))
     return 0
 

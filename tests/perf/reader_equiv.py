@@ -104,6 +104,11 @@ def classic_files(pcapdir, tmp):
     craft("caplen-absurd.pcap", build(hdr, big))
     big[5] = (1, 2, 0xffffff00, 0xffffff00, b"")
     craft("caplen-huge.pcap", build(hdr, big))
+    # a snaplen above the maximum stays (libpcap 1.10): the words of the
+    # error for a caplen above the maximum depend on it
+    above = list(few)
+    above.insert(5, (1, 2, 300000, 300000, b""))
+    craft("snaplen-big-caplen-above-max.pcap", build(hdr, above, snap=20000000))
     craft("snaplen-zero.pcap", build(hdr, few, snap=0))
     craft("snaplen-negative.pcap", build(hdr, few, snap=0x80000000))
     craft("snaplen-huge.pcap", build(hdr, few, snap=10000000))
@@ -232,6 +237,12 @@ def pcapng_files(pcapdir, tmp):
     craft("spb-be-snap64.pcapng", W.shb(be) + W.idb(be, lt, 64)
           + b"".join(W.spb(be, d[:64], w) for _, w, d in few))
     craft("snaplen-0.pcapng", W.shb(le) + W.idb(le, lt, 0) + ng_packets(le, few))
+    # a snaplen above 262144 stays (libpcap 1.10), so a caplen above 262144
+    # is read; above INT_MAX it becomes 262144
+    craft("snaplen-10M.pcapng", W.shb(le) + W.idb(le, lt, 10000000) + ng_packets(le, few[:5])
+          + W.epb(le, 0, 5, b"\0" * 300000) + ng_packets(le, few[5:]))
+    craft("snaplen-int-max.pcapng", W.shb(le) + W.idb(le, lt, 0x80000001) + ng_packets(le, few[:5])
+          + W.epb(le, 0, 5, b"\0" * 300000) + ng_packets(le, few[5:]))
     craft("idb-options.pcapng", W.shb(le) + W.idb(le, lt, snap, name="eth0", options=[
         (3, b"description"), (8, struct.pack("<Q", 10**9)), (12, b"Linux"),
         (2988, b"custom option"), (13, b"\x04")]) + ng_packets(le, few))
