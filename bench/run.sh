@@ -7,6 +7,7 @@
 #   RUNS=7 bench/run.sh               # more runs per tool (median is shown)
 #   TRACE=/path/x.pcap bench/run.sh   # measure another file
 #   NO_TSHARK=1 bench/run.sh          # skip the (slow) tshark run
+#   NO_FORMATS=1 bench/run.sh         # skip the pcapng, .gz and .zst rows
 #
 # 1. the trace: bench/mktrace.py (netns lab, 2 paths x tbf 200 Mbit/s,
 #    iperf3 -P 4 under mptcpize for 90 s, tcpdump -i any -s 128), cached in
@@ -15,11 +16,18 @@
 #    mpana_pipeline (bench/pipeline.c: reader + decode + engine [+ store]);
 # 3. RUNS (default 5) alternating rounds of: floor, mpana -q, mpana --json,
 #    mpana --db (when the binary has it), tcpdump -r -w /dev/null, the
-#    pipeline with the engine, and with engine + SQLite store; then
-#    tshark's MPTCP analysis once. Wall time and peak RSS by /usr/bin/time.
+#    pipeline with the engine, and with engine + SQLite store; the other
+#    forms of the trace, made once next to it (editcap -F pcapng, gzip -6,
+#    zstd -3): the floor and mpana -q on the pcapng file, gzip -dc and
+#    zstd -dc alone and mpana -q on the .gz and .zst files and on the .zst
+#    file from standard input; then tshark's MPTCP analysis once. Wall time
+#    and peak RSS by /usr/bin/time.
 # Prints a table (median wall time, packets/s, ratio to the floor, peak RSS,
-# median user+sys CPU time and its ratio: steadier on a busy machine)
-# and keeps it, with the load average and commands, in $CACHE/results.txt.
+# median user+sys CPU time and its ratio: steadier on a busy machine),
+# then each other form against its own reference (mpana -q on the pcapng
+# file against the floor on it; on the compressed files against the
+# decompressor alone), and keeps it, with the load average and commands,
+# in $CACHE/results.txt.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -39,6 +47,10 @@ need=()
 command -v tcpdump >/dev/null || need+=(tcpdump)
 command -v python3 >/dev/null || need+=(python3)
 if [ -z "${NO_TSHARK:-}" ]; then command -v tshark >/dev/null || need+=(tshark); fi
+if [ -z "${NO_FORMATS:-}" ]; then
+	command -v editcap >/dev/null || need+=(wireshark-common)
+	command -v zstd >/dev/null || need+=(zstd)
+fi
 if [ ! -s "$TRACE" ]; then # making the trace needs the lab's tools
 	command -v iperf3 >/dev/null || need+=(iperf3)
 	command -v mptcpize >/dev/null || need+=(mptcpize)
@@ -62,6 +74,13 @@ if [ ! -s "$TRACE" ]; then
 	python3 "$HERE/mktrace.py" --out "$TRACE" --seconds "${SECONDS_TRAFFIC:-90}"
 fi
 
+# the other forms of the trace (made once, kept beside it)
+if [ -z "${NO_FORMATS:-}" ]; then
+	[ -s "$TRACE.pcapng" ] || editcap -F pcapng "$TRACE" "$TRACE.pcapng"
+	[ -s "$TRACE.gz" ] || gzip -6 -c "$TRACE" >"$TRACE.gz"
+	[ -s "$TRACE.zst" ] || zstd -q -3 -c "$TRACE" >"$TRACE.zst"
+fi
+
 # 2. builds
 cmake -S "$TOP" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j2 --target mpana mpana_floor mpana_pipeline >/dev/null
@@ -81,6 +100,15 @@ CMDS=(
 )
 if [ "$HAVE_DB" = 1 ]; then
 	CMDS+=("mpana --db|rm -f $CACHE/bench.db*; $MPANA -q --db $CACHE/bench.db -r $TRACE")
+fi
+if [ -z "${NO_FORMATS:-}" ]; then
+	CMDS+=("floor (pcapng)|$FLOOR $TRACE.pcapng"
+		"mpana -q (pcapng)|$MPANA -q -r $TRACE.pcapng"
+		"gzip -dc|gzip -dc $TRACE.gz"
+		"mpana -q (.gz)|$MPANA -q -r $TRACE.gz"
+		"zstd -dc|zstd -dc $TRACE.zst"
+		"mpana -q (.zst)|$MPANA -q -r $TRACE.zst"
+		"mpana -q (-r - < .zst)|$MPANA -q -r - < $TRACE.zst")
 fi
 # the analysis without the CLI (bench/pipeline.c): reader, decode, engine,
 # and the SQLite store (src/sinks/store/store.c) as --db will run them
@@ -138,6 +166,17 @@ fc=$(echo "${CPU[floor]}" | median)
 	w=$(echo "${WALL[mpana --json]}" | median)
 	awk -v n="$JSON_RECORDS" -v w="$w" 'BEGIN { printf "JSON Lines: %.2f M option records/s\n", (w > 0 ? n / w / 1e6 : 0) }'
 	[ "$HAVE_DB" = 1 ] || echo "mpana --db: not measured (this mpana has no --db option yet)"
+	if [ -z "${NO_FORMATS:-}" ]; then
+		echo "other forms against their own reference (median wall, median CPU):"
+		for pair in "mpana -q (pcapng)|floor (pcapng)" "mpana -q (.gz)|gzip -dc" \
+			"mpana -q (.zst)|zstd -dc" "mpana -q (-r - < .zst)|zstd -dc"; do
+			a=${pair%%|*} b=${pair#*|}
+			awk -v a="$a" -v b="$b" -v wa="$(echo "${WALL[$a]}" | median)" \
+				-v wb="$(echo "${WALL[$b]}" | median)" -v ca="$(echo "${CPU[$a]}" | median)" \
+				-v cb="$(echo "${CPU[$b]}" | median)" 'BEGIN {
+				printf "  %-24s %.2fx %s (wall %s / %s s), CPU %.2fx\n", a, (wb > 0 ? wa / wb : 0), b, wa, wb, (cb > 0 ? ca / cb : 0) }'
+		done
+	fi
 	echo "commands:"
 	for c in "${CMDS[@]}"; do echo "  ${c%%|*}: ${c#*|}"; done
 } | tee "$CACHE/results.txt"

@@ -28,7 +28,9 @@ import tempfile
 LIBC = {"stdbool.h", "stddef.h", "stdint.h", "string.h", "stdio.h", "stdlib.h",
         "limits.h", "errno.h", "stdarg.h", "inttypes.h", "endian.h"}
 DISSECT_HEADERS = {"rd.h", "opt.h", "pkt.h", "layer.h", "dlt.h"}
-CAPTURE_HEADERS = {"mpana/capture.h", "mpana/pcapfile.h", "mpana/progress.h"}
+CAPTURE_HEADERS = {"mpana/capture.h", "mpana/pcapfile.h", "mpana/progress.h",
+                   "mpana/bsrc.h", "mpana/mapfile.h", "mpana/pcapng.h",
+                   "mpana/stream.h", "mpana/reader.h"}
 LATER_THAN_ENGINE = {"mpana/analyzer.h", "mpana/failover.h", "mpana/store.h",
                      "mpana/report.h", "mpana/cli.h", "mpana/pipeline.h",
                      "mpana/expect.h", "mpana/graph_model.h"}
