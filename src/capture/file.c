@@ -41,26 +41,33 @@ static void on_sigbus(int sig, siginfo_t *si, void *ctx)
 	raise(sig);
 }
 
+/* Link types warned about in this run. */
+static struct {
+	unsigned n;
+	uint16_t lt[WARNED_MAX];
+} warned;
+
 /* A record whose link type differs from the previous one (pcapng: another
- * interface). One warning per link type mpana does not decode; its
- * packets are then counted as undecodable ("bad" in the summary). */
+ * interface). One warning per link type mpana does not decode (at most
+ * WARNED_MAX of them); its packets are then counted as undecodable ("bad
+ * headers" in the summary). */
 static void link_change(const char *what, struct mp_analyzer *a,
 			const struct mp_reader *rd, const struct mp_pcaprec *r)
 {
-	static int warned[WARNED_MAX];
-	static unsigned n_warned;
+	uint16_t lt;
 
 	a->dlt = r->dlt;
 	if (r->dlt >= 0 || rd->fmt != MP_RD_PCAPNG || r->iface >= rd->ng.nif)
 		return;
-	unsigned lt = rd->ng.ifs[r->iface].linktype;
-	for (unsigned i = 0; i < n_warned; i++)
-		if (warned[i] == (int)lt)
+	lt = rd->ng.ifs[r->iface].linktype;
+	for (unsigned i = 0; i < warned.n; i++)
+		if (warned.lt[i] == lt)
 			return;
-	if (n_warned < WARNED_MAX)
-		warned[n_warned++] = (int)lt;
+	if (warned.n == WARNED_MAX)
+		return;
+	warned.lt[warned.n++] = lt;
 	MP_LOG(MP_LOG_WARN,
-	       "%s: interface %u of section %u has link type %u, which mpana does not decode: its packets are counted as undecodable",
+	       "%s: interface %u of section %u has link type %u, which mpana does not decode: its packets are counted as bad headers",
 	       what, r->iface, rd->ng.sections, lt);
 }
 
@@ -106,6 +113,7 @@ int mp_capture_reader_run(const struct mp_capture_cfg *cfg,
 	int ret;
 
 	a->dlt = rd->fmt == MP_RD_PCAP ? rd->pcap.dlt : rd->ng.dlt;
+	warned.n = 0;
 	mp_progress_init(&pr, cfg->file, rd->size);
 
 	memset(&sa, 0, sizeof sa);

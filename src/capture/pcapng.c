@@ -144,8 +144,11 @@ static int read_block(struct mp_pcapng *g, size_t ahead, bool may_switch,
 	    mp_bsrc_need(s, ahead + 12) == ahead + 12) {
 		h = s->p + ahead;
 		memcpy(&raw, h + 8, sizeof raw);
-		if (raw == (g->swap ? BOM : __builtin_bswap32(BOM)))
+		if (raw == (g->swap ? BOM : __builtin_bswap32(BOM))) {
 			k->swap = !g->swap; /* §4.1: each section its own order */
+			g->beyond = true; /* libpcap reads it in the old order,
+					   * and fails */
+		}
 	}
 	k->len = r32(h + 4, k->swap);
 	if (k->len < 12) {
@@ -537,9 +540,7 @@ static int new_section(struct mp_pcapng *g, const struct blk *k)
 			 "unknown pcapng savefile major version number %u", major);
 		return -1;
 	}
-	if (k->swap != g->swap)
-		g->beyond = true; /* libpcap: "sections with different byte orders" */
-	g->swap = k->swap;
+	g->swap = k->swap; /* (read_block set `beyond` if it changed) */
 	g->nif = 0;
 	g->sections++;
 	if (keep_shb_comment(g, body + 16, k->b + k->len - 4, k->swap) != 0) {

@@ -4,7 +4,6 @@
  * Magic numbers: classic pcap a1b2c3d4 / a1b23c4d in either byte order
  * (pcap-savefile(5)), pcapng 0a0d0d0a (draft-ietf-opsawg-pcapng §4.1),
  * gzip 1f 8b (RFC 1952 §2.3.1), zstd 28 b5 2f fd (RFC 8878 §3.1.1). */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>

@@ -345,9 +345,10 @@ static size_t st_more(struct mp_bsrc *b, size_t n)
 	struct mp_stream *st = (struct mp_stream *)b;
 
 	for (;;) {
-		size_t carry = (size_t)(b->end - b->p);
+		size_t carry = (size_t)(b->end - b->p), len;
 		uint64_t pos = mp_bsrc_pos(b);
 		struct slot *nx;
+		bool last;
 
 		if (carry >= n)
 			return n;
@@ -358,6 +359,9 @@ static size_t st_more(struct mp_bsrc *b, size_t n)
 			b->stopped = true;
 			return carry;
 		}
+		/* read before the slot may be released (and refilled) */
+		len = nx->len;
+		last = nx->last;
 		if (carry <= HEAD) {
 			uint8_t *dst = nx->mem + HEAD - carry;
 			if (carry)
@@ -365,9 +369,9 @@ static size_t st_more(struct mp_bsrc *b, size_t n)
 			release_cur(st);
 			st->cur = (int)(nx - st->slots);
 			b->p = dst;
-			b->end = nx->mem + HEAD + nx->len;
+			b->end = nx->mem + HEAD + len;
 		} else {
-			size_t need = carry + nx->len;
+			size_t need = carry + len;
 			if (need > st->big_cap) {
 				size_t cap = st->big_cap ? st->big_cap : CHUNK;
 				uint8_t *nb;
@@ -387,7 +391,7 @@ static size_t st_more(struct mp_bsrc *b, size_t n)
 			} else {
 				memmove(st->big, b->p, carry);
 			}
-			memcpy(st->big + carry, nx->mem + HEAD, nx->len);
+			memcpy(st->big + carry, nx->mem + HEAD, len);
 			release_cur(st);
 			st->cur = (int)(nx - st->slots);
 			release_cur(st); /* copied: give it back at once */
@@ -396,7 +400,7 @@ static size_t st_more(struct mp_bsrc *b, size_t n)
 		}
 		b->org = b->p;
 		b->org_pos = pos;
-		if (nx->last) {
+		if (last) {
 			st->at_end = true;
 			b->err = st->perr[0] ? st->perr : NULL;
 			b->stopped = st->stopped;
