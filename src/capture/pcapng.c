@@ -561,9 +561,24 @@ int mp_pcapng_next(struct mp_pcapng *g, struct mp_pcaprec *r)
 	int rc;
 
 	for (;;) {
-		rc = read_block(g, 0, true, &k);
-		if (rc <= 0)
-			return rc;
+		/* the common case inline: a whole block in view that passes
+		 * every check of read_block() (which handles all the others,
+		 * section headers included) */
+		size_t have = (size_t)(s->end - s->p);
+
+		k.b = s->p;
+		k.swap = g->swap;
+		if (have >= 12) {
+			k.type = r32(k.b, k.swap);
+			k.len = r32(k.b + 4, k.swap);
+		}
+		if (have < 12 || k.type == BT_SHB || k.len < 12 || k.len % 4 != 0 ||
+		    k.len > MAX_BLOCK || k.len > have ||
+		    r32(k.b + k.len - 4, k.swap) != k.len) {
+			rc = read_block(g, 0, true, &k);
+			if (rc <= 0)
+				return rc;
+		}
 		__builtin_prefetch(k.b + k.len + PREFETCH_AHEAD);
 		body = k.b + 8;
 		blen = k.len - 12;

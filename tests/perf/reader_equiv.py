@@ -262,6 +262,7 @@ def pcapng_files(pcapdir, tmp):
     craft("len-lt-12.pcapng", good + W.block(le, 99, b"", length=8))
     craft("len-not-4.pcapng", good + W.block(le, 99, b"abcd", length=18))
     craft("len-huge.pcapng", good + W.block(le, 99, b"abcd", length=(16 << 20) + 4))
+    craft("block-above-16MiB.pcapng", good + W.custom(le, bytes(16 << 20)) + ng_packets(le, few[:2]))
     craft("trailer-mismatch.pcapng", good[:len(good) // 2] + W.block(le, 99, b"abcd", trailer=20)
           + good[len(good) // 2:])
     craft("epb-too-short.pcapng", good + W.block(le, W.BT_EPB, b"\0" * 12))
