@@ -74,11 +74,12 @@ if [ ! -s "$TRACE" ]; then
 	python3 "$HERE/mktrace.py" --out "$TRACE" --seconds "${SECONDS_TRAFFIC:-90}"
 fi
 
-# the other forms of the trace (made once, kept beside it)
+# the other forms of the trace (made once, kept in $CACHE)
+FORM=$CACHE/$(basename "$TRACE")
 if [ -z "${NO_FORMATS:-}" ]; then
-	[ -s "$TRACE.pcapng" ] || editcap -F pcapng "$TRACE" "$TRACE.pcapng"
-	[ -s "$TRACE.gz" ] || gzip -6 -c "$TRACE" >"$TRACE.gz"
-	[ -s "$TRACE.zst" ] || zstd -q -3 -c "$TRACE" >"$TRACE.zst"
+	[ -s "$FORM.pcapng" ] || editcap -F pcapng "$TRACE" "$FORM.pcapng"
+	[ -s "$FORM.gz" ] || gzip -6 -c "$TRACE" >"$FORM.gz"
+	[ -s "$FORM.zst" ] || zstd -q -3 -c "$TRACE" >"$FORM.zst"
 fi
 
 # 2. builds
@@ -102,13 +103,13 @@ if [ "$HAVE_DB" = 1 ]; then
 	CMDS+=("mpana --db|rm -f $CACHE/bench.db*; $MPANA -q --db $CACHE/bench.db -r $TRACE")
 fi
 if [ -z "${NO_FORMATS:-}" ]; then
-	CMDS+=("floor (pcapng)|$FLOOR $TRACE.pcapng"
-		"mpana -q (pcapng)|$MPANA -q -r $TRACE.pcapng"
-		"gzip -dc|gzip -dc $TRACE.gz"
-		"mpana -q (.gz)|$MPANA -q -r $TRACE.gz"
-		"zstd -dc|zstd -dc $TRACE.zst"
-		"mpana -q (.zst)|$MPANA -q -r $TRACE.zst"
-		"mpana -q (-r - < .zst)|$MPANA -q -r - < $TRACE.zst")
+	CMDS+=("floor (pcapng)|$FLOOR $FORM.pcapng"
+		"mpana -q (pcapng)|$MPANA -q -r $FORM.pcapng"
+		"gzip -dc|gzip -dc $FORM.gz"
+		"mpana -q (.gz)|$MPANA -q -r $FORM.gz"
+		"zstd -dc|zstd -dc $FORM.zst"
+		"mpana -q (.zst)|$MPANA -q -r $FORM.zst"
+		"mpana -q (-r - < .zst)|$MPANA -q -r - < $FORM.zst")
 fi
 # the analysis without the CLI (bench/pipeline.c): reader, decode, engine,
 # and the SQLite store (src/sinks/store/store.c) as --db will run them
@@ -133,6 +134,7 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[i
 maxof() { tr ' ' '\n' | grep -v '^$' | sort -g | tail -1; }
 
 cat "$TRACE" >/dev/null # page cache warm for everyone
+if [ -z "${NO_FORMATS:-}" ]; then cat "$FORM.pcapng" "$FORM.gz" "$FORM.zst" >/dev/null; fi
 for ((i = 1; i <= RUNS; i++)); do
 	for c in "${CMDS[@]}"; do
 		measure "${c%%|*}" "${c#*|}"
