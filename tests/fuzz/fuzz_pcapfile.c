@@ -94,14 +94,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	rc = mp_reader_open(&mr, path, 0, NULL);
 	src = mp_reader_open(&sr, path, MP_READER_NO_MAP, NULL);
-	/* the stream takes what the mapping takes (and compressed data) */
-	check(src == rc || (src == 1 && sr.codec));
-	if (rc != 1) {
-		if (src == 1) { /* compressed: read it through */
-			struct mp_pcaprec r;
-			while (mp_reader_next(&sr, &r) == 1)
-				(void)mp_pkt_decode(r.dlt, r.data, r.caplen, &pkt);
-		}
+	/* the stream takes what the mapping takes */
+	check(src == rc);
+	if (rc != 1 || mr.codec) {
+		/* not ours, or compressed (both streamed): read it through */
+		struct mp_pcaprec r;
+		while (rc == 1 && mp_reader_next(&mr, &r) == 1)
+			(void)mp_pkt_decode(r.dlt, r.data, r.caplen, &pkt);
 		mp_reader_close(&sr);
 		mp_reader_close(&mr);
 		return 0;
