@@ -394,6 +394,11 @@ def stream_checks(mpana, pcapdir, tmp):
             same("-r - < %s: own vs libpcap" % cpath, a, b)
             same("-r - < %s vs -r %s" % (cpath, plain),
                  (a[0], a[1], a[2].replace(b"-: ", plain.encode() + b": ")), ref)
+            # a filter: libpcap reads the decoded bytes (and filters them)
+            a = run(mpana, quiet + ["-r", cpath, "tcp port 12345"], None)
+            same("-r %s 'tcp port 12345' vs -r %s" % (cpath, plain),
+                 (a[0], a[1], a[2].replace(cpath.encode(), plain.encode())),
+                 run(mpana, quiet + ["-r", plain, "tcp port 12345"], None))
         a = run(mpana, quiet + ["-r", "-"], None, stdin=data)
         b = run(mpana, quiet + ["-r", "-"], "libpcap", stdin=data)
         same("-r - < %s: own vs libpcap" % plain, a, b)
