@@ -81,7 +81,7 @@ queries)
 		done
 		[ "$(sql1 "$db" "SELECT complete FROM captures")" = 1 ] || fail "$name: capture not complete"
 		[ "$(sql1 "$db" "PRAGMA integrity_check")" = ok ] || fail "$name: integrity"
-		[ "$(sql1 "$db" "PRAGMA user_version")" = 3 ] || fail "$name: user_version"
+		[ "$(sql1 "$db" "PRAGMA user_version")" = 4 ] || fail "$name: user_version"
 		[ "$(sql1 "$db" "PRAGMA journal_mode")" = wal ] || fail "$name: journal_mode"
 	done
 	# table form: header, rule, rows, count
@@ -162,7 +162,7 @@ readonly)
 	q "$db" "PRAGMA user_version = 7" 2>/dev/null; q "$db" "ATTACH '$T/x.db' AS x" 2>/dev/null
 	[ "$(sha256sum "$db" | cut -d' ' -f1)" = "$sum" ] || fail "database changed"
 	[ "$(sql1 "$db" "SELECT count(*) FROM events")" = "$n" ] || fail "events changed"
-	[ "$(sql1 "$db" "PRAGMA user_version")" = 3 ] || fail "user_version changed"
+	[ "$(sql1 "$db" "PRAGMA user_version")" = 4 ] || fail "user_version changed"
 	;;
 usage)
 	db=$(db_of basic)

@@ -1,24 +1,22 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* store.c - the SQLite store of one capture (mpana --db): the statements,
- * opening and locking, the schema, batches and transactions, closing.
- * The rows are written by rows.c (what the engine finalizes) and
- * analysis_rows.c (what the analysis stage reports); sink.c makes the
- * store one of the analyzer's sinks. Internals: store_int.h.
+/* sqlite.c - the SQLite back end of the store (mpana --db FILE): the
+ * statements, opening and locking, the schema, transactions. The rows are
+ * put by rows.c and analysis_rows.c; store.c drives batches. Internals:
+ * store_int.h.
  *
- * RFC 8684 §3 for what is stored; schema in docs/schema.sql (embedded as
- * mp_schema_sql), documentation in docs/sqlite.md. STYLE R16: WAL with
- * synchronous=NORMAL, sqlite3_prepare_v3(SQLITE_PREPARE_PERSISTENT) once per
- * statement, a commit every batch_events events or batch_ns of capture time
- * and at close, sqlite3_step() checked against SQLITE_DONE. Ids are made
- * unique in the database by offsetting the engine's per-run numbers with
- * the largest ids present when the run starts; a second writer is refused
- * (flock on the database file) so the offsets cannot collide. Connection and
- * subflow rows are written as stubs when first seen in an event, so that a
- * database cut by kill -9 still names them, and completed when the engine
- * finalizes them. */
+ * Schema in docs/schema.sql (embedded as mp_schema_sql), documentation in
+ * docs/sqlite.md. STYLE R16: WAL with synchronous=NORMAL,
+ * sqlite3_prepare_v3(SQLITE_PREPARE_PERSISTENT) once per statement,
+ * sqlite3_step() checked against SQLITE_DONE. Ids are made unique in the
+ * database by offsetting the engine's per-run numbers with the largest ids
+ * present when the run starts; a second writer is refused (flock on the
+ * database file) so the offsets cannot collide. Connection and subflow rows
+ * are written as stubs when first seen in an event, so that a database cut
+ * by kill -9 still names them, and completed when the engine finalizes
+ * them. */
 #include "store_int.h"
 
-const char *const store_sql[S__COUNT] = {
+static const char *const sql[S__COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -33,22 +31,23 @@ const char *const store_sql[S__COUNT] = {
 		   " client_key, server_key, client_token, server_token, first_ts,"
 		   " last_ts, closed_ts, close_reason, fallback, app_proto, partial,"
 		   " subflows, vantage, bytes_c2s, bytes_s2c, reinj_frames,"
-		   " reinj_bytes, complete) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+		   " reinj_bytes, fallback_frame, fallback_side, complete)"
+		   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
 		   " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
-		   " ?22, ?23, ?24, ?25, 1)",
+		   " ?22, ?23, ?24, ?25, ?26, ?27, 1)",
 	[S_SF] = "INSERT OR REPLACE INTO subflows(id, conn_id, capture_id, sf_no,"
 		 " kind, src_addr, src_port, dst_addr, dst_port, initial, backup,"
 		 " local_addr_id, remote_addr_id, token, syn_ts, established_ts,"
 		 " closed_ts, close_reason, tcprst_reason, state, fallback, hmac_ok,"
 		 " orphan, bytes_fwd, bytes_rev, pkts_fwd, pkts_rev, retrans_fwd,"
-		 " retrans_rev, reinj_fwd, reinj_rev, complete)"
+		 " retrans_rev, reinj_fwd, reinj_rev, fallback_frame, fallback_side,"
+		 " complete)"
 		 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
 		 " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,"
-		 " ?27, ?28, ?29, ?30, ?31, 1)",
+		 " ?27, ?28, ?29, ?30, ?31, ?32, ?33, 1)",
 	[S_ADDR] = "INSERT INTO addresses(conn_id, addr_id, addr, port, announced_by,"
-		   " announced_ts, frame, removed_ts, echoed, hmac_ok, hmac_bits)"
-		   " VALUES(?1, ?2, ?3, ?4, ?5,"
-		   " ?11, ?6, ?7, ?8, ?9, ?10)",
+		   " frame, removed_ts, echoed, hmac_ok, hmac_bits, announced_ts)"
+		   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[S_FAILOVER] = "INSERT INTO failovers(capture_id, episode, conn_id, direction,"
 		       " vantage, kind, from_subflow, to_subflow, t_fail, fail_frame,"
 		       " t_first_reinject, first_reinject_frame, t_recovered,"
@@ -87,39 +86,37 @@ const char *const store_sql[S__COUNT] = {
 		       " initial, t_removed, removed_frame, joins, joins_established,"
 		       " join_list, verdict) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 		       " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
-	[S_CONN_FB] = "UPDATE connections SET fallback_frame = ?2, fallback_side = ?3"
-		      " WHERE id = ?1",
-	[S_SF_FB] = "UPDATE subflows SET fallback_frame = ?2, fallback_side = ?3"
-		    " WHERE id = ?1",
 	[S_STALL] = "INSERT INTO stalls(capture_id, conn_id, direction, t_start,"
 		    " frame, t_end, end_frame, ended, duration_ms, data_ack, dsn_end,"
 		    " data_pkts, sf_acks) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 		    " ?10, ?11, ?12, ?13)",
 };
 
-/* ---- helpers ------------------------------------------------------- */
-
-void store_fail(struct mp_store *st, const char *what, int rc)
+static void fail_rc(struct mp_store *st, const char *what, int rc)
 {
-	if (st->failed)
-		return;
-	st->failed = true;
-	MP_LOG(MP_LOG_ERR, "%s: %s: %s", st->path, what,
-	       st->db && sqlite3_errcode(st->db) == rc ? sqlite3_errmsg(st->db)
-						       : sqlite3_errstr(rc));
+	store_fail_msg(st, what, st->db && sqlite3_errcode(st->db) == rc
+				 ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 }
 
-/* Steps a bound statement to completion and resets it. */
-bool store_run(struct mp_store *st, int which, const char *what)
+/* Binds the row put so far, steps the statement to completion, resets it. */
+static bool sq_run(struct mp_store *st, int which, const char *what)
 {
 	sqlite3_stmt *s = st->s[which];
 	int rc;
 
-	if (st->failed)
-		return false;
+	for (int i = 1; i <= st->row_n; i++) {
+		const struct fld *f = &st->row[i];
+		switch (f->type) {
+		case F_INT: sqlite3_bind_int64(s, i, f->i); break;
+		case F_REAL: sqlite3_bind_double(s, i, f->d); break;
+		/* the text lives until store_run() returns, after the reset */
+		case F_TEXT: sqlite3_bind_text(s, i, f->t, -1, SQLITE_STATIC); break;
+		default: sqlite3_bind_null(s, i); break;
+		}
+	}
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		store_fail(st, what, rc);
+		fail_rc(st, what, rc);
 		sqlite3_reset(s);
 		return false;
 	}
@@ -127,103 +124,68 @@ bool store_run(struct mp_store *st, int which, const char *what)
 	return true;
 }
 
-/* ---- transactions --------------------------------------------------- */
-
-static void update_capture(struct mp_store *st, bool complete)
+static bool sq_begin(struct mp_store *st)
 {
-	sqlite3_stmt *s = st->s[S_CAPTURE];
-	const struct mp_stats *t = st->cfg.stats;
-
-	sqlite3_bind_int64(s, 1, st->capture_id);
-	sqlite3_bind_int(s, 2, st->cfg.linktype);
-	bind_ts(s, 3, t && t->packets ? t->first_ts_ns : 0);
-	bind_ts(s, 4, t && t->packets ? t->last_ts_ns : 0);
-	sqlite3_bind_int64(s, 5, t ? (int64_t)t->packets : 0);
-	sqlite3_bind_int64(s, 6, t ? (int64_t)t->tcp : 0);
-	sqlite3_bind_int64(s, 7, t ? (int64_t)t->mptcp_packets : 0);
-	sqlite3_bind_int(s, 8, complete);
-	sqlite3_bind_int64(s, 9, t ? (int64_t)t->malformed : 0);
-	store_run(st, S_CAPTURE, "updating the capture row");
-	/* Exact option counts per subtype (mpana check: option.NAME). */
-	for (unsigned i = 0; t && i < 17; i++) {
-		char name[16];
-		if (!t->options[i])
-			continue;
-		if (i == 16)
-			snprintf(name, sizeof name, "unreadable");
-		else if (!strcmp(mp_subtype_name((uint8_t)i), "unknown"))
-			snprintf(name, sizeof name, "unknown_%u", i);
-		else
-			snprintf(name, sizeof name, "%s", mp_subtype_name((uint8_t)i));
-		s = st->s[S_OPTCOUNT];
-		sqlite3_bind_int64(s, 1, st->capture_id);
-		sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 3, (int64_t)t->options[i]);
-		store_run(st, S_OPTCOUNT, "updating the option counts");
-	}
-}
-
-static bool begin(struct mp_store *st)
-{
-	if (st->in_tx || st->failed)
-		return !st->failed;
+	if (st->in_tx)
+		return true;
 	if (!store_run(st, S_BEGIN, "starting a transaction"))
 		return false;
 	st->in_tx = true;
-	st->pending = 0;
 	return true;
 }
 
-static int commit(struct mp_store *st, bool complete, bool again)
+/* The rows went in as they came: only the transaction must be open. */
+static bool sq_flush(struct mp_store *st)
 {
-	if (st->failed)
-		return -1;
-	if (!st->in_tx && !begin(st))
-		return -1;
-	update_capture(st, complete);
+	return sq_begin(st);
+}
+
+static bool sq_commit(struct mp_store *st)
+{
 	if (!store_run(st, S_COMMIT, "committing")) {
 		/* SQLITE_FULL or an I/O error: roll back what is left */
 		if (!sqlite3_get_autocommit(st->db))
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		st->in_tx = false;
-		return -1;
+		return false;
 	}
 	st->in_tx = false;
-	st->pending = 0;
-	if (again && !begin(st))
-		return -1;
-	return 0;
+	return true;
 }
 
-int mp_store_commit(struct mp_store *st)
+static void sq_close(struct mp_store *st)
 {
-	return st ? commit(st, false, true) : -1;
-}
-
-/* Commits when the batch is full or 1 s of capture time old. */
-void store_maybe_commit(struct mp_store *st, uint64_t ts_ns)
-{
-	if (st->failed)
-		return;
-	if (!st->batch_ts || ts_ns < st->batch_ts)
-		st->batch_ts = ts_ns;
-	/* batch_events is at least 1 (mp_store_open): nothing to commit
-	 * without pending events, the usual case */
-	if (st->pending && (st->pending >= st->cfg.batch_events ||
-			    ts_ns - st->batch_ts >= st->cfg.batch_ns)) {
-		commit(st, false, true);
-		st->batch_ts = ts_ns;
+	for (int i = 0; i < S__COUNT; i++)
+		sqlite3_finalize(st->s[i]);
+	if (st->db && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (st->db) {
+		int rc = sqlite3_close(st->db);
+		if (rc != SQLITE_OK && !st->failed)
+			store_fail_msg(st, "closing", sqlite3_errstr(rc));
+		st->db = NULL;
 	}
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	st->lock_fd = -1;
 }
 
-/* ---- open / close --------------------------------------------------- */
+const struct store_backend store_sqlite_backend = {
+	.run = sq_run,
+	.begin = sq_begin,
+	.flush = sq_flush,
+	.commit = sq_commit,
+	.close = sq_close,
+};
 
-static int64_t query_i64(struct mp_store *st, const char *sql, int *rc)
+/* ---- open ----------------------------------------------------------- */
+
+static int64_t query_i64(struct mp_store *st, const char *q, int *rc)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t v = 0;
 
-	*rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	*rc = sqlite3_prepare_v2(st->db, q, -1, &s, NULL);
 	if (*rc == SQLITE_OK) {
 		*rc = sqlite3_step(s);
 		if (*rc == SQLITE_ROW) {
@@ -243,18 +205,15 @@ static bool lock_writer(struct mp_store *st)
 {
 	st->lock_fd = open(st->path, O_RDONLY | O_CLOEXEC);
 	if (st->lock_fd < 0) {
-		MP_LOG(MP_LOG_ERR, "%s: %s", st->path, strerror(errno));
-		st->failed = true;
+		store_fail_msg(st, "open", strerror(errno));
 		return false;
 	}
 	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
-			MP_LOG(MP_LOG_ERR, "%s: the database is being written by another"
-			       " mpana process; wait for it to end or use another file",
-			       st->path);
+			store_fail_msg(st, "the database is being written by another"
+				       " mpana process", "wait for it to end or use another file");
 		else
-			MP_LOG(MP_LOG_ERR, "%s: lock: %s", st->path, strerror(errno));
-		st->failed = true;
+			store_fail_msg(st, "lock", strerror(errno));
 		return false;
 	}
 	return true;
@@ -268,7 +227,7 @@ static bool setup_schema(struct mp_store *st)
 
 	ver = query_i64(st, "PRAGMA user_version", &rc);
 	if (rc != SQLITE_OK) {
-		store_fail(st, "reading the schema version", rc);
+		fail_rc(st, "reading the schema version", rc);
 		return false;
 	}
 	if (ver != 0 && ver != MP_SCHEMA_VERSION) {
@@ -279,10 +238,8 @@ static bool setup_schema(struct mp_store *st)
 	}
 	rc = sqlite3_exec(st->db, mp_schema_sql, NULL, NULL, &err);
 	if (rc != SQLITE_OK) {
-		MP_LOG(MP_LOG_ERR, "%s: creating the schema: %s", st->path,
-		       err ? err : sqlite3_errstr(rc));
+		store_fail_msg(st, "creating the schema", err ? err : sqlite3_errstr(rc));
 		sqlite3_free(err);
-		st->failed = true;
 		return false;
 	}
 	return true;
@@ -291,23 +248,22 @@ static bool setup_schema(struct mp_store *st)
 static bool start_capture(struct mp_store *st, const char *source)
 {
 	sqlite3_stmt *s = NULL;
-	char started[32];
-	time_t now = time(NULL);
-	struct tm tm;
+	char started[32], host[256];
 	int rc;
 
 	st->conn_base = query_i64(st, "SELECT coalesce(max(id), 0) FROM connections", &rc);
 	if (rc == SQLITE_OK)
 		st->sf_base = query_i64(st, "SELECT coalesce(max(id), 0) FROM subflows", &rc);
 	if (rc != SQLITE_OK) {
-		store_fail(st, "reading the largest ids", rc);
+		fail_rc(st, "reading the largest ids", rc);
 		return false;
 	}
-	gmtime_r(&now, &tm);
-	strftime(started, sizeof started, "%Y-%m-%d %H:%M:%SZ", &tm);
+	store_started(started, sizeof started);
+	store_host(host, sizeof host);
 	rc = sqlite3_prepare_v2(st->db,
 		"INSERT INTO captures(source, linktype, conn_base, subflow_base,"
-		" started, mpana_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &s, NULL);
+		" started, mpana_version, host) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1,
+		&s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, source ? source : "", -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int(s, 2, st->cfg.linktype);
@@ -315,12 +271,14 @@ static bool start_capture(struct mp_store *st, const char *source)
 		sqlite3_bind_int64(s, 4, st->sf_base);
 		sqlite3_bind_text(s, 5, started, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 6, MPANA_VERSION, -1, SQLITE_STATIC);
+		if (host[0])
+			sqlite3_bind_text(s, 7, host, -1, SQLITE_TRANSIENT);
 		rc = sqlite3_step(s);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_OK) {
-		store_fail(st, "inserting the capture row", rc);
+		fail_rc(st, "inserting the capture row", rc);
 		return false;
 	}
 	st->capture_id = sqlite3_last_insert_rowid(st->db);
@@ -343,67 +301,53 @@ static bool wal_check(struct mp_store *st)
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_OK) {
-		store_fail(st, "PRAGMA journal_mode", rc);
+		fail_rc(st, "PRAGMA journal_mode", rc);
 		return false;
 	}
 	return true;
 }
 
-struct mp_store *mp_store_open(const struct mp_store_cfg *cfg)
+bool store_sqlite_open(struct mp_store *st, const char *path, const char *source)
 {
-	struct mp_store *st = calloc(1, sizeof *st);
 	int rc;
 
-	if (!st || !(st->path = strdup(cfg->path))) {
-		MP_LOG(MP_LOG_ERR, "%s: out of memory", cfg->path);
-		free(st);
-		return NULL;
-	}
+	(void)path; /* st->path is that copy */
 	st->lock_fd = -1;
-	st->cfg = *cfg;
-	st->cfg.path = st->cfg.source = NULL; /* not kept */
-	if (!st->cfg.batch_events)
-		st->cfg.batch_events = MP_STORE_BATCH_EVENTS;
-	if (!st->cfg.batch_ns)
-		st->cfg.batch_ns = MP_STORE_BATCH_NS;
-	if (!st->cfg.busy_timeout_ms)
-		st->cfg.busy_timeout_ms = 5000;
-
 	rc = sqlite3_open_v2(st->path, &st->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
-		MP_LOG(MP_LOG_ERR, "%s: cannot open the database: %s", st->path,
-		       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		goto err;
+		store_fail_msg(st, "cannot open the database",
+			       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		return false;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, st->cfg.busy_timeout_ms);
 	/* an empty new file is created only at the first write: force it */
 	rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		store_fail(st, "cannot write the database (PRAGMA journal_mode)", rc);
-		goto err;
+		fail_rc(st, "cannot write the database (PRAGMA journal_mode)", rc);
+		return false;
 	}
 	if (!lock_writer(st))
-		goto err;
+		return false;
 	rc = sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		store_fail(st, "PRAGMA synchronous", rc);
-		goto err;
+		fail_rc(st, "PRAGMA synchronous", rc);
+		return false;
 	}
 	if (!wal_check(st))
-		goto err;
+		return false;
 	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		store_fail(st, "starting a transaction", rc);
-		goto err;
+		fail_rc(st, "starting a transaction", rc);
+		return false;
 	}
-	if (!setup_schema(st) || !start_capture(st, cfg->source))
-		goto err_rollback;
+	if (!setup_schema(st) || !start_capture(st, source))
+		return false; /* sq_close rolls back */
 	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		store_fail(st, "committing the schema", rc);
-		goto err_rollback;
+		fail_rc(st, "committing the schema", rc);
+		return false;
 	}
 	if (st->cfg.max_pages) {
 		char pragma[64];
@@ -412,65 +356,12 @@ struct mp_store *mp_store_open(const struct mp_store_cfg *cfg)
 		sqlite3_exec(st->db, pragma, NULL, NULL, NULL);
 	}
 	for (int i = 0; i < S__COUNT; i++) {
-		rc = sqlite3_prepare_v3(st->db, store_sql[i], -1,
-					SQLITE_PREPARE_PERSISTENT, &st->s[i], NULL);
+		rc = sqlite3_prepare_v3(st->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					&st->s[i], NULL);
 		if (rc != SQLITE_OK) {
-			store_fail(st, "preparing a statement", rc);
-			goto err;
+			fail_rc(st, "preparing a statement", rc);
+			return false;
 		}
 	}
-	if (!begin(st))
-		goto err;
-	return st;
-
-err_rollback:
-	if (st->db && !sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-err:
-	st->failed = true;
-	mp_store_close(st);
-	return NULL;
-}
-
-bool mp_store_failed(const struct mp_store *st)
-{
-	return !st || st->failed;
-}
-
-void mp_store_set_linktype(struct mp_store *st, int linktype)
-{
-	if (st)
-		st->cfg.linktype = linktype;
-}
-
-int mp_store_close(struct mp_store *st)
-{
-	struct cinfo *ci, *tmp;
-	int ret;
-
-	if (!st)
-		return 0;
-	if (st->db && !st->failed)
-		commit(st, true, false);
-	ret = st->failed ? -1 : 0;
-	for (int i = 0; i < S__COUNT; i++)
-		sqlite3_finalize(st->s[i]);
-	if (st->db && !sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	if (st->db) {
-		int rc = sqlite3_close(st->db);
-		if (rc != SQLITE_OK && ret == 0) {
-			MP_LOG(MP_LOG_ERR, "%s: closing: %s", st->path, sqlite3_errstr(rc));
-			ret = -1;
-		}
-	}
-	if (st->lock_fd >= 0)
-		close(st->lock_fd);
-	HASH_ITER(hh, st->cinfo, ci, tmp) {
-		HASH_DELETE(hh, st->cinfo, ci);
-		free(ci);
-	}
-	free(st->path);
-	free(st);
-	return ret;
+	return true;
 }
