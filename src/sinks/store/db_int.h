@@ -37,6 +37,8 @@ int pgr_column_count(struct mp_db_stmt *st);
 const char *pgr_column_name(struct mp_db_stmt *st, int i);
 enum mp_db_type pgr_column_type(struct mp_db_stmt *st, int i);
 const char *pgr_column_text(struct mp_db_stmt *st, int i);
+/* The value as the server sent it (full precision; NULL for NULL). */
+const char *pgr_column_raw(struct mp_db_stmt *st, int i);
 int pgr_has_table(struct mp_db *db, const char *name);
 int pgr_has_column(struct mp_db *db, const char *table, const char *col);
 

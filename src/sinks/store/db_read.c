@@ -265,15 +265,16 @@ const char *mp_db_column_text(struct mp_db_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st->sq, i);
 }
 
-/* PostgreSQL values are converted from their text as SQLite converts a
- * column: a REAL truncated towards zero, text by its numeric prefix. */
+/* PostgreSQL values are converted from the text the server sent (full
+ * precision, not the rendering above) as SQLite converts a column: a REAL
+ * truncated towards zero, text by its numeric prefix. */
 int64_t mp_db_column_i64(struct mp_db_stmt *st, int i)
 {
 	const char *t;
 
 	if (st->db->kind != MP_DB_PG)
 		return sqlite3_column_int64(st->sq, i);
-	t = pgr_column_text(st, i);
+	t = pgr_column_raw(st, i);
 	if (!t)
 		return 0;
 	if (pgr_column_type(st, i) == MP_DBT_REAL)
@@ -293,7 +294,7 @@ double mp_db_column_double(struct mp_db_stmt *st, int i)
 
 	if (st->db->kind != MP_DB_PG)
 		return sqlite3_column_double(st->sq, i);
-	t = pgr_column_text(st, i);
+	t = pgr_column_raw(st, i);
 	return t ? strtod(t, NULL) : 0.0;
 }
 

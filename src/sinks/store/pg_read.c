@@ -368,7 +368,7 @@ int pgr_prepare(struct mp_db *db, const char *sql, struct mp_db_stmt *st, const 
 		first_word(p->sql, w, sizeof w);
 		snprintf(db->err, sizeof db->err, "%s: not allowed here (mpana reads a"
 			 " PostgreSQL database in one read-only transaction; use psql)", w);
-		db->err_ro = true;
+		db->err_ro = false;
 		pgr_finalize(st);
 		st->pg = NULL;
 		return -1;
@@ -545,6 +545,17 @@ const char *pgr_column_text(struct mp_db_stmt *st, int i)
 	}
 }
 
+const char *pgr_column_raw(struct mp_db_stmt *st, int i)
+{
+	struct pg_stmt *p = st->pg;
+
+	if (pgr_column_type(st, i) == MP_DBT_NULL)
+		return NULL;
+	if (p->kind[i] == K_BOOL)
+		return *PQgetvalue(p->cur, 0, i) == 't' ? "1" : "0";
+	return PQgetvalue(p->cur, 0, i);
+}
+
 /* ---- schema --------------------------------------------------------- */
 
 static int exists(struct mp_db *db, const char *sql, const char *a, const char *b)
@@ -608,6 +619,7 @@ enum mp_db_type pgr_column_type(struct mp_db_stmt *st, int i)
 	return MP_DBT_NULL;
 }
 const char *pgr_column_text(struct mp_db_stmt *st, int i) { (void)st; (void)i; return NULL; }
+const char *pgr_column_raw(struct mp_db_stmt *st, int i) { (void)st; (void)i; return NULL; }
 int pgr_has_table(struct mp_db *db, const char *name) { (void)db; (void)name; return -1; }
 int pgr_has_column(struct mp_db *db, const char *table, const char *col)
 {
