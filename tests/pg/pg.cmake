@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# pg.*: the PostgreSQL store (docs/postgresql.md) against a real server: each
+# test starts a throwaway cluster of its own (tests/pg/cluster.sh: initdb in
+# its private TMPDIR, a Unix socket only, stopped and removed at the end) and
+# skips (77) with one line where no PostgreSQL server is installed.
+#
+# pg.store.<case>: the store cases of tests/store/store_test.sh on PostgreSQL
+# (fulldisk is SQLite's alone).
+foreach(case queries failover handshakes multi readonly usage nulls steperror unwritable
+    writer2 sigint kill9)
+  add_test(NAME pg.store.${case} COMMAND ${MPANA_TEST_TMP} bash
+    ${PROJECT_SOURCE_DIR}/tests/store/store_test.sh $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps
+    ${case} pg)
+  set_tests_properties(pg.store.${case} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+endforeach()
