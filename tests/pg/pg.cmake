@@ -13,3 +13,8 @@ foreach(case queries failover handshakes multi readonly usage nulls steperror un
     ${case} pg)
   set_tests_properties(pg.store.${case} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 endforeach()
+# pg.concurrent: 4 writers at once into one database, then every table
+# compared row by row with SQLite's for the same traces (psql, sqlite3).
+add_test(NAME pg.concurrent COMMAND ${MPANA_TEST_TMP} bash
+  ${CMAKE_CURRENT_LIST_DIR}/concurrent_test.sh $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps)
+set_tests_properties(pg.concurrent PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
