@@ -18,3 +18,8 @@ endforeach()
 add_test(NAME pg.concurrent COMMAND ${MPANA_TEST_TMP} bash
   ${CMAKE_CURRENT_LIST_DIR}/concurrent_test.sh $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps)
 set_tests_properties(pg.concurrent PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+# pg.roles: docs/pg_roles.sql as it is: a sensor's login writes and may do
+# nothing else, an analyst's reads with mpana query and report.
+add_test(NAME pg.roles COMMAND ${MPANA_TEST_TMP} bash
+  ${CMAKE_CURRENT_LIST_DIR}/roles_test.sh $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps)
+set_tests_properties(pg.roles PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)

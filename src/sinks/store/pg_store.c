@@ -27,10 +27,9 @@
  *    writer's block is 0, so its ids are those SQLite gives (conn_base 0).
  *  - a connection or subflow is written as a stub when first seen and
  *    completed at its end (sqlite.c uses INSERT OR IGNORE / OR REPLACE);
- *    here both go by COPY into temporary tables, merged at commit with
- *    INSERT ... ON CONFLICT (the last full row of an id wins; a stub only
- *    adds a row that is not there). A failover's failback is an UPDATE of
- *    the same kind.
+ *    here both go by COPY into temporary tables, merged at commit (the
+ *    last full row of an id wins; a stub only adds a row that is not
+ *    there). A failover's failback is an UPDATE of the same kind.
  *  - the schema is created under an advisory lock, so that writers
  *    starting together do not race; a database whose schema exists at this
  *    version is not altered (an INSERT-privileged role suffices). */
@@ -100,48 +99,59 @@ static const struct target {
 			 " removed_frame, joins, joins_established, join_list, verdict" },
 };
 
-/* The session's staging tables: rows to merge, emptied at each commit. */
-static const char staging[] =
-	"CREATE TEMP TABLE mpana_conn (seq bigint GENERATED ALWAYS AS IDENTITY,"
-	" LIKE connections INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
-	"CREATE TEMP TABLE mpana_conn_stub (seq bigint GENERATED ALWAYS AS IDENTITY,"
-	" LIKE connections INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
-	"CREATE TEMP TABLE mpana_sf (seq bigint GENERATED ALWAYS AS IDENTITY,"
-	" LIKE subflows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
-	"CREATE TEMP TABLE mpana_sf_stub (seq bigint GENERATED ALWAYS AS IDENTITY,"
-	" LIKE subflows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+/* The session's staging tables: rows to merge, emptied at each commit.
+ * mpana_conn and mpana_sf, and their stubs', have the columns of
+ * connections and subflows, read from the catalog (pg_attribute, readable
+ * by every role: CREATE TABLE ... LIKE would need SELECT on the table,
+ * which a sensor's role does not have), without their constraints. */
+static const struct stage {
+	const char *name;  /* the temporary table */
+	const char *like;  /* the table whose columns it takes */
+} stages[] = {
+	{ "mpana_conn", "connections" },
+	{ "mpana_conn_stub", "connections" },
+	{ "mpana_sf", "subflows" },
+	{ "mpana_sf_stub", "subflows" },
+};
+static const char stage_failback[] =
 	"CREATE TEMP TABLE mpana_failback (seq bigint GENERATED ALWAYS AS IDENTITY,"
 	" capture_id bigint, episode bigint, t_failback double precision,"
 	" failback_frame bigint, failback_subflow bigint, failback_ms double precision)"
-	" ON COMMIT DELETE ROWS;";
+	" ON COMMIT DELETE ROWS";
 
-/* The merges after the COPYs of a commit, each when its target had rows:
- * the last full row of an id wins; a stub adds a row that is not there. */
+/* The merges after the COPYs of a commit, each when its target had rows.
+ * The last full row of an id wins (an UPDATE of the row, or an INSERT when
+ * it is not there); a stub adds a row that is not there. No ON CONFLICT:
+ * its EXCLUDED row would need SELECT on every column, which a sensor's role
+ * does not have (docs/pg_roles.sql); and no other writer has these ids. */
+#define LAST(stage) "(SELECT DISTINCT ON (id) * FROM pg_temp." stage " ORDER BY id, seq DESC) s"
+#define ABSENT(table) " WHERE NOT EXISTS (SELECT 1 FROM " table " t WHERE t.id = s.id)"
 static const struct merge {
 	int target;        /* T_* */
 	const char *sql;   /* run after the COPY */
 	const char *set;   /* NULL, or its columns: the SQL goes on with
-	                    * "c = EXCLUDED.c, ..., complete = 1" */
+	                    * "c = s.c, ..., complete = 1" and `tail` */
+	const char *tail;  /* after the SET list */
 } merges[] = {
-	{ T_CONN, "INSERT INTO connections (" CONN_COLS ", complete)"
-		  " SELECT DISTINCT ON (id) " CONN_COLS ", 1 FROM pg_temp.mpana_conn"
-		  " ORDER BY id, seq DESC ON CONFLICT (id) DO UPDATE SET ", CONN_COLS },
+	{ T_CONN, "UPDATE connections t SET ", CONN_COLS,
+	  " FROM " LAST("mpana_conn") " WHERE t.id = s.id" },
+	{ T_CONN, "INSERT INTO connections (" CONN_COLS ", complete) SELECT " CONN_COLS ", 1"
+		  " FROM " LAST("mpana_conn") ABSENT("connections"), NULL, NULL },
 	{ T_CONN_STUB, "INSERT INTO connections (id, capture_id, conn_no, first_ts)"
-		       " SELECT DISTINCT ON (id) id, capture_id, conn_no, first_ts"
-		       " FROM pg_temp.mpana_conn_stub ORDER BY id, seq"
-		       " ON CONFLICT (id) DO NOTHING", NULL },
-	{ T_SF, "INSERT INTO subflows (" SF_COLS ", complete)"
-		" SELECT DISTINCT ON (id) " SF_COLS ", 1 FROM pg_temp.mpana_sf"
-		" ORDER BY id, seq DESC ON CONFLICT (id) DO UPDATE SET ", SF_COLS },
+		       " SELECT id, capture_id, conn_no, first_ts FROM " LAST("mpana_conn_stub")
+		       ABSENT("connections"), NULL, NULL },
+	{ T_SF, "UPDATE subflows t SET ", SF_COLS,
+	  " FROM " LAST("mpana_sf") " WHERE t.id = s.id" },
+	{ T_SF, "INSERT INTO subflows (" SF_COLS ", complete) SELECT " SF_COLS ", 1"
+		" FROM " LAST("mpana_sf") ABSENT("subflows"), NULL, NULL },
 	{ T_SF_STUB, "INSERT INTO subflows (id, conn_id, capture_id, sf_no)"
-		     " SELECT DISTINCT ON (id) id, conn_id, capture_id, sf_no"
-		     " FROM pg_temp.mpana_sf_stub ORDER BY id, seq"
-		     " ON CONFLICT (id) DO NOTHING", NULL },
+		     " SELECT id, conn_id, capture_id, sf_no FROM " LAST("mpana_sf_stub")
+		     ABSENT("subflows"), NULL, NULL },
 	{ T_FAILBACK, "UPDATE failovers f SET t_failback = x.t_failback,"
 		      " failback_frame = x.failback_frame, failback_subflow = x.failback_subflow,"
 		      " failback_ms = x.failback_ms FROM (SELECT DISTINCT ON (capture_id, episode) *"
 		      " FROM pg_temp.mpana_failback ORDER BY capture_id, episode, seq DESC) x"
-		      " WHERE f.capture_id = x.capture_id AND f.episode = x.episode", NULL },
+		      " WHERE f.capture_id = x.capture_id AND f.episode = x.episode", NULL, NULL },
 };
 #define N_MERGES (sizeof merges / sizeof merges[0])
 
@@ -150,8 +160,9 @@ static const char sql_capture[] =
 	"UPDATE captures SET linktype = $2, first_ts = $3, last_ts = $4, packets = $5,"
 	" tcp_packets = $6, mptcp_packets = $7, complete = $8, malformed = $9 WHERE id = $1";
 static const char sql_optcount[] =
-	"INSERT INTO option_counts(capture_id, opt, count) VALUES($1, $2, $3)"
-	" ON CONFLICT (capture_id, opt) DO UPDATE SET count = EXCLUDED.count";
+	"WITH u AS (UPDATE option_counts SET count = $3 WHERE capture_id = $1 AND opt = $2"
+	" RETURNING 1) INSERT INTO option_counts(capture_id, opt, count)"
+	" SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM u)";
 
 struct cbuf {
 	char *p;           /* COPY text */
@@ -524,7 +535,7 @@ int64_t pg_store_id(struct mp_store *st, int subflow, uint32_t n)
 
 /* ---- open ----------------------------------------------------------- */
 
-/* "a, b" → "a = EXCLUDED.a, b = EXCLUDED.b" without the id column. */
+/* "a, b" → "a = s.a, b = s.b" without the id column. */
 static char *set_list(const char *cols)
 {
 	char *out = malloc(3 * strlen(cols) + 64), *o = out;
@@ -538,7 +549,7 @@ static char *set_list(const char *cols)
 		p += strspn(p, ", ");
 		n = strcspn(p, ",");
 		if (n && !(n == 2 && !strncmp(p, "id", 2)))
-			o += sprintf(o, "%s%.*s = EXCLUDED.%.*s", o == out ? "" : ", ",
+			o += sprintf(o, "%s%.*s = s.%.*s", o == out ? "" : ", ",
 				     (int)n, p, (int)n, p);
 		p += n;
 	}
@@ -591,6 +602,27 @@ static bool setup_schema(struct mp_store *st)
 	return ok;
 }
 
+/* The staging tables of the session (above). */
+static bool create_stages(struct mp_store *st)
+{
+	char cols[4096], sql[4400];
+
+	for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
+		const char *v[1] = { stages[i].like };
+		if (!query_val(st, "SELECT string_agg(quote_ident(attname) || ' ' ||"
+			       " format_type(atttypid, atttypmod), ', ' ORDER BY attnum)"
+			       " FROM pg_attribute WHERE attrelid = to_regclass($1)"
+			       " AND attnum > 0 AND NOT attisdropped", 1, v, cols, sizeof cols,
+			       "reading the columns of a table"))
+			return false;
+		snprintf(sql, sizeof sql, "CREATE TEMP TABLE %s (seq bigint GENERATED ALWAYS"
+			 " AS IDENTITY, %s) ON COMMIT DELETE ROWS", stages[i].name, cols);
+		if (!exec_cmd(st, sql, "creating the session's staging tables"))
+			return false;
+	}
+	return exec_cmd(st, stage_failback, "creating the session's staging tables");
+}
+
 static bool start_capture(struct mp_store *st, const char *source)
 {
 	char linktype[16], cb[24], sb[24], started[32], host[256], id[32];
@@ -635,14 +667,15 @@ bool store_pg_open(struct mp_store *st, const char *target, const char *source)
 	}
 	for (size_t m = 0; m < N_MERGES; m++) {
 		char *set = merges[m].set ? set_list(merges[m].set) : NULL;
-		size_t n = strlen(merges[m].sql) + (set ? strlen(set) : 0) + 16;
+		size_t n = strlen(merges[m].sql) + (set ? strlen(set) : 0) +
+			   (merges[m].tail ? strlen(merges[m].tail) : 0) + 16;
 		if ((merges[m].set && !set) || !(pg->merge_sql[m] = malloc(n))) {
 			free(set);
 			store_fail_msg(st, "opening", "out of memory");
 			return false;
 		}
-		snprintf(pg->merge_sql[m], n, "%s%s%s", merges[m].sql, set ? set : "",
-			 set ? ", complete = 1" : "");
+		snprintf(pg->merge_sql[m], n, "%s%s%s%s", merges[m].sql, set ? set : "",
+			 set ? ", complete = 1" : "", merges[m].tail ? merges[m].tail : "");
 		free(set);
 	}
 	pg->conn = PQconnectdbParams(keys, vals, 1);
@@ -657,8 +690,7 @@ bool store_pg_open(struct mp_store *st, const char *target, const char *source)
 		store_fail_msg(st, "PostgreSQL server too old", "version 10 or later is needed");
 		return false;
 	}
-	return setup_schema(st) &&
-	       exec_cmd(st, staging, "creating the session's staging tables") &&
+	return setup_schema(st) && create_stages(st) &&
 	       reserve_block(st, 0) && reserve_block(st, 1) &&
 	       start_capture(st, source);
 }
