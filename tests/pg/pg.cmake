@@ -23,3 +23,8 @@ set_tests_properties(pg.concurrent PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 add_test(NAME pg.roles COMMAND ${MPANA_TEST_TMP} bash
   ${CMAKE_CURRENT_LIST_DIR}/roles_test.sh $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps)
 set_tests_properties(pg.roles PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+# pg.partition: docs/pg_partitions.sql as it is: rows in their month's
+# partition, every table still equal to SQLite's.
+add_test(NAME pg.partition COMMAND ${MPANA_TEST_TMP} bash
+  ${CMAKE_CURRENT_LIST_DIR}/partition_test.sh $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps)
+set_tests_properties(pg.partition PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)

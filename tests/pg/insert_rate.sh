@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# insert_rate.sh - the PostgreSQL insert rate of docs/scale.md: WRITERS
+# mpana processes (default 4) write one part each of TRACE (split with
+# editcap into WRITERS traces of consecutive packets, or TRACE whole for
+# each without editcap) with --db-packets into one database of a
+# throwaway cluster at the server's default durability (fsync on,
+# synchronous_commit on), all at once; prints the rows written per table,
+# the wall-clock time from the first start to the last end, and rows/s.
+# SPLIT=0: every writer reads TRACE whole. Not a ctest test: a measurement
+# (docs/scale.md gives the command).
+#
+#   [SPLIT=0] tests/pg/insert_rate.sh MPANA TRACE [WRITERS]
+set -u
+MPANA=$1
+TRACE=$2
+N=${3:-4}
+HERE=$(dirname "$0")
+export TMPDIR=${TMPDIR:-/tmp}
+T=$(mktemp -d "$TMPDIR/mpana-pg-rate.XXXXXX")
+PG_FSYNC=on
+. "$HERE/cluster.sh"
+cleanup() { pg_stop; rm -rf "$T"; }
+trap cleanup EXIT
+pg_start rate
+pg_createdb rate
+uri=$(pg_uri rate)
+parts=()
+if [ "${SPLIT:-1}" != 0 ] && command -v editcap >/dev/null && command -v capinfos >/dev/null; then
+	n=$(capinfos -T -r -c "$TRACE" | awk -F'\t' '{print $2}')
+	editcap -c $(((n + N - 1) / N)) "$TRACE" "$T/part.pcap" >/dev/null
+	parts=("$T"/part_*.pcap)
+else
+	for i in $(seq "$N"); do parts+=("$TRACE"); done
+fi
+# the schema exists before the clock starts: a fleet's steady state
+"$MPANA" query --schema postgresql | psql "$uri" -X -q -v ON_ERROR_STOP=1 >/dev/null
+t0=$(date +%s.%N)
+pids=()
+for p in "${parts[@]:0:$N}"; do
+	"$MPANA" -q -r "$p" --db "$uri" --db-packets >/dev/null &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || { echo "a writer failed" >&2; exit 1; }; done
+t1=$(date +%s.%N)
+rows=0
+for t in captures option_counts connections subflows addresses events options failovers stalls \
+	join_attempts announcements; do
+	c=$(pg_sql rate "SELECT count(*) FROM $t")
+	printf '%-14s %9d\n' "$t" "$c"
+	rows=$((rows + c))
+done
+python3 -c "import sys; r, s, n = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+print('%s writers: %d rows in %.2f s: %.0f rows/s' % (n, r, s, r / s))" "$rows" \
+	"$(echo "$t1 - $t0" | bc -l 2>/dev/null || python3 -c "print($t1 - $t0)")" "$N"
