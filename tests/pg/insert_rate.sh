@@ -6,7 +6,9 @@
 # each without editcap) with --db-packets into one database of a
 # throwaway cluster at the server's default durability (fsync on,
 # synchronous_commit on), all at once; prints the rows written per table,
-# the wall-clock time from the first start to the last end, and rows/s.
+# the wall-clock time from the first start to the last end, rows/s, and
+# the CPU time the server's sessions used (the postmaster's reaped children,
+# /proc/PID/stat cutime + cstime), as rows per server CPU second.
 # SPLIT=0: every writer reads TRACE whole. Not a ctest test: a measurement
 # (docs/scale.md gives the command).
 #
@@ -35,6 +37,12 @@ else
 fi
 # the schema exists before the clock starts: a fleet's steady state
 "$MPANA" query --schema postgresql | psql "$uri" -X -q -v ON_ERROR_STOP=1 >/dev/null
+tck=$(getconf CLK_TCK)
+pm=$(head -1 "$PG_DIR/data/postmaster.pid")
+cpu() { awk '{print $16 + $17}' "/proc/$pm/stat"; } # children's user + system ticks
+kids() { pgrep -c -P "$pm"; } # the server's processes
+k0=$(kids)
+c0=$(cpu)
 t0=$(date +%s.%N)
 pids=()
 for p in "${parts[@]:0:$N}"; do
@@ -43,6 +51,9 @@ for p in "${parts[@]:0:$N}"; do
 done
 for p in "${pids[@]}"; do wait "$p" || { echo "a writer failed" >&2; exit 1; }; done
 t1=$(date +%s.%N)
+# the sessions' CPU time is the postmaster's once it has reaped them
+for _ in $(seq 100); do [ "$(kids)" -le "$k0" ] && break; sleep 0.05; done
+c1=$(cpu)
 rows=0
 for t in captures option_counts connections subflows addresses events options failovers stalls \
 	join_attempts announcements; do
@@ -50,6 +61,6 @@ for t in captures option_counts connections subflows addresses events options fa
 	printf '%-14s %9d\n' "$t" "$c"
 	rows=$((rows + c))
 done
-python3 -c "import sys; r, s, n = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
-print('%s writers: %d rows in %.2f s: %.0f rows/s' % (n, r, s, r / s))" "$rows" \
-	"$(echo "$t1 - $t0" | bc -l 2>/dev/null || python3 -c "print($t1 - $t0)")" "$N"
+python3 -c "import sys; r, s, n, c = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]), sys.argv[4], float(sys.argv[5])
+print('%s writers: %d rows in %.2f s: %.0f rows/s; server sessions %.2f CPU s: %.0f rows per server CPU s' % (n, r, s, r / s, c, r / c if c else 0))" \
+	"$rows" "$t0" "$t1" "$N" "$(echo "($c1 - $c0) / $tck" | bc -l)"

@@ -594,7 +594,7 @@ bool pgr_open(struct mp_db *db, const char *target, char *err, size_t n)
 	(void)db;
 	(void)target;
 	snprintf(err, n, "this mpana was built without PostgreSQL support"
-		 " (libpq-dev was missing at build time)");
+		 " (rebuild with libpq-dev installed)");
 	return false;
 }
 

@@ -723,7 +723,7 @@ bool store_pg_open(struct mp_store *st, const char *target, const char *source)
 {
 	(void)target; (void)source;
 	store_fail_msg(st, "PostgreSQL", "this mpana was built without PostgreSQL support"
-		       " (libpq-dev was missing at build time)");
+		       " (rebuild with libpq-dev installed)");
 	return false;
 }
 
