@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "mpana/log.h"
 
 #if MPANA_WITH_PG
 #include <libpq-fe.h>
@@ -53,6 +54,18 @@ struct pg_stmt {
 };
 
 /* ---- errors --------------------------------------------------------- */
+
+/* Server notices and warnings (RAISE NOTICE, "terminating connection
+ * due to ...") go through mpana's log, one line each, not libpq's own
+ * printing to stderr. */
+static void notice(void *arg, const char *msg)
+{
+	size_t n = strcspn(msg, "\n");
+
+	(void)arg;
+	MP_LOG(MP_LOG_WARN, "PostgreSQL: %.*s", (int)n, msg);
+}
+
 
 static void set_err(struct mp_db *db, const PGresult *r, const char *fallback)
 {
@@ -100,6 +113,7 @@ bool pgr_open(struct mp_db *db, const char *target, char *err, size_t n)
 		pgr_close(db);
 		return false;
 	}
+	PQsetNoticeProcessor(db->pg->conn, notice, NULL);
 	/* one snapshot for every statement; a read-only transaction is
 	 * fixed once a statement ran in it (SET TRANSACTION cannot undo it) */
 	if (!exec_ok(db, "SET default_transaction_read_only = on") ||

@@ -184,6 +184,18 @@ struct pg_store {
 
 /* ---- errors --------------------------------------------------------- */
 
+/* Server notices and warnings (RAISE NOTICE, "terminating connection
+ * due to ...") go through mpana's log, one line each, not libpq's own
+ * printing to stderr. */
+static void notice(void *arg, const char *msg)
+{
+	size_t n = strcspn(msg, "\n");
+
+	(void)arg;
+	MP_LOG(MP_LOG_WARN, "PostgreSQL: %.*s", (int)n, msg);
+}
+
+
 static void fail_res(struct mp_store *st, const char *what, const PGresult *r)
 {
 	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -686,6 +698,7 @@ bool store_pg_open(struct mp_store *st, const char *target, const char *source)
 		store_fail_msg(st, "cannot connect", msg);
 		return false;
 	}
+	PQsetNoticeProcessor(pg->conn, notice, NULL);
 	if (PQserverVersion(pg->conn) < 100000) {
 		store_fail_msg(st, "PostgreSQL server too old", "version 10 or later is needed");
 		return false;
