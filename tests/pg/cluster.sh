@@ -43,7 +43,14 @@ pg_start() {
 		chmod 711 "${TMPDIR:-/tmp}"
 	fi
 	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX") || { echo "FAIL: mktemp" >&2; exit 1; }
-	[ -n "$PG_OWNER" ] && chown "$PG_OWNER" "$PG_DIR"
+	if [ -n "$PG_OWNER" ]; then
+		chown "$PG_OWNER" "$PG_DIR"
+		pg_as test -w "$PG_DIR" || {
+			echo "FAIL: the user $PG_OWNER cannot reach $PG_DIR (a parent directory is closed to it: set TMPDIR)" >&2
+			rm -rf "$PG_DIR"
+			exit 1
+		}
+	fi
 	pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C \
 		--no-sync >"$PG_DIR/initdb.log" 2>&1 || {
 		echo "FAIL: initdb: $(tail -3 "$PG_DIR/initdb.log")" >&2

@@ -539,6 +539,8 @@ int64_t pg_store_id(struct mp_store *st, int subflow, uint32_t n)
 	int k = subflow ? 1 : 0;
 	size_t b = (size_t)((n - 1u) >> MP_PG_ID_BITS);
 
+	if (n == 0) /* no engine id: callers write NULL; never a block */
+		return 0;
 	while (b >= pg->nblocks[k]) /* once per 2^20 connections */
 		if (st->failed || !reserve_block(st, k))
 			return 0;
