@@ -61,6 +61,9 @@ for t in captures option_counts connections subflows addresses events options fa
 	printf '%-14s %9d\n' "$t" "$c"
 	rows=$((rows + c))
 done
-python3 -c "import sys; r, s, n, c = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]), sys.argv[4], float(sys.argv[5])
-print('%s writers: %d rows in %.2f s: %.0f rows/s; server sessions %.2f CPU s: %.0f rows per server CPU s' % (n, r, s, r / s, c, r / c if c else 0))" \
-	"$rows" "$t0" "$t1" "$N" "$(echo "($c1 - $c0) / $tck" | bc -l)"
+python3 -c "import sys
+r, t0, t1, n, c0, c1, tck = sys.argv[1:]
+r, s, c = int(r), float(t1) - float(t0), (int(c1) - int(c0)) / int(tck)
+print('%s writers: %d rows in %.2f s: %.0f rows/s; server sessions %.2f CPU s:'
+      ' %.0f rows per server CPU s' % (n, r, s, r / s, c, r / c if c else 0))" \
+	"$rows" "$t0" "$t1" "$N" "$c0" "$c1" "$tck"
