@@ -13,6 +13,7 @@
 #include "mpana/pkt.h"
 
 /* Counters for the end-of-run summary. */
+struct mp_merge_stats;
 struct mp_stats {
 	uint64_t packets;       /* records read from the capture */
 	uint64_t tcp;           /* packets whose TCP header was decoded */
@@ -45,11 +46,13 @@ struct mp_stats {
 	uint64_t addresses;     /* ADD_ADDR announcements (address records) */
 	uint64_t addresses_unused; /* of which echoed and never joined */
 	uint64_t conn_stalls;   /* connection stalls (stall.h), not the above */
+	const struct mp_merge_stats *merge; /* several inputs (merge.h); else NULL */
 };
 
 /* One captured record. */
 struct mp_frame {
-	uint64_t num;     /* 1-based packet number in the capture */
+	uint64_t num;     /* 1-based packet number in the capture; with several
+			   * inputs, input and packet (mp_frame_make) */
 	uint64_t ts_ns;   /* capture time, ns since the epoch (UTC) */
 	uint32_t caplen;  /* bytes captured */
 	uint32_t wirelen; /* bytes on the wire */

@@ -16,6 +16,7 @@
 #include "mpana/capture.h"
 #include "mpana/cli.h"
 #include "mpana/log.h"
+#include "mpana/merge.h"
 #include "mpana/out.h"
 #include "mpana/pipeline.h"
 
@@ -33,7 +34,7 @@ static const struct subcmd {
 };
 
 static const char usage_head[] =
-"Usage: mpana [options] -r FILE [filter expression]\n"
+"Usage: mpana [options] -r FILE [-r FILE...] [filter expression]\n"
 "       mpana [options] -i IFACE [filter expression]\n"
 "       mpana -D | -h | --version\n";
 
@@ -44,7 +45,9 @@ static const char usage_text[] =
 "filter (pcap-filter(7)), as for tcpdump: mpana -i any port 12345\n"
 "\n"
 "Input:\n"
-"  -r FILE          read a pcap or pcapng file; \"-\" reads standard input\n"
+"  -r FILE          read a pcap or pcapng file; \"-\" reads standard input.\n"
+"                   Several -r: one trace, merged by capture time; a packet\n"
+"                   seen in two files is analyzed once; frames are INPUT:N\n"
 "  -i IFACE         capture live on IFACE (\"any\" for all interfaces)\n"
 "  -c N             stop after N packets\n"
 "  -s SNAPLEN       live: bytes to capture per packet (default 262144)\n"
@@ -154,6 +157,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mp_capture_cfg cfg = { .promisc = true };
+	static const char *files[MP_MERGE_MAX_INPUTS];
 	static struct mp_out out;
 	static struct mp_analyzer an;
 	struct mp_sink sink;
@@ -170,7 +174,14 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+r:i:c:s:pZ:Dqlnh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			cfg.file = optarg;
+			if (cfg.nfiles == MP_MERGE_MAX_INPUTS) {
+				MP_LOG(MP_LOG_ERR, "at most %d capture files (-r) can be merged",
+				       MP_MERGE_MAX_INPUTS);
+				return MP_EXIT_USAGE;
+			}
+			files[cfg.nfiles++] = optarg;
+			cfg.file = files[0];
+			cfg.files = files;
 			break;
 		case 'i':
 			cfg.iface = optarg;

@@ -24,7 +24,15 @@ int mp_pipeline_run(const struct mp_pipeline_cfg *cfg, struct mp_sink *sink,
 		char source[512];
 		struct mp_store_cfg scfg = { 0 };
 
-		if (cfg->capture.file)
+		if (cfg->capture.nfiles > 1) {
+			/* "a.pcap + b.pcap": the inputs in -r order */
+			size_t n = 0;
+
+			source[0] = '\0';
+			for (unsigned i = 0; i < cfg->capture.nfiles && n < sizeof source; i++)
+				n += (size_t)snprintf(source + n, sizeof source - n, "%s%s",
+						      i ? " + " : "", cfg->capture.files[i]);
+		} else if (cfg->capture.file)
 			snprintf(source, sizeof source, "%s", cfg->capture.file);
 		else
 			snprintf(source, sizeof source, "iface:%s", cfg->capture.iface);

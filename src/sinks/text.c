@@ -10,6 +10,7 @@
 #include "mpana/failover.h"
 #include "mpana/joins.h"
 #include "mpana/stall.h"
+#include "mpana/merge.h"
 #include "mpana/out.h"
 #include "mpana/report.h"
 
@@ -201,7 +202,7 @@ static void text_packet(struct mp_sink *s, const struct mp_frame *f,
 	struct mp_out *o = s->out;
 
 	mp_out_reserve(o);
-	mp_out_u64(o, f->num);
+	mp_out_frame_text(o, f->num);
 	mp_out_ch(o, ' ');
 	mp_out_utc(o, f->ts_ns);
 	mp_out_str(o, p->family == 6 ? " IP6 " : " IP ");
@@ -346,6 +347,8 @@ static void text_summary(struct mp_sink *s, const struct mp_stats *st)
 		mp_out_str(o, " dropped by interface");
 		mp_out_eol(o);
 	}
+	if (st->merge)
+		mp_out_merge_text(o, st->merge);
 }
 
 /* Episodes wait for their connection's block (they always come before

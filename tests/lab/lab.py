@@ -219,6 +219,18 @@ scenario("bridge",
          events=[(0.20, "fail_path", 1)],
          extra_sysctl={"client": {"net.ipv4.tcp_retries2": "4"}}, capture_tail=1.0)
 
+scenario("paths",
+         "As bridge, captured at four points: the client (<name>.pcap), the server "
+         "(<name>.server.pcap) and each path's bridge, on its client-side port "
+         "(<name>.path1.pcap, <name>.path2.pcap): per-path captures of one failover, "
+         "for merging (mpana -r a -r b). Path 1 dies at t=0.20 s by an nft drop in "
+         "the path-1 bridge, after that bridge's capture point.",
+         size=262144, client_eps=[("c2", 2, "subflow")], topology="bridge",
+         fail_at="bridge", capture_at=(("client", ""), ("server", ".server"),
+                                       ("bridge1", ".path1"), ("bridge2", ".path2")),
+         events=[(0.20, "fail_path", 1)],
+         extra_sysctl={"client": {"net.ipv4.tcp_retries2": "4"}}, capture_tail=1.0)
+
 scenario("bbm",
          "Break-before-make: one subflow only (no endpoint at first). At t=0.20 s path 1 "
          "dies silently (nft drop in the server namespace) and the client adds a "
@@ -455,6 +467,8 @@ EXPECT = {
                   "path1_outages": (1, 1)},
     "bridge":    {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
                   "path1_outages": (1, 1), "captures_present": (2, 2)},
+    "paths":     {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
+                  "path1_outages": (1, 1), "captures_present": (4, 4)},
     "bbm":       {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
                   "path1_outages": (1, 1), "join_after_outage": (1, 1)},
     # "why" scenarios: capture evidence plus the kernels' own counters
@@ -666,8 +680,11 @@ table inet mpanalab {
         """tcpdump -i any in the namespace of `role`, writing `pcap`."""
         self.pcap = pcap
         self.tmps = getattr(self, "tmps", []) + [pcap]
+        # a bridge namespace: only its client-side port (bc<i>), so each
+        # packet is captured once, as it arrives from or leaves for the client
+        iface = "bc" + role[-1] if role.startswith("bridge") else "any"
         p = self.spawn(self.ns[role],
-                       ["tcpdump", "-i", "any", "-s", "256", "-U", "--immediate-mode",
+                       ["tcpdump", "-i", iface, "-s", "256", "-U", "--immediate-mode",
                         "-n", "-w", pcap] + (shlex.split(OPTS["filter"])
                                              if OPTS["filter"] else []),
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
