@@ -42,4 +42,10 @@ int mp_pipeline_run(const struct mp_pipeline_cfg *cfg, struct mp_sink *sink,
  * dispositions are restored before it returns. */
 int mp_selfrun_analyze(const char *trace, const char *db, bool packets);
 
+/* The same over several capture files read as one trace (`mpana -r a -r b`,
+ * include/mpana/merge.h); n == 1 is mp_selfrun_analyze. Messages name the
+ * first file. */
+int mp_selfrun_analyze_merged(const char *const *traces, unsigned n,
+			      const char *db, bool packets);
+
 #endif /* MPANA_PIPELINE_H */

@@ -64,10 +64,18 @@ int mp_pipeline_run(const struct mp_pipeline_cfg *cfg, struct mp_sink *sink,
 
 int mp_selfrun_analyze(const char *trace, const char *db, bool packets)
 {
+	return mp_selfrun_analyze_merged(&trace, 1, db, packets);
+}
+
+int mp_selfrun_analyze_merged(const char *const *traces, unsigned n,
+			      const char *db, bool packets)
+{
+	const char *trace = traces[0];
 	static const int sigs[] = { SIGINT, SIGTERM, SIGPIPE };
 	static const struct mp_sink_ops discard_ops; /* no output at all */
 	struct mp_pipeline_cfg cfg = {
-		.capture = { .file = trace, .promisc = true },
+		.capture = { .file = traces[0], .files = traces, .nfiles = n,
+			     .promisc = true },
 		.db_path = db,
 		.db_packets = packets,
 	};

@@ -25,6 +25,8 @@ Cases (the oracle of each in brackets):
   pcapng    a pcapng input (editcap) merges as its pcap form does
   usage     -r - twice, a missing file, 17 inputs, -i with -r
   filter    a filter applies to every input [the records' addresses]
+  check     `mpana check --merge` checks the merged trace: path 2's capture
+            alone has an orphan join, both together one failover [the lab]
 Exit 0 pass, 1 fail, 77 skip (tshark/editcap missing).
 """
 import json
@@ -291,6 +293,24 @@ def case_filter(mpana, pc):
         fail("filtered merge found no shared packets")
 
 
+def case_check(mpana, pc, tmp):
+    p1, p2 = pc + "/paths.path1.pcap", pc + "/paths.path2.pcap"
+    alone = run([mpana, "check", p2], rc=1).stdout
+    if "FAIL  %s  orphan_joins == 0  (measured 1)" % p2 not in alone:
+        fail("path 2 alone: %s" % alone)
+    ex = os.path.join(tmp, "m.expect")
+    with open(ex, "w") as f:
+        f.write("orphan_joins == 0\nfailover.count == 1\nhmac_failures == 0\n"
+                "failover.max_latency_ms < 1000\n")
+    out = run([mpana, "check", "--merge", p1, p2, "--expect", ex], rc=0).stdout
+    name = p1 + " + " + p2
+    for want in ("orphan_joins == 0  (measured 0)", "failover.count == 1  (measured 1)"):
+        if "PASS  %s:" % name not in out or want not in out:
+            fail("check --merge: want %r for %r:\n%s" % (want, name, out))
+    if "check: 4 passed, 0 failed" not in out:
+        fail("check --merge: %s" % out)
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__)
@@ -302,8 +322,8 @@ def main():
             return 77
     tmp = tempfile.mkdtemp()
     try:
-        if case == "pcapng":
-            case_pcapng(mpana, pc, tmp)
+        if case in ("pcapng", "check"):
+            globals()["case_" + case](mpana, pc, tmp)
         else:
             globals()["case_" + case](mpana, pc)
     finally:

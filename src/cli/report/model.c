@@ -270,7 +270,7 @@ static int load_markers(sqlite3 *db, struct rpt_data *d)
 			rpt_sf_index(d, sqlite3_column_int64(st, 1));
 		col_text(st, 2, mk->type, sizeof mk->type);
 		col_text(st, 3, mk->detail, sizeof mk->detail);
-		mk->frame = sqlite3_column_int(st, 4);
+		mk->frame = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_finalize(st);
 	return rpt_step_end(db, rc, "events");
@@ -298,7 +298,7 @@ static int load_handshake(sqlite3 *db, struct rpt_data *d)
 		       rpt_sf_index(d, sqlite3_column_int64(st, 2));
 		col_text(st, 3, h->step, sizeof h->step);
 		h->ok = col_int(st, 4, -1);
-		h->frame = sqlite3_column_int(st, 5);
+		h->frame = sqlite3_column_int64(st, 5);
 		col_text(st, 6, h->detail, sizeof h->detail);
 	}
 	sqlite3_finalize(st);

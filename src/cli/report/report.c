@@ -33,6 +33,7 @@
 #include "mpana/cli.h"
 #include "mpana/graph_model.h"
 #include "mpana/log.h"
+#include "mpana/merge.h"
 #include "mpana/pipeline.h"
 
 #include "css.h"
@@ -104,12 +105,13 @@ out:
 
 static void usage(FILE *f)
 {
-	fputs("Usage: mpana report TRACE|DB -o FILE [--conn ID]\n"
+	fputs("Usage: mpana report TRACE...|DB -o FILE [--conn ID]\n"
 	      "Writes one self-contained HTML page (inline SVG, no script) with, per MPTCP\n"
 	      "connection, its verdicts, subflow graph, timeline with failovers, data\n"
 	      "sequence plot and handshake order. TRACE is analyzed with --db-packets into\n"
 	      "a temporary database; DB is an mpana --db file. --conn ID: only the\n"
-	      "connection with that database id. See docs/report.md.\n", f);
+	      "connection with that database id. Several TRACEs are one trace, merged\n"
+	      "by time as by mpana -r A -r B. See docs/report.md.\n", f);
 }
 
 int mp_cmd_report(int argc, char **argv)
@@ -150,8 +152,9 @@ int mp_cmd_report(int argc, char **argv)
 		default: usage(stderr); return MP_EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1 || !out_path) {
-		MP_LOG(MP_LOG_ERR, "report: give one TRACE or DB and -o FILE");
+	if (argc - optind < 1 || argc - optind > MP_MERGE_MAX_INPUTS || !out_path) {
+		MP_LOG(MP_LOG_ERR, "report: give one TRACE or DB (or up to %d TRACEs, "
+		       "merged) and -o FILE", MP_MERGE_MAX_INPUTS);
 		usage(stderr);
 		return MP_EXIT_USAGE;
 	}
@@ -160,6 +163,13 @@ int mp_cmd_report(int argc, char **argv)
 		MP_LOG(MP_LOG_ERR, "%s: %s", input, strerror(errno));
 		return MP_EXIT_ERROR;
 	}
+	for (int i = optind + 1; i < argc; i++)
+		if (access(argv[i], R_OK) != 0 || is_sqlite_file(argv[i]) ||
+		    is_sqlite_file(input)) {
+			MP_LOG(MP_LOG_ERR, "%s: %s", argv[i], access(argv[i], R_OK)
+				? strerror(errno) : "several inputs are merged traces, not databases");
+			return MP_EXIT_USAGE;
+		}
 	if (is_sqlite_file(input)) {
 		snprintf(dbpath, sizeof dbpath, "%s", input);
 	} else {
@@ -175,7 +185,8 @@ int mp_cmd_report(int argc, char **argv)
 		}
 		tmp = true;
 		snprintf(dbpath, sizeof dbpath, "%s/r.db", dir);
-		rc = mp_selfrun_analyze(input, dbpath, true);
+		rc = mp_selfrun_analyze_merged((const char *const *)argv + optind,
+					       (unsigned)(argc - optind), dbpath, true);
 		if (rc != 0) {
 			MP_LOG(MP_LOG_ERR, "%s: the trace could not be analyzed (mpana exited %d)", input, rc);
 			ret = MP_EXIT_ERROR;
