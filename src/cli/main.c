@@ -30,7 +30,7 @@ static const struct subcmd {
 	{ "query", mp_cmd_query, "[--table|--csv|--json] DB NAME|SQL" },
 	{ "check", mp_cmd_check, "TRACE... [--expect FILE] [--junit FILE] [--tap FILE] [--merge]" },
 	{ "report", mp_cmd_report, "TRACE...|DB -o FILE [--conn ID]" },
-	{ "mib", mp_cmd_mib, "TRACE [--side client|server|ADDR] [--json] [--nstat FILE]" },
+	{ "mib", mp_cmd_mib, "TRACE... [--side client|server|ADDR] [--json] [--nstat FILE]" },
 };
 
 static const char usage_head[] =

@@ -25,6 +25,9 @@ Cases (the oracle of each in brackets):
   pcapng    a pcapng input (editcap) merges as its pcap form does
   usage     -r - twice, a missing file, 17 inputs, -i with -r
   filter    a filter applies to every input [the records' addresses]
+  mib       `mpana mib` of the two path captures merged: the client
+            capture's counters [the client capture; its own test compares
+            those with the kernel's]
   check     `mpana check --merge` checks the merged trace: path 2's capture
             alone has an orphan join, both together one failover [the lab]
 Exit 0 pass, 1 fail, 77 skip (tshark/editcap missing).
@@ -291,6 +294,14 @@ def case_filter(mpana, pc):
     if {r["frame"] // BASE for r in opts} != {1} and \
             by(recs, "summary")[0]["duplicates"] == 0:
         fail("filtered merge found no shared packets")
+
+
+def case_mib(mpana, pc):
+    host = json.loads(run([mpana, "mib", "--json", pc + "/paths.pcap"]).stdout)
+    merged = json.loads(run([mpana, "mib", "--json", pc + "/paths.path1.pcap",
+                             pc + "/paths.path2.pcap"]).stdout)
+    if host != merged or not host.get("MPTcpExtMPJoinSynTx"):
+        fail("mib: client capture %s, merged paths %s" % (host, merged))
 
 
 def case_check(mpana, pc, tmp):
