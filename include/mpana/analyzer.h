@@ -132,6 +132,8 @@ struct mp_analyzer {
 	uint64_t idle_ns;     /* idle expiry (capture time); 0: default */
 	bool no_appid;        /* skip application classification (nDPI) */
 	bool dlt_told;        /* the sinks were told the link type */
+	bool predecoded;      /* a->pkt holds the next packet, decoded */
+	enum mp_pkt_status predecoded_status; /* what the decode returned */
 	struct mp_st *stalls; /* analysis stage: connection stalls (with the engine) */
 };
 
@@ -152,6 +154,12 @@ bool mp_analyzer_add_sink(struct mp_analyzer *a, struct mp_sink *s);
 /* Decodes and accounts one record. `bytes` is borrowed for the call. */
 void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 			const uint8_t *bytes);
+
+/* mp_analyzer_packet for a packet already decoded into a->pkt (with
+ * a->dlt; `status` what mp_pkt_decode returned): the merged reader decodes
+ * every packet to recognise copies, and the analyzer then uses that. */
+void mp_analyzer_packet_decoded(struct mp_analyzer *a, const struct mp_frame *f,
+				enum mp_pkt_status status);
 
 /* True when the run should stop: stdout failed (closed pipe, full disk)
  * or another sink failed (the --db store). */

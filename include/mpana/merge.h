@@ -77,6 +77,9 @@ struct mp_trace_rec {
 	uint32_t caplen, len;
 	const uint8_t *data; /* borrowed until the next call */
 	int dlt;             /* the input's link type */
+	int status;          /* several inputs: what mp_pkt_decode returned for
+			      * the packet, decoded into the caller's pkt;
+			      * one input: -1, not decoded */
 };
 
 /* Opens every file (the zero-copy reader, or libpcap for pcapng, stdin
@@ -85,8 +88,10 @@ struct mp_trace_rec {
 int mp_trace_open(struct mp_trace **t, const char *const *files, unsigned n,
 		  const char *filter, struct mp_merge_stats *ms);
 /* The next packet in time order, later copies skipped: 1, 0 at the end, -1
- * on a damaged input (reported, naming the file). */
-int mp_trace_next(struct mp_trace *t, struct mp_trace_rec *r);
+ * on a damaged input (reported, naming the file). `pkt` is scratch space
+ * for the decode (r->status). */
+struct mp_pkt;
+int mp_trace_next(struct mp_trace *t, struct mp_trace_rec *r, struct mp_pkt *pkt);
 void mp_trace_close(struct mp_trace *t);
 
 struct mp_out;

@@ -238,7 +238,15 @@ void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 	}
 	st->last_ts_ns = f->ts_ns;
 
-	switch (mp_pkt_decode(a->dlt, bytes, f->caplen, p)) {
+	enum mp_pkt_status status;
+
+	if (__builtin_expect(a->predecoded, 0)) { /* mp_analyzer_packet_decoded */
+		status = a->predecoded_status;
+		a->predecoded = false;
+	} else {
+		status = mp_pkt_decode(a->dlt, bytes, f->caplen, p);
+	}
+	switch (status) {
 	case MP_PKT_TCP:
 		break;
 	case MP_PKT_FRAG:
@@ -273,6 +281,14 @@ void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 		if (s->ops->packet && (s->all_packets || (p->opts.n && !s->quiet)))
 			s->ops->packet(s, f, p, &a->ann);
 	}
+}
+
+void mp_analyzer_packet_decoded(struct mp_analyzer *a, const struct mp_frame *f,
+				enum mp_pkt_status status)
+{
+	a->predecoded = true;
+	a->predecoded_status = status;
+	mp_analyzer_packet(a, f, NULL);
 }
 
 bool mp_analyzer_must_stop(const struct mp_analyzer *a)

@@ -15,7 +15,9 @@
  * not grow with the trace. A full probe run overwrites its oldest slot, so
  * under a packet rate above the table's size per window some duplicates
  * can go unrecognized (they are then analyzed twice, as without merging);
- * the table holds 2^18 slots, 262144 packets per second. */
+ * the table holds 2^18 slots, 262144 packets per second. Every packet is
+ * decoded once, into the caller's struct mp_pkt, which the analyzer then
+ * uses as it is. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +31,7 @@
 #include "mpana/pkt.h"
 
 #define DUP_SLOTS (1u << 18)
-#define DUP_PROBES 16
+#define DUP_PROBES 8
 #define DUP_PAYLOAD_BYTES 32 /* payload bytes that enter the key */
 
 struct input {
@@ -55,36 +57,33 @@ struct dup_slot {
 	uint16_t seen;  /* inputs (bit input - 1) that saw it, the first included */
 };
 
-/* FNV-1a over the fields that a router or middlebox leaves alone. */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
+static inline uint64_t mix(uint64_t h, uint64_t v)
 {
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
 }
 
+/* A hash of the fields a router or middlebox leaves alone (merge.h). */
 static uint64_t packet_key(const struct mp_pkt *k)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t alen = k->family == 6 ? 16 : 4;
+	uint64_t w[4] = { 0, 0, 0, 0 }, h;
 	size_t plen = k->payload_caplen < DUP_PAYLOAD_BYTES ? k->payload_caplen
 							   : DUP_PAYLOAD_BYTES;
 
-	h = fnv(h, &k->family, 1);
-	h = fnv(h, k->src, alen);
-	h = fnv(h, k->dst, alen);
-	h = fnv(h, &k->sport, sizeof k->sport);
-	h = fnv(h, &k->dport, sizeof k->dport);
-	h = fnv(h, &k->seq, sizeof k->seq);
-	h = fnv(h, &k->ack, sizeof k->ack);
-	h = fnv(h, &k->flags, 1);
-	h = fnv(h, &k->payload_len, sizeof k->payload_len);
-	if (plen)
-		h = fnv(h, k->payload, plen);
+	h = mix(0x243f6a8885a308d3ull, (uint64_t)k->family << 56 |
+		(uint64_t)k->flags << 48 | (uint64_t)k->sport << 16 | k->dport);
+	h = mix(h, (uint64_t)k->seq << 32 | k->ack);
+	h = mix(h, k->payload_len);
+	memcpy(w, k->src, 16);
+	memcpy(w + 2, k->dst, 16);
+	for (unsigned i = 0; i < 4; i++)
+		h = mix(h, w[i]);
+	if (plen) {
+		memset(w, 0, sizeof w);
+		memcpy(w, k->payload, plen);
+		for (unsigned i = 0; i < 4; i++)
+			h = mix(h, w[i]);
+	}
 	return h ? h : 1;
 }
 
@@ -140,6 +139,10 @@ static bool is_duplicate(struct dup_slot *tab, struct mp_merge_stats *ms,
 		if (!live) {
 			if (!victim || victim->key)
 				victim = s;
+			/* A slot never used ends the search: an insertion takes the
+			 * first slot not live on its way, so none went past it. */
+			if (!s->key)
+				break;
 		} else if (!victim || (victim->key && s->ts_ns < victim->ts_ns)) {
 			victim = s;
 		}
@@ -253,7 +256,6 @@ struct mp_trace {
 	unsigned n;
 	struct dup_slot *tab;
 	struct mp_merge_stats *ms;
-	struct mp_pkt k; /* decoded for the duplicate key */
 };
 
 int mp_trace_open(struct mp_trace **out, const char *const *files, unsigned n,
@@ -308,7 +310,7 @@ int mp_trace_open(struct mp_trace **out, const char *const *files, unsigned n,
 	return MP_EXIT_OK;
 }
 
-int mp_trace_next(struct mp_trace *t, struct mp_trace_rec *r)
+int mp_trace_next(struct mp_trace *t, struct mp_trace_rec *r, struct mp_pkt *pkt)
 {
 	for (;;) {
 		struct input *next = NULL;
@@ -331,10 +333,14 @@ int mp_trace_next(struct mp_trace *t, struct mp_trace_rec *r)
 			return 0;
 		next->have = false;
 		t->ms->packets[next->no - 1]++;
-		if (t->n > 1 &&
-		    mp_pkt_decode(next->dlt, next->data, next->caplen, &t->k) == MP_PKT_TCP &&
-		    is_duplicate(t->tab, t->ms, next, &t->k))
-			continue;
+		r->status = -1;
+		if (t->n > 1) {
+			r->status = (int)mp_pkt_decode(next->dlt, next->data,
+						       next->caplen, pkt);
+			if (r->status == MP_PKT_TCP &&
+			    is_duplicate(t->tab, t->ms, next, pkt))
+				continue;
+		}
 		r->frame = mp_frame_make(t->n > 1 ? next->no : 0, next->n);
 		r->ts_ns = next->ts_ns;
 		r->caplen = next->caplen;
@@ -370,11 +376,14 @@ int mp_capture_merge(const struct mp_capture_cfg *cfg, struct mp_analyzer *a,
 		return rc;
 	a->st.merge = ms;
 	while (analyzed < limit && !mp_stop_requested &&
-	       (got = mp_trace_next(t, &r)) == 1) {
+	       (got = mp_trace_next(t, &r, &a->pkt)) == 1) {
 		struct mp_frame fr = { r.frame, r.ts_ns, r.caplen, r.len };
 
 		a->dlt = r.dlt;
-		mp_analyzer_packet(a, &fr, r.data);
+		if (r.status >= 0) /* decoded into a->pkt already */
+			mp_analyzer_packet_decoded(a, &fr, (enum mp_pkt_status)r.status);
+		else
+			mp_analyzer_packet(a, &fr, r.data);
 		analyzed++;
 		if (mp_analyzer_must_stop(a))
 			break; /* stdout or the database failed */

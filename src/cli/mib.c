@@ -65,8 +65,9 @@ static int run_pass(const char *const *traces, unsigned ntraces, struct mp_mib *
 		mp_trace_close(t);
 		return MP_EXIT_MIB_ERROR;
 	}
-	while ((got = mp_trace_next(t, &r)) == 1) {
-		if (mp_pkt_decode(r.dlt, r.data, r.caplen, &pkt) != MP_PKT_TCP)
+	while ((got = mp_trace_next(t, &r, &pkt)) == 1) {
+		if ((r.status >= 0 ? (enum mp_pkt_status)r.status
+				   : mp_pkt_decode(r.dlt, r.data, r.caplen, &pkt)) != MP_PKT_TCP)
 			continue;
 		mp_engine_packet(eng, r.frame, r.ts_ns, &pkt, &ann);
 		if (learn) {
