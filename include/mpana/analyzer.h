@@ -66,6 +66,7 @@ struct mp_join_attempt;
 struct mp_addr_use;
 struct mp_stall;
 struct mp_st;
+struct mp_text_fmt;
 
 /* Output back ends share this table (STYLE R16). `packet` is called for
  * every TCP packet carrying at least one MPTCP option, with the engine's
@@ -99,6 +100,13 @@ struct mp_sink_ops {
 	/* each connection stall (stall.h) when it ends, or at the end of its
 	 * connection (before the connection's `conn`) */
 	void (*stall)(struct mp_sink *s, const struct mp_stall *st);
+	/* every record read (after the BPF filter), TCP or not, once the
+	 * engine and the analysis stage have processed it: `bytes` are its
+	 * f->caplen captured bytes; `ann` the engine's annotation for a TCP
+	 * packet (conn 0 when no connection owns it), NULL for anything else
+	 * (the packet writer, pcap_out.h) */
+	void (*frame)(struct mp_sink *s, const struct mp_frame *f,
+		      const uint8_t *bytes, const struct mp_pkt_ann *ann);
 };
 
 struct mp_sink {
@@ -112,6 +120,8 @@ struct mp_sink {
 	void *user;                    /* back-end state */
 	void *held_why;                /* text: join attempts and addresses held
 					* for their connection's block */
+	struct mp_text_fmt *text_fmt;  /* text: time format (-t forms); NULL:
+					* the default date and time */
 };
 
 #define MP_SINKS_MAX 4 /* sinks one run feeds: the output, the store, ... */
@@ -135,6 +145,7 @@ struct mp_analyzer {
 	bool predecoded;      /* a->pkt holds the next packet, decoded */
 	enum mp_pkt_status predecoded_status; /* what the decode returned */
 	struct mp_st *stalls; /* analysis stage: connection stalls (with the engine) */
+	bool any_frame;       /* some sink has a `frame` op */
 };
 
 /* Sets up `a` (no allocation; the engine comes with the first TCP packet).
@@ -157,9 +168,11 @@ void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 
 /* mp_analyzer_packet for a packet already decoded into a->pkt (with
  * a->dlt; `status` what mp_pkt_decode returned): the merged reader decodes
- * every packet to recognise copies, and the analyzer then uses that. */
+ * every packet to recognise copies, and the analyzer then uses that.
+ * `bytes` (the record, borrowed for the call) still go to the sinks'
+ * `frame` op (-w). */
 void mp_analyzer_packet_decoded(struct mp_analyzer *a, const struct mp_frame *f,
-				enum mp_pkt_status status);
+				const uint8_t *bytes, enum mp_pkt_status status);
 
 /* True when the run should stop: stdout failed (closed pipe, full disk)
  * or another sink failed (the --db store). */
@@ -167,6 +180,22 @@ bool mp_analyzer_must_stop(const struct mp_analyzer *a);
 
 /* Sinks for text and JSON Lines output (src/sinks/text.c, src/sinks/json.c). */
 void mp_sink_text_init(struct mp_sink *s, struct mp_out *out, bool quiet);
+
+/* The text sink's packet-line timestamp, as tcpdump(1)'s -t forms (set
+ * s->text_fmt after mp_sink_text_init; borrowed for the run). */
+enum mp_ts_fmt {
+	MP_TS_DATE = 0,    /* default, -tttt: "YYYY-MM-DD HH:MM:SS.frac", UTC */
+	MP_TS_NONE,        /* -t: none */
+	MP_TS_EPOCH,       /* -tt: seconds since the epoch "S.frac" */
+	MP_TS_DELTA_PREV,  /* -ttt: " HH:MM:SS.frac" since the previous line */
+	MP_TS_DELTA_FIRST, /* -ttttt: idem since the first line */
+};
+struct mp_text_fmt {
+	enum mp_ts_fmt ts; /* which form */
+	bool nano;         /* 9 fraction digits (--nano), else 6 */
+	bool ref_set;      /* ref_ns is valid (a line was printed) */
+	uint64_t ref_ns;   /* deltas: the previous / first line's time */
+};
 void mp_sink_json_init(struct mp_sink *s, struct mp_out *out, bool quiet);
 
 #endif /* MPANA_ANALYZER_H */

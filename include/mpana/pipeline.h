@@ -19,6 +19,8 @@ struct mp_pipeline_cfg {
 	const char *db_path;           /* --db: also store into this database; NULL: none */
 	bool db_packets;               /* --db-packets: one row per MPTCP option */
 	uint32_t max_conns;            /* --max-conns; 0: MP_DEFAULT_MAX_CONNS */
+	struct mp_sink *extra;         /* also fed, e.g. -w's packet writer
+					* (pcap_out.h); NULL: none */
 };
 
 /* Initializes `an` with `sink`, opens the store (cfg->db_path), runs the

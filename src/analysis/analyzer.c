@@ -31,6 +31,7 @@ void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
 	a->n_sinks = 1;
 	a->dlt_told = false;
 	a->stalls = NULL;
+	a->any_frame = sink->ops->frame != NULL;
 }
 
 bool mp_analyzer_add_sink(struct mp_analyzer *a, struct mp_sink *s)
@@ -38,6 +39,7 @@ bool mp_analyzer_add_sink(struct mp_analyzer *a, struct mp_sink *s)
 	if (a->n_sinks >= MP_SINKS_MAX)
 		return false;
 	a->sinks[a->n_sinks++] = s;
+	a->any_frame |= s->ops->frame != NULL;
 	return true;
 }
 
@@ -222,8 +224,8 @@ static inline void analysis_packet(struct mp_analyzer *a, const struct mp_frame 
 	mp_st_packet(a->stalls, f->num, f->ts_ns, p, ann);
 }
 
-void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
-			const uint8_t *bytes)
+static inline void analyze(struct mp_analyzer *a, const struct mp_frame *f,
+			   const uint8_t *bytes)
 {
 	struct mp_stats *st = &a->st;
 	struct mp_pkt *p = &a->pkt;
@@ -283,12 +285,23 @@ void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 	}
 }
 
+void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
+			const uint8_t *bytes)
+{
+	uint64_t tcp = a->st.tcp;
+
+	analyze(a, f, bytes);
+	/* then the record itself, with its connection when it is TCP */
+	if (__builtin_expect(a->any_frame, 0))
+		EACH_SINK(a, frame, f, bytes, a->st.tcp != tcp ? &a->ann : NULL);
+}
+
 void mp_analyzer_packet_decoded(struct mp_analyzer *a, const struct mp_frame *f,
-				enum mp_pkt_status status)
+				const uint8_t *bytes, enum mp_pkt_status status)
 {
 	a->predecoded = true;
 	a->predecoded_status = status;
-	mp_analyzer_packet(a, f, NULL);
+	mp_analyzer_packet(a, f, bytes);
 }
 
 bool mp_analyzer_must_stop(const struct mp_analyzer *a)

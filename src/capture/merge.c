@@ -381,7 +381,8 @@ int mp_capture_merge(const struct mp_capture_cfg *cfg, struct mp_analyzer *a,
 
 		a->dlt = r.dlt;
 		if (r.status >= 0) /* decoded into a->pkt already */
-			mp_analyzer_packet_decoded(a, &fr, (enum mp_pkt_status)r.status);
+			mp_analyzer_packet_decoded(a, &fr, r.data,
+						   (enum mp_pkt_status)r.status);
 		else
 			mp_analyzer_packet(a, &fr, r.data);
 		analyzed++;

@@ -46,6 +46,8 @@ int mp_pipeline_run(const struct mp_pipeline_cfg *cfg, struct mp_sink *sink,
 		mp_sink_store_init(&store_sink, store);
 		mp_analyzer_add_sink(an, &store_sink);
 	}
+	if (cfg->extra)
+		mp_analyzer_add_sink(an, cfg->extra);
 
 	rc = mp_capture_run(&cfg->capture, an);
 	if (rc != MP_EXIT_USAGE &&
