@@ -381,10 +381,6 @@ int main(int argc, char **argv)
 		int werr = mp_pcap_out_close(writer, an.dlt, keep);
 		if (werr && werr != EPIPE)
 			rc = MP_EXIT_ERROR; /* reported with the path */
-		if (keep && wcfg.conn && an.st.conns < wcfg.conn)
-			MP_LOG(MP_LOG_WARN, "no connection %u in the capture (%llu connections): "
-			       "%s holds no packets", wcfg.conn,
-			       (unsigned long long)an.st.conns, wcfg.path);
 	}
 	if (mp_out_flush(&out) != 0) {
 		if (out.err == EPIPE)

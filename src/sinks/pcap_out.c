@@ -35,6 +35,9 @@ struct mp_pcap_out {
 	uint64_t whole;       /* file offset after the last record fully written */
 	uint64_t written;     /* records fully written */
 	uint64_t pending;     /* records in buf */
+	bool conn_seen;       /* cfg.conn was finalized (the `conn` op) */
+	bool conn_partial;    /* ... built from a partial capture */
+	uint8_t conn_reason;  /* ... its close reason */
 	size_t n;             /* bytes in buf, from a record boundary */
 	uint8_t *buf;         /* BUF_SIZE bytes */
 };
@@ -265,6 +268,45 @@ static void po_frame(struct mp_sink *s, const struct mp_frame *f,
 		flush(w);
 }
 
+/* The selected connection at its end: what a one-pass selection of its
+ * packets may have missed (told at close). */
+static void po_conn(struct mp_sink *s, const struct mp_conn *c)
+{
+	struct mp_pcap_out *w = s->user;
+
+	if (!w->cfg.conn || c->id != w->cfg.conn)
+		return;
+	w->conn_seen = true;
+	w->conn_partial = c->partial;
+	w->conn_reason = c->close_reason;
+	for (const struct mp_subflow *sf = c->sf_head; sf; sf = sf->conn_next)
+		w->conn_partial |= sf->kind == MP_SF_PARTIAL || sf->orphan;
+}
+
+/* Warns when the file may not hold every packet of the selected
+ * connection (docs/mpana.1, WRITING PACKETS). */
+static void warn_conn(const struct mp_pcap_out *w)
+{
+	const char *p = w->cfg.path;
+	unsigned id = w->cfg.conn;
+
+	if (!w->conn_seen && !w->written)
+		MP_LOG(MP_LOG_WARN, "no connection %u in the capture: %s holds no packets",
+		       id, p);
+	else if (!w->conn_seen)
+		MP_LOG(MP_LOG_WARN, "connection %u was merged into another one (its subflows "
+		       "were seen without their handshakes): %s holds only the packets read "
+		       "while it had that number", id, p);
+	else if (w->conn_partial)
+		MP_LOG(MP_LOG_WARN, "connection %u was seen without some of its handshakes: "
+		       "packets of its subflows read before they were matched to it are "
+		       "not in %s", id, p);
+	else if (w->conn_reason == MP_CLOSE_EVICTED || w->conn_reason == MP_CLOSE_IDLE)
+		MP_LOG(MP_LOG_WARN, "connection %u was dropped before the end of the capture "
+		       "(%s): packets of its subflows read after that are not in %s", id,
+		       w->conn_reason == MP_CLOSE_IDLE ? "idle" : "--max-conns", p);
+}
+
 static bool po_failed(const struct mp_sink *s)
 {
 	const struct mp_pcap_out *w = s->user;
@@ -275,6 +317,7 @@ static bool po_failed(const struct mp_sink *s)
 static const struct mp_sink_ops pcap_out_ops = {
 	.linktype = po_linktype,
 	.frame = po_frame,
+	.conn = po_conn,
 	.failed = po_failed,
 };
 
@@ -301,6 +344,8 @@ int mp_pcap_out_close(struct mp_pcap_out *w, int dlt, bool keep)
 		if (!w->started)
 			start(w, dlt);
 		flush(w);
+		if (w->cfg.conn && !w->err)
+			warn_conn(w);
 	}
 	err = w->err;
 	if (w->fd != STDOUT_FILENO && close(w->fd) != 0 && !err) {
