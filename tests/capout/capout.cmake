@@ -7,3 +7,7 @@ foreach(case write conn partial tforms verbose errors)
     ${CMAKE_CURRENT_LIST_DIR}/capout_test.py $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps ${case})
   set_tests_properties(capout.${case} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 endforeach()
+# capout.live: --conn ID -w in one pass on a live capture of lo (root, MPTCP).
+add_test(NAME capout.live COMMAND ${MPANA_TEST_TMP} bash ${CMAKE_CURRENT_LIST_DIR}/live_test.sh
+  $<TARGET_FILE:mpana>)
+set_tests_properties(capout.live PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)

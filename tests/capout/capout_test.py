@@ -592,6 +592,29 @@ def case_errors():
     print("errors: all behave as documented")
 
 
+def case_live_compare():
+    """live_test.sh: DIR/c2.pcap, written live with --conn 2, holds the
+    packets of tshark's second MPTCP connection of DIR/all.pcap, captured
+    at the same time by another packet socket: the same packets, bytes and
+    lengths, in order. Not the same timestamps: each socket takes its own
+    for the packets sent on lo (the file cases check timestamps)."""
+    all_, c2 = os.path.join(PCAPS, "all.pcap"), os.path.join(PCAPS, "c2.pcap")
+    oracle = oracle_conns(all_)
+    if len(oracle) != 3:
+        fail("live: tshark finds %d connections in the capture" % len(oracle))
+        return
+    untimed = lambda path: [b.split(" ", 1)[1] for b in tcpdump_dump(path)]
+    lens = lambda path: [k[1:] for k in frames_key(tshark_rows(path, TS_FIELDS))]
+    blocks, sizes = untimed(all_), lens(all_)
+    want = oracle[1]["frames"]
+    got = untimed(c2)
+    if got != [blocks[f - 1] for f in want] or lens(c2) != [sizes[f - 1] for f in want]:
+        fail("live: --conn 2 wrote %d packets, tshark's second connection has %d "
+             "(or other bytes)" % (len(got), len(want)))
+    else:
+        print("live: the %d packets of connection 2, as tshark selects them" % len(got))
+
+
 def main():
     global MPANA, PCAPS, TMP
     MPANA, PCAPS, case = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -600,7 +623,8 @@ def main():
             print("SKIP: %s not installed" % tool)
             return 77
     cases = {"write": case_write, "conn": case_conn, "partial": case_partial,
-             "tforms": case_tforms, "verbose": case_verbose, "errors": case_errors}
+             "tforms": case_tforms, "verbose": case_verbose, "errors": case_errors,
+             "live-compare": case_live_compare}
     with tempfile.TemporaryDirectory(prefix="capout-%s." % case) as d:
         TMP = d
         try:
