@@ -100,12 +100,13 @@ struct mp_sink_ops {
 	/* each connection stall (stall.h) when it ends, or at the end of its
 	 * connection (before the connection's `conn`) */
 	void (*stall)(struct mp_sink *s, const struct mp_stall *st);
-	/* every record read (after the BPF filter), TCP or not, once the
-	 * engine and the analysis stage have processed it: `bytes` are its
-	 * f->caplen captured bytes; `ann` the engine's annotation for a TCP
-	 * packet (conn 0 when no connection owns it), NULL for anything else
-	 * (the packet writer, pcap_out.h) */
-	void (*frame)(struct mp_sink *s, const struct mp_frame *f,
+	/* every record analyzed (after the BPF filter; with several inputs,
+	 * each packet once), TCP or not, once the engine and the analysis
+	 * stage have processed it: `bytes` are its f->caplen captured bytes
+	 * of link type `dlt`; `ann` the engine's annotation for a TCP packet
+	 * (conn 0 when no connection owns it), NULL for anything else (the
+	 * packet writer, pcap_out.h) */
+	void (*frame)(struct mp_sink *s, const struct mp_frame *f, int dlt,
 		      const uint8_t *bytes, const struct mp_pkt_ann *ann);
 };
 

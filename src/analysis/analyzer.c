@@ -293,7 +293,7 @@ void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 	analyze(a, f, bytes);
 	/* then the record itself, with its connection when it is TCP */
 	if (__builtin_expect(a->any_frame, 0))
-		EACH_SINK(a, frame, f, bytes, a->st.tcp != tcp ? &a->ann : NULL);
+		EACH_SINK(a, frame, f, a->dlt, bytes, a->st.tcp != tcp ? &a->ann : NULL);
 }
 
 void mp_analyzer_packet_decoded(struct mp_analyzer *a, const struct mp_frame *f,

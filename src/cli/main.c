@@ -343,12 +343,13 @@ int main(int argc, char **argv)
 		writer = mp_pcap_out_open(&wcfg); /* reports its own errors */
 		if (!writer)
 			return MP_EXIT_ERROR;
-		if (cfg.file && strcmp(cfg.file, "-") &&
-		    mp_pcap_out_same_file(writer, cfg.file)) {
-			MP_LOG(MP_LOG_ERR, "-w %s would overwrite the capture being read",
-			       wcfg.path);
-			mp_pcap_out_close(writer, 0, false);
-			return MP_EXIT_USAGE;
+		for (unsigned i = 0; i < cfg.nfiles; i++) {
+			if (strcmp(files[i], "-") && mp_pcap_out_same_file(writer, files[i])) {
+				MP_LOG(MP_LOG_ERR, "-w %s would overwrite the capture being read",
+				       wcfg.path);
+				mp_pcap_out_close(writer, 0, false);
+				return MP_EXIT_USAGE;
+			}
 		}
 		mp_sink_pcap_out_init(&wsink, writer);
 		pcfg.extra = &wsink;

@@ -31,6 +31,7 @@ struct mp_pcap_out {
 	bool created;         /* the writer made the file (removed if not kept) */
 	bool regular;         /* a regular file the writer opened: truncatable */
 	bool started;         /* truncated and header written (into buf) */
+	int dlt;              /* link type of the header, once started */
 	int err;              /* errno of the first failed write, 0 if none */
 	uint64_t whole;       /* file offset after the last record fully written */
 	uint64_t written;     /* records fully written */
@@ -192,6 +193,7 @@ static void start(struct mp_pcap_out *w, int dlt)
 	uint8_t *h = w->buf;
 
 	w->started = true;
+	w->dlt = dlt;
 	if (w->regular && !w->created && ftruncate(w->fd, 0) != 0) {
 		fail(w, errno);
 		return;
@@ -232,7 +234,7 @@ static void write_direct(struct mp_pcap_out *w, const uint8_t hdr[REC_HDR],
 }
 
 /* A record: header and bytes into buf. */
-static void po_frame(struct mp_sink *s, const struct mp_frame *f,
+static void po_frame(struct mp_sink *s, const struct mp_frame *f, int dlt,
 		     const uint8_t *bytes, const struct mp_pkt_ann *ann)
 {
 	struct mp_pcap_out *w = s->user;
@@ -244,6 +246,18 @@ static void po_frame(struct mp_sink *s, const struct mp_frame *f,
 		return;
 	if (w->err || !w->started)
 		return; /* failed; or never told the link type (cannot be) */
+	if (__builtin_expect(dlt != w->dlt, 0)) {
+		/* several inputs (-r a -r b) of other link types */
+		flush(w);
+		if (!w->err) {
+			w->err = EINVAL;
+			MP_LOG(MP_LOG_ERR, "writing %s: a packet of link type %d among packets of "
+			       "link type %d (several inputs?): a pcap file holds one link type; "
+			       "the file holds the first %llu packets", w->cfg.path, dlt,
+			       w->dlt, (unsigned long long)w->written);
+		}
+		return;
+	}
 	if (frac < 0) { /* before 1970: the readers sign-extend the seconds */
 		sec--;
 		frac += NS;

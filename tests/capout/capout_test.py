@@ -207,6 +207,30 @@ def case_write():
             t = tshark_rows(out, ["frame.time_epoch"])[0]["frame.time_epoch"]
             if not t.endswith("123"):
                 fail("nanoseconds lost: first packet at %s" % t)
+    # several inputs (-r a -r b): the merged trace, each packet once.
+    # Two paths' captures share no packet: what mergecap writes.
+    p1, p2 = os.path.join(PCAPS, "paths.path1.pcap"), os.path.join(PCAPS, "paths.path2.pcap")
+    if os.path.exists(p1) and os.path.exists(p2) and shutil.which("mergecap"):
+        out, ref = os.path.join(TMP, "merged.pcap"), os.path.join(TMP, "mergecap.pcap")
+        mpana("-r", p1, "-r", p2, "-w", out)
+        run(["mergecap", "-w", ref, p1, p2])
+        same_packets("-w of two inputs", ref, out)
+        # the host capture and the server's see the same packets: once each
+        host, srv = os.path.join(PCAPS, "paths.pcap"), os.path.join(PCAPS, "paths.server.pcap")
+        out = os.path.join(TMP, "dedup.pcap")
+        p = mpana("-r", host, "-r", srv, "-w", out)
+        n = int(re.search(rb"^summary: (\d+) packets", p.stdout, re.M).group(1))
+        inputs = set(tcpdump_dump(host)) | set(tcpdump_dump(srv))
+        got = tcpdump_dump(out)
+        if len(got) != n or len(set(got)) != n or not set(got) <= inputs:
+            fail("-w of overlapping inputs: %d packets (%d distinct), %d analyzed" %
+                 (len(got), len(set(got)), n))
+        # link types that differ cannot share a pcap file
+        out = os.path.join(TMP, "mixed.pcap")
+        p = mpana("-r", p1, "-r", basic, "-w", out, ok=(1,))
+        m = re.search(rb"holds the first (\d+) packets", p.stderr)
+        if not m or b"link type" not in p.stderr or encap(out)[1] != int(m.group(1)):
+            fail("-w of inputs of two link types: %r" % p.stderr)
     # a filter matching nothing: a valid, empty file of the input's link type
     out = os.path.join(TMP, "empty.pcap")
     mpana("-r", basic, "-w", out, "udp")
