@@ -65,7 +65,4 @@ void mp_sink_pcap_out_init(struct mp_sink *s, struct mp_pcap_out *w);
  * write error (already reported on stderr). */
 int mp_pcap_out_close(struct mp_pcap_out *w, int dlt, bool keep);
 
-/* Packets written so far (whole records in the file after an error). */
-uint64_t mp_pcap_out_count(const struct mp_pcap_out *w);
-
 #endif /* MPANA_PCAP_OUT_H */

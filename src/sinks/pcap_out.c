@@ -139,12 +139,15 @@ static void fail(struct mp_pcap_out *w, int err)
 		w->whole = UINT64_MAX; /* could not: the tail is damaged */
 	if (err == EPIPE && w->fd == STDOUT_FILENO)
 		return; /* the reader went away, as with head(1): no message */
-	if (w->whole == UINT64_MAX)
-		MP_LOG(MP_LOG_ERR, "writing %s: %s (its last record is incomplete)",
+	if (!w->regular)
+		MP_LOG(MP_LOG_ERR, "writing %s: %s (after %llu packets)", w->cfg.path,
+		       strerror(err), (unsigned long long)w->written);
+	else if (w->whole == UINT64_MAX)
+		MP_LOG(MP_LOG_ERR, "writing %s: %s (its last packet is incomplete)",
 		       w->cfg.path, strerror(err));
 	else
-		MP_LOG(MP_LOG_ERR, "writing %s: %s (it holds the first %llu packets written)",
-		       w->cfg.path, strerror(err), (unsigned long long)w->written);
+		MP_LOG(MP_LOG_ERR, "writing %s: %s (it holds the first %llu packets, "
+		       "whole)", w->cfg.path, strerror(err), (unsigned long long)w->written);
 }
 
 /* Writes n bytes at p, retrying short writes; returns the bytes written
@@ -253,7 +256,7 @@ static void po_frame(struct mp_sink *s, const struct mp_frame *f, int dlt,
 			w->err = EINVAL;
 			MP_LOG(MP_LOG_ERR, "writing %s: a packet of link type %d among packets of "
 			       "link type %d (several inputs?): a pcap file holds one link type; "
-			       "the file holds the first %llu packets", w->cfg.path, dlt,
+			       "it holds the first %llu packets", w->cfg.path, dlt,
 			       w->dlt, (unsigned long long)w->written);
 		}
 		return;
@@ -369,9 +372,4 @@ int mp_pcap_out_close(struct mp_pcap_out *w, int dlt, bool keep)
 	free(w->buf);
 	free(w);
 	return err;
-}
-
-uint64_t mp_pcap_out_count(const struct mp_pcap_out *w)
-{
-	return w->written + (w->err ? 0 : w->pending);
 }

@@ -613,6 +613,25 @@ def case_errors():
         want = tcpdump_dump(multi)[:n]
         if tcpdump_dump(out) != want:
             fail("file size limit %s: the file is not the first %d input packets" % (extra, n))
+    # a real full disk, partway through the file: a 64 KiB tmpfs (root)
+    mnt = os.path.join(TMP, "mnt")
+    os.mkdir(mnt)
+    if os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs",
+                                             mnt], capture_output=True).returncode == 0:
+        try:
+            out = os.path.join(mnt, "x.pcap")
+            p = mpana("-r", multi, "-w", out, ok=(1,))
+            m = re.search(rb"holds the first (\d+) packets", p.stderr)
+            if b"No space left" not in p.stderr or not m:
+                fail("full tmpfs: %r" % p.stderr)
+            elif tcpdump_dump(out) != tcpdump_dump(multi)[:int(m.group(1))] or int(m.group(1)) < 10:
+                fail("full tmpfs: the file is not the first %s input packets" % m.group(1).decode())
+            if not re.search(rb"^summary: ", p.stdout, re.M):
+                fail("full tmpfs: no summary on stdout")
+        finally:
+            subprocess.run(["umount", mnt], capture_output=True)
+    else:
+        print("errors: no tmpfs (not root): the full-disk case runs on /dev/full only")
     print("errors: all behave as documented")
 
 
