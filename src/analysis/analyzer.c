@@ -30,6 +30,7 @@ void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
 	a->sinks[0] = sink;
 	a->n_sinks = 1;
 	a->dlt_told = false;
+	a->predecoded = false; /* `a` may come from malloc (mp_selfrun_analyze) */
 	a->stalls = NULL;
 	a->any_frame = sink->ops->frame != NULL;
 }
