@@ -26,6 +26,12 @@
  *    established (a join without its fourth ACK) is answered by a reset of
  *    its own before MPRstRx is counted. An ADD_ADDR whose HMAC fails and an
  *    MP_FASTCLOSE with another key are dropped uncounted.
+ *  - An endpoint that sends MP_FASTCLOSE closes every subflow of the
+ *    connection at once (mptcp_do_fastclose): what arrives afterwards on
+ *    any of them finds no socket and is not counted (MPRstRx above all).
+ *    The capture may show the endpoint's own resets later than the peer's
+ *    (they wait in the egress queue behind data), so the first
+ *    MP_FASTCLOSE it sent on any subflow decides.
  *  - Tx options count per option sent; RmAddr/RmAddrTx per address id.
  *  - InfiniteMapTx/Rx: the first infinite mapping of a connection (the
  *    connection falls back with it).
@@ -89,6 +95,8 @@ struct cst {
 	bool inf_tx;       /* an infinite mapping was sent */
 	bool inf_rx;       /* one was received */
 	bool dss_fb;       /* DssFallback counted */
+	bool fc_tx;        /* the endpoint sent MP_FASTCLOSE: every subflow of
+			    * the connection is closed at once */
 };
 
 /* One subflow, as the local endpoint's kernel sees it. */
@@ -371,6 +379,7 @@ static void count_tx(struct mp_mib *m, struct cst *c, struct sst *s,
 			break;
 		case MPTCP_SUB_FASTCLOSE:
 			m->v[MP_MIB_FASTCLOSE_TX]++;
+			c->fc_tx = true;
 			break;
 		case MPTCP_SUB_DSS:
 			if ((o->u.dss.flags & DSS_M) && o->u.dss.dll == 0 && !c->inf_tx) {
@@ -398,6 +407,9 @@ static void count_rx(struct mp_mib *m, struct cst *c, struct sst *s,
 		s->fb_cand = false; /* the mappings go on: a capture gap */
 	if (c->fallen)
 		return; /* mptcp_incoming_options: nothing more is parsed */
+	if (c->fc_tx)
+		return; /* every subflow was closed with the fast close: no
+			 * socket left to count what comes in */
 	/* the active side is fully established by the peer's first DATA_ACK
 	 * or ADD_ADDR (check_fully_established) */
 	if (s->active && !s->fully) {
