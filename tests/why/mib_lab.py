@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""`mpana mib` against the kernel's own counters, on fresh lab runs.
+
+    mib_lab.py MPANA SCENARIO
+
+Runs the lab scenario (tests/lab/lab.py --out DIR SCENARIO, real MPTCP
+traffic between network namespaces) into a directory under $TMPDIR. The
+lab saves `nstat -asz --json` of both namespaces in the run's truth file
+(end minus start). For every capture of the run (the client namespace's,
+and the server namespace's where the scenario captures there too):
+
+  * `mpana mib --json --side SIDE CAPTURE` prints counters whose values
+    equal, one by one, the counters the kernel of that namespace counted
+    in that run (compared here, key by key, from the truth file: every
+    counter mib prints, none left out);
+  * `mpana mib --nstat FILE` on the same counters (nstat's JSON form)
+    agrees: exit 0.
+
+A lab run that fails (the capture does not show what the scenario claims,
+e.g. under heavy load) is repeated once: that is the fixture, not the
+subject. A difference between mib and the kernel is never retried.
+Everything made in $TMPDIR is removed.
+
+Exit status: 0 pass, 1 a difference or a lab failure, 77 the lab cannot
+run here (not root, no namespaces, no MPTCP, a tool missing).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LAB = os.path.join(HERE, "..", "lab", "lab.py")
+
+
+def run_lab(out, name):
+    """The lab's exit status (0, 1, 77) after at most two attempts."""
+    for attempt in (1, 2):
+        r = subprocess.run([sys.executable, LAB, "--out", out, name],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=120)
+        if r.returncode in (0, 77):
+            if r.returncode == 77:
+                print("SKIP: " + (r.stdout.strip().splitlines() or ["lab cannot run"])[-1])
+            return r.returncode
+        print("lab run %d of %s failed:\n%s" % (attempt, name, r.stdout.strip()))
+    return 1
+
+
+def compare(mpana, out, name, cap, side, kernel):
+    """Differences (list of strings) between mib on `cap` and `kernel`."""
+    pcap = os.path.join(out, cap)
+    r = subprocess.run([mpana, "mib", "--json", "--side", side, pcap],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        return ["%s: mpana mib exit %d: %s" % (cap, r.returncode, r.stderr.strip())]
+    mib = json.loads(r.stdout)
+    bad = []
+    if not mib:
+        bad.append("%s: mib printed no counter" % cap)
+    for k, v in mib.items():
+        if k not in kernel:
+            bad.append("%s: %s not in the kernel's counters" % (cap, k))
+        elif v != kernel[k]:
+            bad.append("%s --side %s: %s mib %d kernel %d" % (cap, side, k, v, kernel[k]))
+    print("%-24s %-6s %d counters, %d differ%s" % (
+        cap, side, len(mib), len(bad),
+        "".join("\n    " + b for b in bad)))
+    # the same through --nstat (nstat's own JSON form)
+    ns = os.path.join(out, "%s.%s.nstat.json" % (name, side))
+    with open(ns, "w") as f:
+        json.dump({"kernel": kernel}, f)
+    n = subprocess.run([mpana, "mib", "--side", side, "--nstat", ns, pcap],
+                       capture_output=True, text=True, timeout=300)
+    want = 1 if bad else 0
+    if n.returncode != want:
+        bad.append("%s: mib --nstat exit %d, want %d:\n%s" % (cap, n.returncode, want,
+                                                             n.stdout))
+    return bad
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    mpana, name = os.path.abspath(sys.argv[1]), sys.argv[2]
+    out = tempfile.mkdtemp(prefix="mib-lab.")
+    try:
+        rc = run_lab(out, name)
+        if rc != 0:
+            return rc
+        with open(os.path.join(out, name + ".truth.json")) as f:
+            truth = json.load(f)
+        if "nstat" not in truth:
+            print("FAIL: the truth file has no nstat")
+            return 1
+        bad = []
+        for c in truth["captures"]:
+            side = c["where"].split()[0]   # "client namespace" / "server namespace"
+            bad += compare(mpana, out, name, c["file"], side, truth["nstat"][side])
+        if bad:
+            print("FAIL: %d difference(s) between mpana mib and the kernel" % len(bad))
+            return 1
+        print("ok: %s, %d capture(s), every counter mib prints equals the kernel's"
+              % (name, len(truth["captures"])))
+        return 0
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
