@@ -33,6 +33,9 @@
  *    (they wait in the egress queue behind data), so the first
  *    MP_FASTCLOSE it sent on any subflow decides.
  *  - Tx options count per option sent; RmAddr/RmAddrTx per address id.
+ *  - SimultConnectFallback: the active side of an MP_CAPABLE SYN gets a
+ *    SYN (any, with or without MPTCP) before a SYN/ACK: the SYNs crossed
+ *    (checked on Linux 6.18: lab scenario "simultaneous").
  *  - InfiniteMapTx/Rx: the first infinite mapping of a connection (the
  *    connection falls back with it).
  *  - DssFallback: data received without a mapping beyond the last mapping
@@ -82,6 +85,7 @@ static const char *const names[MP_MIB__COUNT] = {
 	[MP_MIB_RST_TX] = "MPRstTx",
 	[MP_MIB_RST_RX] = "MPRstRx",
 	[MP_MIB_DSS_FALLBACK] = "DssFallback",
+	[MP_MIB_SIMULT_FALLBACK] = "SimultConnectFallback",
 };
 
 #define HOST_UNKNOWN 0xff
@@ -243,6 +247,16 @@ static void on_syn(struct mp_mib *m, struct cst *c, struct sst *s,
 {
 	const struct mp_opt *j = opt_find(p, MPTCP_SUB_JOIN, NULL);
 
+	if (s->syn_seen && s->active && !tx && s->mpc && !s->synack_done) {
+		/* the peer's SYN crossed ours: SYN-SENT → SYN-RECV, and the
+		 * SYN/ACK the endpoint then builds falls back (RFC 793 §3.4;
+		 * mptcp_syn_options, subflow_simultaneous_connect). Later
+		 * SYN/ACKs get no special handling (the socket left SYN-SENT). */
+		s->synack_done = true;
+		c->fallen = true;
+		m->v[MP_MIB_SIMULT_FALLBACK]++;
+		return;
+	}
 	if (s->syn_seen)
 		return; /* a retransmitted SYN: counted at connect()/request time */
 	s->syn_seen = true;

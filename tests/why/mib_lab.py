@@ -10,7 +10,9 @@ lab saves `nstat -asz --json` of both namespaces in the run's truth file
 (end minus start). For every capture of the run (the client namespace's,
 and the server namespace's where the scenario captures there too):
 
-  * `mpana mib --json --side SIDE CAPTURE` prints counters whose values
+  * `mpana mib --json --side ADDR CAPTURE` (ADDR: the namespace's path-1
+    address, which names the host whatever role its socket had: in the
+    simultaneous open both connect) prints counters whose values
     equal, one by one, the counters the kernel of that namespace counted
     in that run (compared here, key by key, from the truth file: every
     counter mib prints, none left out);
@@ -50,10 +52,11 @@ def run_lab(out, name):
     return 1
 
 
-def compare(mpana, out, name, cap, side, kernel):
-    """Differences (list of strings) between mib on `cap` and `kernel`."""
+def compare(mpana, out, name, cap, side, addr, kernel):
+    """Differences (list of strings) between mib on `cap` for the host
+    with address `addr` (the `side` namespace) and `kernel`."""
     pcap = os.path.join(out, cap)
-    r = subprocess.run([mpana, "mib", "--json", "--side", side, pcap],
+    r = subprocess.run([mpana, "mib", "--json", "--side", addr, pcap],
                        capture_output=True, text=True, timeout=300)
     if r.returncode != 0:
         return ["%s: mpana mib exit %d: %s" % (cap, r.returncode, r.stderr.strip())]
@@ -65,7 +68,7 @@ def compare(mpana, out, name, cap, side, kernel):
         if k not in kernel:
             bad.append("%s: %s not in the kernel's counters" % (cap, k))
         elif v != kernel[k]:
-            bad.append("%s --side %s: %s mib %d kernel %d" % (cap, side, k, v, kernel[k]))
+            bad.append("%s --side %s: %s mib %d kernel %d" % (cap, addr, k, v, kernel[k]))
     print("%-24s %-6s %d counters, %d differ%s" % (
         cap, side, len(mib), len(bad),
         "".join("\n    " + b for b in bad)))
@@ -73,7 +76,7 @@ def compare(mpana, out, name, cap, side, kernel):
     ns = os.path.join(out, "%s.%s.nstat.json" % (name, side))
     with open(ns, "w") as f:
         json.dump({"kernel": kernel}, f)
-    n = subprocess.run([mpana, "mib", "--side", side, "--nstat", ns, pcap],
+    n = subprocess.run([mpana, "mib", "--side", addr, "--nstat", ns, pcap],
                        capture_output=True, text=True, timeout=300)
     want = 1 if bad else 0
     if n.returncode != want:
@@ -100,7 +103,8 @@ def main():
         bad = []
         for c in truth["captures"]:
             side = c["where"].split()[0]   # "client namespace" / "server namespace"
-            bad += compare(mpana, out, name, c["file"], side, truth["nstat"][side])
+            addr = truth["paths"]["1"][side]
+            bad += compare(mpana, out, name, c["file"], side, addr, truth["nstat"][side])
         if bad:
             print("FAIL: %d difference(s) between mpana mib and the kernel" % len(bad))
             return 1
