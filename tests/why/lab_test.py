@@ -1,27 +1,37 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""`mpana mib` against the kernel's own counters, on fresh lab runs.
+"""What the kernel did in a fresh lab run vs what mpana finds in its captures.
 
-    mib_lab.py MPANA SCENARIO
+    lab_test.py MPANA SCENARIO
 
-Runs the lab scenario (tests/lab/lab.py --out DIR SCENARIO, real MPTCP
+Runs the lab scenario (tests/lab/lab.py --out DIR SCENARIO: real MPTCP
 traffic between network namespaces) into a directory under $TMPDIR. The
 lab saves `nstat -asz --json` of both namespaces in the run's truth file
-(end minus start). For every capture of the run (the client namespace's,
-and the server namespace's where the scenario captures there too):
+(end minus start) and what the scenario made happen ("why", "expected").
+Then, on that run:
 
-  * `mpana mib --json --side ADDR CAPTURE` (ADDR: the namespace's path-1
-    address, which names the host whatever role its socket had: in the
-    simultaneous open both connect) prints counters whose values
-    equal, one by one, the counters the kernel of that namespace counted
-    in that run (compared here, key by key, from the truth file: every
-    counter mib prints, none left out);
-  * `mpana mib --nstat FILE` on the same counters (nstat's JSON form)
-    agrees: exit 0.
+  * mib: for every capture of the run (the client namespace's, and the
+    server namespace's where the scenario captures there too), `mpana mib
+    --json --side ADDR CAPTURE` (ADDR: the namespace's path-1 address,
+    which names the host whatever role its socket had: in the simultaneous
+    open both connect) prints counters whose values equal, one by one, the
+    counters the kernel of that namespace counted in that run (compared
+    here, key by key: every counter mib prints, none left out); `mpana mib
+    --nstat FILE` on the same counters agrees (exit 0);
+  * fallbacks: on every capture, exactly the fallbacks (form, side, per
+    connection) the run's truth file names, which must also be what the
+    kernels' fallback counters say (tests/why/fallback_test.py); no stall
+    but where the scenario makes one (strip_after, client side);
+  * joins and addresses: tests/why/joins_test.py on the run's first
+    capture with its truth file (join outcomes, address verdicts, expected
+    subflows, the kernel's join and ADD_ADDR counters, against tshark);
+  * a missed packet: the first capture without one frame that carried a
+    DSS mapping (the first segment of a mapping spanning several) shows
+    the same fallbacks and stalls.
 
 A lab run that fails (the capture does not show what the scenario claims,
 e.g. under heavy load) is repeated once: that is the fixture, not the
-subject. A difference between mib and the kernel is never retried.
+subject. A difference between mpana and the kernel is never retried.
 Everything made in $TMPDIR is removed.
 
 Exit status: 0 pass, 1 a difference or a lab failure, 77 the lab cannot
@@ -36,6 +46,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAB = os.path.join(HERE, "..", "lab", "lab.py")
+sys.path.insert(0, HERE)
 
 
 def run_lab(out, name):
@@ -85,6 +96,39 @@ def compare(mpana, out, name, cap, side, addr, kernel):
     return bad
 
 
+def why_checks(mpana, out, name, truth):
+    """Fallbacks, stalls, joins and a missed packet on the run's captures."""
+    import fallback_test as ft
+    ft.ERRS.clear()
+    first = truth["captures"][0]["file"]
+    want_first = None
+    for c in truth["captures"]:
+        want = ft.expect_from_why(truth, c["file"])
+        if c["file"] == first:
+            want_first = want
+            kern = ft.expect_from_nstat(truth)
+            if kern != want:
+                ft.err("%s: the scenario says %s, the kernels' counters %s"
+                       % (c["file"], want, kern))
+        stalls = 1 if c["file"] == "strip_after.pcap" else 0
+        ft.check_capture(mpana, c["file"], os.path.join(out, c["file"]), want, stalls)
+    pcap = os.path.join(out, first)
+    j = subprocess.run([sys.executable, os.path.join(HERE, "joins_test.py"), mpana, pcap,
+                        "--truth", os.path.join(out, name + ".truth.json")],
+                       capture_output=True, text=True, timeout=600)
+    print(j.stdout.strip().splitlines()[-1] if j.stdout.strip() else "joins_test: no output")
+    if j.returncode not in (0, 77):
+        ft.err("joins_test on %s: exit %d\n%s%s" % (first, j.returncode, j.stdout, j.stderr))
+    n = ft.mapping_frame(pcap)
+    if n is not None:
+        cut = os.path.join(out, "cut.pcap")
+        subprocess.run([sys.executable, os.path.join(HERE, "drop_frame.py"), pcap, cut, str(n)],
+                       check=True)
+        ft.check_capture(mpana, "%s without frame %d" % (first, n), cut, want_first,
+                         1 if first == "strip_after.pcap" else 0, proof=False)
+    return list(ft.ERRS)
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -105,10 +149,12 @@ def main():
             side = c["where"].split()[0]   # "client namespace" / "server namespace"
             addr = truth["paths"]["1"][side]
             bad += compare(mpana, out, name, c["file"], side, addr, truth["nstat"][side])
+        bad += why_checks(mpana, out, name, truth)
         if bad:
-            print("FAIL: %d difference(s) between mpana mib and the kernel" % len(bad))
+            print("FAIL: %d difference(s) between mpana and the kernel or the run" % len(bad))
             return 1
-        print("ok: %s, %d capture(s), every counter mib prints equals the kernel's"
+        print("ok: %s, %d capture(s): every counter mib prints equals the kernel's; "
+              "fallbacks, stalls, joins and addresses as the run made them"
               % (name, len(truth["captures"])))
         return 0
     finally:
