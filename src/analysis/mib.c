@@ -19,7 +19,11 @@
  *    MPJoinRejected (the path manager's limit).
  *  - MPRstTx counts an MP_TCPRST written by a full socket (mptcp_write_options
  *    with a tcp_sock): a reset a listener sends for a request socket (to
- *    the SYN or the third ACK, before it sent anything else) is not counted.
+ *    the SYN or the third ACK, before it sent anything else) is not counted,
+ *    nor a reset without ACK (it answers a segment: tcp_v4/v6_send_reset
+ *    writes the option through mptcp_reset_option, uncounted; an active
+ *    reset, tcp_send_active_reset, always carries ACK). Nothing is counted
+ *    on receive on a subflow the endpoint reset (no socket left).
  *  - MPRstRx, AddAddr, EchoAdd, RmAddr, MPPrioRx, MPFailRx, MPFastcloseRx
  *    come from mptcp_incoming_options, which ignores every option once the
  *    connection fell back, and a reset on a subflow not yet fully
@@ -364,8 +368,10 @@ static void count_tx(struct mp_mib *m, struct cst *c, struct sst *s,
 	bool rst = p->flags & MP_TH_RST;
 
 	/* a listener's reset before its child socket exists goes out
-	 * without a tcp_sock: no MPRstTx */
-	if (rst && opt_find(p, MPTCP_SUB_TCPRST, NULL) &&
+	 * without a tcp_sock: no MPRstTx; nor does a reset without ACK:
+	 * it answers a segment (tcp_v4/v6_send_reset, the option written by
+	 * mptcp_reset_option), where an active reset carries ACK */
+	if (rst && (p->flags & MP_TH_ACK) && opt_find(p, MPTCP_SUB_TCPRST, NULL) &&
 	    !(s->syn_seen && !s->active && !s->sent_nonsyn))
 		m->v[MP_MIB_RST_TX]++;
 	settle_join(m, s, rst);
@@ -419,6 +425,8 @@ static void count_rx(struct mp_mib *m, struct cst *c, struct sst *s,
 		on_ack3(m, c, s, p, ann);
 	if (mapped)
 		s->fb_cand = false; /* the mappings go on: a capture gap */
+	if (s->closed)
+		return; /* the endpoint reset this subflow: no socket left */
 	if (c->fallen)
 		return; /* mptcp_incoming_options: nothing more is parsed */
 	if (c->fc_tx)

@@ -137,6 +137,7 @@ scenario("prio",
          "Two subflows; at t=0.15 s the client's endpoint id 2 (path 2) is changed to "
          "backup (MP_PRIO B=1 on the path-2 subflow), at t=0.35 s back to nobackup "
          "(MP_PRIO B=0).",
+         capture_at=(("client", ""), ("server", ".server")),
          size=327680, client_eps=[("c2", 2, "subflow")],
          events=[(0.15, "ep_change", ("client", 2, "backup")),
                  (0.35, "ep_change", ("client", 2, "nobackup"))])
@@ -146,6 +147,7 @@ scenario("remove",
          "endpoint id 2 (REMOVE_ADDR from the server, subflow to 10.0.2.2 reset); at "
          "t=0.30 s the client deletes its subflow endpoint id 2 (REMOVE_ADDR from the "
          "client, subflow from 10.0.2.1 closed). The transfer finishes on path 1.",
+         capture_at=(("client", ""), ("server", ".server")),
          size=327680,
          client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)],
          events=[(0.15, "ep_delete", ("server", 2)),
@@ -154,6 +156,7 @@ scenario("remove",
 scenario("fastclose",
          "Two subflows; the client aborts at t=0.15 s in the middle of its upload "
          "(SO_LINGER l_onoff=1 l_linger=0, then close()).",
+         capture_at=(("client", ""), ("server", ".server")),
          size=327680, client_eps=[("c2", 2, "subflow")], linger0_at=0.15, reply=0)
 
 scenario("fallback",
@@ -259,6 +262,7 @@ scenario("join_rejected",
          "The server's subflow limit is 0 (ip mptcp limits set subflows 0): the client's "
          "join 10.0.2.1 -> 10.0.1.2 (path 2, client subflow endpoint) is refused by the "
          "server; the connection continues on the initial subflow.",
+         capture_at=(("client", ""), ("server", ".server")),
          size=131072, chunk=16384, client_eps=[("c2", 2, "subflow")],
          server_limits=(0, 0))
 
@@ -266,6 +270,7 @@ scenario("addr_unused",
          "The server announces 10.0.2.2 (signal endpoint id 2) but the client's "
          "add_addr_accepted limit is 0 (and it has no endpoint): the ADD_ADDR is echoed "
          "and never joined.",
+         capture_at=(("client", ""), ("server", ".server")),
          size=131072, chunk=16384, client_limits=(2, 0),
          server_eps=[("s2", 2, "signal", None)])
 
