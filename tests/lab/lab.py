@@ -114,6 +114,7 @@ def scenario(name, desc, **kw):
 scenario("basic",
          "Client subflow endpoint on its path-2 address, server signal endpoint on its "
          "path-2 address: MP_CAPABLE, ADD_ADDR + echo, two MP_JOINs, DSS, DATA_FIN.",
+         capture_at=(("client", ""), ("server", ".server")),
          client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)])
 
 scenario("failover",
@@ -164,24 +165,28 @@ scenario("fallback",
          "MP_CAPABLE and the connection falls back to TCP; no join is attempted.",
          server_mptcp=False, client_eps=[("c2", 2, "subflow")])
 
-scenario("ipv6", "basic over IPv6.", family=6,
+scenario("ipv6", "basic over IPv6.", capture_at=(("client", ""), ("server", ".server")),
+         family=6,
          client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)])
 
 scenario("checksum",
          "basic with net.mptcp.checksum_enabled=1 in both namespaces: MP_CAPABLE with "
          "the A flag, every DSS mapping carries a checksum.",
+         capture_at=(("client", ""), ("server", ".server")),
          checksum=True,
          client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)])
 
 scenario("addrport",
          "Server announces 10.0.2.2 with port 12346 (ADD_ADDR with port); the client "
          "joins 10.0.2.2:12346. Note: a 'port 12345' BPF filter misses that subflow.",
+         capture_at=(("client", ""), ("server", ".server")),
          client_limits=(1, 1), server_limits=(1, 0),
          server_eps=[("s2", 2, "signal", 12346)])
 
 scenario("multiconn",
          "Three concurrent MPTCP connections (started 50 ms apart) with the basic "
          "endpoints: 3 connections x 3 subflows.",
+         capture_at=(("client", ""), ("server", ".server")),
          conns=3, size=131072,
          client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)])
 
@@ -192,6 +197,7 @@ scenario("mpfail",
          "failure on a join subflow -> the server resets that subflow with MP_FAIL + "
          "MP_TCPRST; the transfer completes on path 1. The client-side capture shows "
          "the segment unmodified (mangling happens at the server).",
+         capture_at=(("client", ""), ("server", ".server")),
          checksum=True, client_eps=[("c2", 2, "subflow")],
          events=[(0.25, "mangle_path", 2)])
 
