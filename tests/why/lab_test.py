@@ -134,7 +134,7 @@ def main():
         print(__doc__)
         return 2
     mpana, name = os.path.abspath(sys.argv[1]), sys.argv[2]
-    out = tempfile.mkdtemp(prefix="mib-lab.")
+    out = tempfile.mkdtemp(prefix="why-lab.")
     try:
         rc = run_lab(out, name)
         if rc != 0:
