@@ -27,7 +27,7 @@ Then, on that run:
     subflows, the kernel's join and ADD_ADDR counters, against tshark);
   * a missed packet: the first capture without one frame that carried a
     DSS mapping (the first segment of a mapping spanning several) shows
-    the same fallbacks and stalls.
+    the same fallbacks, stalls and join outcomes.
 
 A lab run that fails (the capture does not show what the scenario claims,
 e.g. under heavy load) is repeated once: that is the fixture, not the
@@ -125,7 +125,8 @@ def why_checks(mpana, out, name, truth):
         subprocess.run([sys.executable, os.path.join(HERE, "drop_frame.py"), pcap, cut, str(n)],
                        check=True)
         ft.check_capture(mpana, "%s without frame %d" % (first, n), cut, want_first,
-                         1 if first == "strip_after.pcap" else 0, proof=False)
+                         1 if first == "strip_after.pcap" else 0, proof=False,
+                         joins_want=ft.JOINS[pcap])
     return list(ft.ERRS)
 
 
