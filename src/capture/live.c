@@ -18,6 +18,7 @@
 
 #include "mpana/capture.h"
 #include "mpana/log.h"
+#include "mpana/merge.h"
 #include "mpana/out.h"
 #include "mpana/pcapfile.h"
 #include "mpana/progress.h"
@@ -240,6 +241,12 @@ int mp_capture_run(const struct mp_capture_cfg *cfg, struct mp_analyzer *a)
 	int dlt, ret = MP_EXIT_OK;
 
 	pcap_init(PCAP_CHAR_ENC_UTF_8, errbuf);
+	if (cfg->nfiles > 1) {
+		static struct mp_merge_stats ms; /* the summary reads it later */
+
+		install_signals();
+		return mp_capture_merge(cfg, a, &ms);
+	}
 	if (cfg->file && !(cfg->filter && *cfg->filter)) {
 		/* plain pcap file, no filter: the zero-copy reader */
 		install_signals();

@@ -22,6 +22,7 @@
 #include "mpana/escape.h"
 #include "mpana/expect.h"
 #include "mpana/log.h"
+#include "mpana/merge.h"
 #include "mpana/pipeline.h"
 
 #define MAX_EXPECT 256
@@ -487,11 +488,13 @@ static void remove_db(const char *path)
 
 static void usage(FILE *f)
 {
-	fputs("Usage: mpana check TRACE... [--expect FILE] [--junit FILE] [--tap FILE]\n"
+	fputs("Usage: mpana check TRACE... [--expect FILE] [--junit FILE] [--tap FILE] [--merge]\n"
 	      "Evaluates expectations on each capture; without --expect, the checks every\n"
 	      "healthy MPTCP trace passes (hmac_failures == 0, handshake_order valid,\n"
 	      "malformed == 0, orphan_joins == 0). Exit status: 0 all hold, 1 one fails,\n"
-	      "2 usage, input or expectation-file error. Metrics: docs/check.md.\n", f);
+	      "2 usage, input or expectation-file error. Metrics: docs/check.md.\n"
+	      "  --merge   the TRACEs are one trace (captures of one run at several\n"
+	      "            points, merged by time as by mpana -r A -r B)\n", f);
 }
 
 int mp_cmd_check(int argc, char **argv)
@@ -500,12 +503,16 @@ int mp_cmd_check(int argc, char **argv)
 		{ "expect", required_argument, NULL, 'e' },
 		{ "junit", required_argument, NULL, 'j' },
 		{ "tap", required_argument, NULL, 't' },
+		{ "merge", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct mp_expect ex[MAX_EXPECT];
 	const char *expect_path = NULL, *junit_path = NULL;
 	const char *tap_path = NULL;
+	char merged_name[1024];
+	bool merge = false;
+	int nfiles = 0;
 	struct result *res = NULL;
 	int c, nex, ntraces, ret = MP_EXIT_OK;
 	const char *tmpdir = getenv("TMPDIR");
@@ -517,6 +524,7 @@ int mp_cmd_check(int argc, char **argv)
 		case 'e': expect_path = optarg; break;
 		case 'j': junit_path = optarg; break;
 		case 't': tap_path = optarg; break;
+		case 'm': merge = true; break;
 		case 'h': usage(stdout); return MP_EXIT_OK;
 		default: usage(stderr); return MP_EXIT_CHECK_ERROR;
 		}
@@ -526,6 +534,22 @@ int mp_cmd_check(int argc, char **argv)
 		MP_LOG(MP_LOG_ERR, "check: no trace given");
 		usage(stderr);
 		return MP_EXIT_CHECK_ERROR;
+	}
+	if (merge && ntraces > MP_MERGE_MAX_INPUTS) {
+		MP_LOG(MP_LOG_ERR, "check: at most %d capture files can be merged",
+		       MP_MERGE_MAX_INPUTS);
+		return MP_EXIT_CHECK_ERROR;
+	}
+	if (merge) {
+		/* one trace: "a.pcap + b.pcap" in the verdicts and reports */
+		size_t n = 0;
+
+		merged_name[0] = '\0';
+		for (int i = 0; i < ntraces && n < sizeof merged_name; i++)
+			n += (size_t)snprintf(merged_name + n, sizeof merged_name - n,
+					      "%s%s", i ? " + " : "", argv[optind + i]);
+		nfiles = ntraces;
+		ntraces = 1;
 	}
 	nex = load_expectations(expect_path, ex, MAX_EXPECT);
 	if (nex < 0)
@@ -548,13 +572,16 @@ int mp_cmd_check(int argc, char **argv)
 	}
 
 	for (int t = 0; t < ntraces; t++) {
-		const char *trace = argv[optind + t];
+		const char *trace = merge ? merged_name : argv[optind + t];
 		char dbpath[sizeof dir + 32];
 		sqlite3 *db = NULL;
 
 		res[t].trace = trace;
 		snprintf(dbpath, sizeof dbpath, "%s/%d.db", dir, t);
-		res[t].analyze_rc = mp_selfrun_analyze(trace, dbpath, false);
+		res[t].analyze_rc = merge
+			? mp_selfrun_analyze_merged((const char *const *)argv + optind,
+						    (unsigned)nfiles, dbpath, false)
+			: mp_selfrun_analyze(trace, dbpath, false);
 		if (res[t].analyze_rc != 0) {
 			printf("ERROR %s: the trace could not be analyzed (mpana exited %d)\n",
 			       trace, res[t].analyze_rc);

@@ -273,7 +273,7 @@ static int load_markers(struct mp_db *db, struct rpt_data *d)
 			rpt_sf_index(d, mp_db_column_i64(st, 1));
 		col_text(st, 2, mk->type, sizeof mk->type);
 		col_text(st, 3, mk->detail, sizeof mk->detail);
-		mk->frame = mp_db_column_int(st, 4);
+		mk->frame = mp_db_column_i64(st, 4);
 	}
 	mp_db_finalize(st);
 	return rpt_step_end(db, rc, "events");
@@ -301,7 +301,7 @@ static int load_handshake(struct mp_db *db, struct rpt_data *d)
 		       rpt_sf_index(d, mp_db_column_i64(st, 2));
 		col_text(st, 3, h->step, sizeof h->step);
 		h->ok = col_int(st, 4, -1);
-		h->frame = mp_db_column_int(st, 5);
+		h->frame = mp_db_column_i64(st, 5);
 		col_text(st, 6, h->detail, sizeof h->detail);
 	}
 	mp_db_finalize(st);

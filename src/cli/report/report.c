@@ -33,6 +33,7 @@
 #include "mpana/cli.h"
 #include "mpana/graph_model.h"
 #include "mpana/log.h"
+#include "mpana/merge.h"
 #include "mpana/pipeline.h"
 
 #include "css.h"
@@ -104,13 +105,14 @@ out:
 
 static void usage(FILE *f)
 {
-	fputs("Usage: mpana report TRACE|DB -o FILE [--conn ID]\n"
+	fputs("Usage: mpana report TRACE...|DB -o FILE [--conn ID]\n"
 	      "Writes one self-contained HTML page (inline SVG, no script) with, per MPTCP\n"
 	      "connection, its verdicts, subflow graph, timeline with failovers, data\n"
 	      "sequence plot and handshake order. TRACE is analyzed with --db-packets into\n"
 	      "a temporary database; DB is an mpana --db file or PostgreSQL URI\n"
 	      "(postgresql://...). --conn ID: only the connection with that database\n"
-	      "id. See docs/report.md.\n", f);
+	      "id. Several TRACEs are one trace, merged by time as by mpana -r A -r B.\n"
+	      "See docs/report.md.\n", f);
 }
 
 int mp_cmd_report(int argc, char **argv)
@@ -152,8 +154,9 @@ int mp_cmd_report(int argc, char **argv)
 		default: usage(stderr); return MP_EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1 || !out_path) {
-		MP_LOG(MP_LOG_ERR, "report: give one TRACE or DB and -o FILE");
+	if (argc - optind < 1 || argc - optind > MP_MERGE_MAX_INPUTS || !out_path) {
+		MP_LOG(MP_LOG_ERR, "report: give one TRACE or DB (or up to %d TRACEs, "
+		       "merged) and -o FILE", MP_MERGE_MAX_INPUTS);
 		usage(stderr);
 		return MP_EXIT_USAGE;
 	}
@@ -162,6 +165,13 @@ int mp_cmd_report(int argc, char **argv)
 		MP_LOG(MP_LOG_ERR, "%s: %s", input, strerror(errno));
 		return MP_EXIT_ERROR;
 	}
+	for (int i = optind + 1; i < argc; i++)
+		if (mp_db_is_pg(argv[i]) || mp_db_is_pg(input) || access(argv[i], R_OK) != 0 ||
+		    is_sqlite_file(argv[i]) || is_sqlite_file(input)) {
+			MP_LOG(MP_LOG_ERR, "%s: %s", argv[i], !mp_db_is_pg(argv[i]) && access(argv[i], R_OK)
+				? strerror(errno) : "several inputs are merged traces, not databases");
+			return MP_EXIT_USAGE;
+		}
 	if (mp_db_is_pg(input)) {
 		label = mp_db_label(input);
 	} else if (is_sqlite_file(input)) {
@@ -179,7 +189,8 @@ int mp_cmd_report(int argc, char **argv)
 		}
 		tmp = true;
 		snprintf(dbpath, sizeof dbpath, "%s/r.db", dir);
-		rc = mp_selfrun_analyze(input, dbpath, true);
+		rc = mp_selfrun_analyze_merged((const char *const *)argv + optind,
+					       (unsigned)(argc - optind), dbpath, true);
 		if (rc != 0) {
 			MP_LOG(MP_LOG_ERR, "%s: the trace could not be analyzed (mpana exited %d)", input, rc);
 			ret = MP_EXIT_ERROR;

@@ -19,6 +19,8 @@
 
 #include "mpana/db.h"
 
+#include "mpana/merge.h"
+
 struct mp_gmodel;
 
 #define MAX_SF 32          /* subflows drawn per connection */
@@ -92,11 +94,25 @@ struct rpt_fo {
 	double t_fail, t_recovered, t_reinject, latency_ms, stall_ms; /* NAN: none */
 };
 
+/* A frame number as the text output writes it: "123", or "2:123" when the
+ * trace merged several inputs (include/mpana/merge.h). */
+static inline const char *rpt_frame(char buf[32], int64_t frame)
+{
+	uint64_t v = frame < 0 ? 0 : (uint64_t)frame;
+
+	if (mp_frame_input(v))
+		snprintf(buf, 32, "%u:%llu", mp_frame_input(v),
+			 (unsigned long long)mp_frame_packet(v));
+	else
+		snprintf(buf, 32, "%llu", (unsigned long long)v);
+	return buf;
+}
+
 /* An events row drawn as a timeline marker. */
 struct rpt_marker {
 	double ts;                /* capture time */
 	int k;                    /* index in rpt_data.sf, -1 none */
-	int frame;                /* packet number */
+	int64_t frame;            /* packet number (merge.h: input and packet) */
 	char type[24];            /* events.type */
 	char detail[200];         /* events.detail, "" none */
 };
@@ -113,7 +129,7 @@ struct rpt_reinj {
 struct rpt_hs {
 	int seq;                  /* position in the order */
 	double rel_ms;            /* time since the connection's first packet */
-	int frame;                /* packet number */
+	int64_t frame;            /* packet number (merge.h: input and packet) */
 	int k;                    /* index in rpt_data.sf, -1 none */
 	int ok;                   /* 1, 0, -1 NULL */
 	char step[32];            /* what happened */
