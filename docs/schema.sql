@@ -278,8 +278,8 @@ CREATE VIEW IF NOT EXISTS handshake_verdict AS
   jc AS (
     SELECT c.conn_id AS conn_id, count(j.sf) AS joins,
       sum(CASE WHEN j.orphan <> 0 THEN 1 ELSE 0 END) AS orphans,
-      sum(CASE WHEN j.j1 IS NULL OR j.j2 IS NULL OR j.j3 IS NULL OR j.j4 IS NULL
-          THEN 1 ELSE 0 END) AS incomplete,
+      sum(CASE WHEN j.sf IS NOT NULL AND (j.j1 IS NULL OR j.j2 IS NULL
+          OR j.j3 IS NULL OR j.j4 IS NULL) THEN 1 ELSE 0 END) AS incomplete,
       sum(CASE WHEN j.j1 IS NOT NULL AND NOT (j.j1 < j.j2 AND j.j2 < j.j3 AND j.j3 < j.j4)
           THEN 1 ELSE 0 END) AS disorder,
       sum(CASE WHEN j.j1 IS NOT NULL AND (c.s2 IS NULL OR j.j1 < c.s2)

@@ -29,7 +29,7 @@ static const struct subcmd {
 } subcmds[] = {
 	{ "graph", mp_cmd_graph, "FILE [--conn ID] [--format dot|json]" },
 	{ "query", mp_cmd_query, "[--table|--csv|--json] DB NAME|SQL" },
-	{ "check", mp_cmd_check, "TRACE... [--expect FILE] [--junit FILE] [--tap FILE] [--merge]" },
+	{ "check", mp_cmd_check, "TRACE|DB... [--expect FILE] [--junit FILE] [--tap FILE] [--merge]" },
 	{ "report", mp_cmd_report, "TRACE...|DB -o FILE [--conn ID]" },
 	{ "mib", mp_cmd_mib, "TRACE... [--side client|server|ADDR] [--json] [--nstat FILE]" },
 };

@@ -28,3 +28,8 @@ set_tests_properties(pg.roles PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 add_test(NAME pg.partition COMMAND ${MPANA_TEST_TMP} bash
   ${CMAKE_CURRENT_LIST_DIR}/partition_test.sh $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps)
 set_tests_properties(pg.partition PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+# pg.check: mpana check on a PostgreSQL database gives the verdicts it gives
+# on the trace and on the SQLite database of the same traces.
+add_test(NAME pg.check COMMAND ${MPANA_TEST_TMP} bash
+  ${CMAKE_CURRENT_LIST_DIR}/check_test.sh $<TARGET_FILE:mpana> ${PROJECT_SOURCE_DIR}/pcaps)
+set_tests_properties(pg.check PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
