@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: BSD-2-Clause
--- schema.sql - the mpana SQLite database (mpana --db FILE), schema version 2.
+-- schema.sql - the mpana database (mpana --db FILE|URI), schema version 4.
 --
 -- The one source of truth: CMake embeds this file in the binary
 -- (mp_schema_sql), and mpana runs it on every database it opens for writing.
@@ -7,6 +7,14 @@
 -- A change of any table, column, view or stable name (event types, close
 -- reasons, fallback forms) bumps user_version (MP_SCHEMA_VERSION in
 -- include/mpana/store.h, and the PRAGMA at the end).
+--
+-- Written in SQLite's dialect, kept to SQL that PostgreSQL also runs once
+-- src/sinks/store/pg_schema.c has translated the few differences (column
+-- types, identity keys, REFERENCES, CREATE VIEW, the version PRAGMA; the
+-- list is in that file and in docs/postgresql.md). So the views use no
+-- SQLite-only function but round(REAL, N), which the translation defines
+-- for PostgreSQL: CASE WHEN ... THEN 1 ELSE 0 END, not total(condition),
+-- and integers compared (x <> 0), never used as conditions.
 --
 -- Conventions: times are REAL seconds since the epoch (UTC, microsecond
 -- precision at least); frame is the 1-based packet number in its capture;
@@ -29,7 +37,8 @@ CREATE TABLE IF NOT EXISTS captures (
   started       TEXT,                     -- wall-clock start of the run (UTC)
   complete      INTEGER NOT NULL DEFAULT 0, -- 1: the run ended and committed everything
   mpana_version TEXT,
-  malformed     INTEGER NOT NULL DEFAULT 0  -- MPTCP options that did not parse (exact)
+  malformed     INTEGER NOT NULL DEFAULT 0, -- MPTCP options that did not parse (exact)
+  host          TEXT                      -- host name of the machine that ran mpana
 );
 
 -- Exact MPTCP option counts of each capture, per subtype name (mp_capable,
@@ -268,11 +277,14 @@ CREATE VIEW IF NOT EXISTS handshake_verdict AS
     FROM subflows s WHERE s.conn_id IS NOT NULL AND s.initial = 0),
   jc AS (
     SELECT c.conn_id AS conn_id, count(j.sf) AS joins,
-      total(j.orphan) AS orphans,
-      total(j.j1 IS NULL OR j.j2 IS NULL OR j.j3 IS NULL OR j.j4 IS NULL) AS incomplete,
-      total(j.j1 IS NOT NULL AND NOT (j.j1 < j.j2 AND j.j2 < j.j3 AND j.j3 < j.j4)) AS disorder,
-      total(j.j1 IS NOT NULL AND (c.s2 IS NULL OR j.j1 < c.s2)) AS early,
-      total(j.hmac_unknown) AS hmac_unknown
+      sum(CASE WHEN j.orphan <> 0 THEN 1 ELSE 0 END) AS orphans,
+      sum(CASE WHEN j.sf IS NOT NULL AND (j.j1 IS NULL OR j.j2 IS NULL
+          OR j.j3 IS NULL OR j.j4 IS NULL) THEN 1 ELSE 0 END) AS incomplete,
+      sum(CASE WHEN j.j1 IS NOT NULL AND NOT (j.j1 < j.j2 AND j.j2 < j.j3 AND j.j3 < j.j4)
+          THEN 1 ELSE 0 END) AS disorder,
+      sum(CASE WHEN j.j1 IS NOT NULL AND (c.s2 IS NULL OR j.j1 < c.s2)
+          THEN 1 ELSE 0 END) AS early,
+      coalesce(sum(j.hmac_unknown), 0) AS hmac_unknown
     FROM c LEFT JOIN j ON j.conn_id = c.conn_id GROUP BY c.conn_id)
   SELECT c.conn_id AS conn_id,
     CASE WHEN r.reason IS NULL THEN 1 ELSE 0 END AS valid,
@@ -280,7 +292,7 @@ CREATE VIEW IF NOT EXISTS handshake_verdict AS
     jc.joins AS joins
   FROM c JOIN jc ON jc.conn_id = c.conn_id
   JOIN (SELECT c.conn_id AS conn_id, CASE
-      WHEN c.partial THEN 'no MP_CAPABLE handshake: join token of no known connection'
+      WHEN c.partial <> 0 THEN 'no MP_CAPABLE handshake: join token of no known connection'
       WHEN c.s1 IS NULL OR c.s2 IS NULL OR c.s3 IS NULL THEN
         CASE WHEN c.fallback IS NOT NULL THEN 'MP_CAPABLE handshake incomplete: fallback (' || c.fallback || ')'
              ELSE 'MP_CAPABLE handshake incomplete' END
@@ -362,4 +374,4 @@ CREATE VIEW IF NOT EXISTS address_use AS
   FROM announcements a LEFT JOIN connections c ON c.id = a.conn_id
   ORDER BY a.conn_id, a.id;
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;

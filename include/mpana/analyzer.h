@@ -13,6 +13,7 @@
 #include "mpana/pkt.h"
 
 /* Counters for the end-of-run summary. */
+struct mp_merge_stats;
 struct mp_stats {
 	uint64_t packets;       /* records read from the capture */
 	uint64_t tcp;           /* packets whose TCP header was decoded */
@@ -45,11 +46,13 @@ struct mp_stats {
 	uint64_t addresses;     /* ADD_ADDR announcements (address records) */
 	uint64_t addresses_unused; /* of which echoed and never joined */
 	uint64_t conn_stalls;   /* connection stalls (stall.h), not the above */
+	const struct mp_merge_stats *merge; /* several inputs (merge.h); else NULL */
 };
 
 /* One captured record. */
 struct mp_frame {
-	uint64_t num;     /* 1-based packet number in the capture */
+	uint64_t num;     /* 1-based packet number in the capture; with several
+			   * inputs, input and packet (mp_frame_make) */
 	uint64_t ts_ns;   /* capture time, ns since the epoch (UTC) */
 	uint32_t caplen;  /* bytes captured */
 	uint32_t wirelen; /* bytes on the wire */
@@ -63,6 +66,7 @@ struct mp_join_attempt;
 struct mp_addr_use;
 struct mp_stall;
 struct mp_st;
+struct mp_text_fmt;
 
 /* Output back ends share this table (STYLE R16). `packet` is called for
  * every TCP packet carrying at least one MPTCP option, with the engine's
@@ -96,6 +100,14 @@ struct mp_sink_ops {
 	/* each connection stall (stall.h) when it ends, or at the end of its
 	 * connection (before the connection's `conn`) */
 	void (*stall)(struct mp_sink *s, const struct mp_stall *st);
+	/* every record analyzed (after the BPF filter; with several inputs,
+	 * each packet once), TCP or not, once the engine and the analysis
+	 * stage have processed it: `bytes` are its f->caplen captured bytes
+	 * of link type `dlt`; `ann` the engine's annotation for a TCP packet
+	 * (conn 0 when no connection owns it), NULL for anything else (the
+	 * packet writer, pcap_out.h) */
+	void (*frame)(struct mp_sink *s, const struct mp_frame *f, int dlt,
+		      const uint8_t *bytes, const struct mp_pkt_ann *ann);
 };
 
 struct mp_sink {
@@ -109,6 +121,8 @@ struct mp_sink {
 	void *user;                    /* back-end state */
 	void *held_why;                /* text: join attempts and addresses held
 					* for their connection's block */
+	struct mp_text_fmt *text_fmt;  /* text: time format (-t forms); NULL:
+					* the default date and time */
 };
 
 #define MP_SINKS_MAX 4 /* sinks one run feeds: the output, the store, ... */
@@ -129,7 +143,10 @@ struct mp_analyzer {
 	uint64_t idle_ns;     /* idle expiry (capture time); 0: default */
 	bool no_appid;        /* skip application classification (nDPI) */
 	bool dlt_told;        /* the sinks were told the link type */
+	bool predecoded;      /* a->pkt holds the next packet, decoded */
+	enum mp_pkt_status predecoded_status; /* what the decode returned */
 	struct mp_st *stalls; /* analysis stage: connection stalls (with the engine) */
+	bool any_frame;       /* some sink has a `frame` op */
 };
 
 /* Sets up `a` (no allocation; the engine comes with the first TCP packet).
@@ -150,12 +167,36 @@ bool mp_analyzer_add_sink(struct mp_analyzer *a, struct mp_sink *s);
 void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 			const uint8_t *bytes);
 
+/* mp_analyzer_packet for a packet already decoded into a->pkt (with
+ * a->dlt; `status` what mp_pkt_decode returned): the merged reader decodes
+ * every packet to recognise copies, and the analyzer then uses that.
+ * `bytes` (the record, borrowed for the call) still go to the sinks'
+ * `frame` op (-w). */
+void mp_analyzer_packet_decoded(struct mp_analyzer *a, const struct mp_frame *f,
+				const uint8_t *bytes, enum mp_pkt_status status);
+
 /* True when the run should stop: stdout failed (closed pipe, full disk)
  * or another sink failed (the --db store). */
 bool mp_analyzer_must_stop(const struct mp_analyzer *a);
 
 /* Sinks for text and JSON Lines output (src/sinks/text.c, src/sinks/json.c). */
 void mp_sink_text_init(struct mp_sink *s, struct mp_out *out, bool quiet);
+
+/* The text sink's packet-line timestamp, as tcpdump(1)'s -t forms (set
+ * s->text_fmt after mp_sink_text_init; borrowed for the run). */
+enum mp_ts_fmt {
+	MP_TS_DATE = 0,    /* default, -tttt: "YYYY-MM-DD HH:MM:SS.frac", UTC */
+	MP_TS_NONE,        /* -t: none */
+	MP_TS_EPOCH,       /* -tt: seconds since the epoch "S.frac" */
+	MP_TS_DELTA_PREV,  /* -ttt: " HH:MM:SS.frac" since the previous line */
+	MP_TS_DELTA_FIRST, /* -ttttt: idem since the first line */
+};
+struct mp_text_fmt {
+	enum mp_ts_fmt ts; /* which form */
+	bool nano;         /* 9 fraction digits (--nano), else 6 */
+	bool ref_set;      /* ref_ns is valid (a line was printed) */
+	uint64_t ref_ns;   /* deltas: the previous / first line's time */
+};
 void mp_sink_json_init(struct mp_sink *s, struct mp_out *out, bool quiet);
 
 #endif /* MPANA_ANALYZER_H */

@@ -11,6 +11,8 @@
 
 struct mp_capture_cfg {
 	const char *file;   /* -r: path, or "-" for standard input */
+	const char *const *files; /* several -r: merged by time (merge.h); */
+	unsigned nfiles;          /* file is then files[0]; 0 or 1: one input */
 	const char *iface;  /* -i: interface name, "any" included */
 	const char *filter; /* BPF expression, NULL for none */
 	int snaplen;        /* -s: 0 means 262144 */
@@ -35,6 +37,16 @@ int mp_capture_run(const struct mp_capture_cfg *cfg, struct mp_analyzer *a);
 struct pcap;
 int mp_capture_run_pcap(struct pcap *p, const char *what, long count,
 			struct mp_analyzer *a);
+
+/* Reads cfg->files (nfiles >= 2) as one trace, merged by capture time,
+ * each packet analyzed once (include/mpana/merge.h): frames numbered per
+ * input, a->dlt set per packet, cfg->filter applied to every input, at most
+ * cfg->count packets analyzed. Fills a->st and *ms (borrowed by a->st.merge
+ * until the run ends). Returns MP_EXIT_*; errors on stderr naming the file.
+ * src/capture/merge.c. */
+struct mp_merge_stats;
+int mp_capture_merge(const struct mp_capture_cfg *cfg, struct mp_analyzer *a,
+		     struct mp_merge_stats *ms);
 
 /* Prints the interfaces libpcap can capture on (-D). Returns MP_EXIT_*. */
 int mp_capture_list_interfaces(void);

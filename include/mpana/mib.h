@@ -53,6 +53,7 @@ enum mp_mib_counter {
 	MP_MIB_RST_TX,                /* MPRstTx */
 	MP_MIB_RST_RX,                /* MPRstRx */
 	MP_MIB_DSS_FALLBACK,          /* DssFallback */
+	MP_MIB_SIMULT_FALLBACK,       /* SimultConnectFallback */
 	MP_MIB__COUNT
 };
 

@@ -19,6 +19,8 @@ struct mp_pipeline_cfg {
 	const char *db_path;           /* --db: also store into this database; NULL: none */
 	bool db_packets;               /* --db-packets: one row per MPTCP option */
 	uint32_t max_conns;            /* --max-conns; 0: MP_DEFAULT_MAX_CONNS */
+	struct mp_sink *extra;         /* also fed, e.g. -w's packet writer
+					* (pcap_out.h); NULL: none */
 };
 
 /* Initializes `an` with `sink`, opens the store (cfg->db_path), runs the
@@ -41,5 +43,11 @@ int mp_pipeline_run(const struct mp_pipeline_cfg *cfg, struct mp_sink *sink,
  * calls return -1 at once. The caller's SIGINT, SIGTERM and SIGPIPE
  * dispositions are restored before it returns. */
 int mp_selfrun_analyze(const char *trace, const char *db, bool packets);
+
+/* The same over several capture files read as one trace (`mpana -r a -r b`,
+ * include/mpana/merge.h); n == 1 is mp_selfrun_analyze. Messages name the
+ * first file. */
+int mp_selfrun_analyze_merged(const char *const *traces, unsigned n,
+			      const char *db, bool packets);
 
 #endif /* MPANA_PIPELINE_H */

@@ -65,4 +65,11 @@ void mp_subflow_record(const struct mp_subflow *s, struct mp_sf_record *r);
  * otherwise (initial subflows carry none). */
 int mp_subflow_hmac_ok(const struct mp_subflow *sf);
 
+/* src/sinks/merge_records.c: the inputs of a merged trace and the packets
+ * two of them share. Text: whole lines of the summary; JSON: keys to add to
+ * the summary object (each starts with a comma). */
+struct mp_merge_stats;
+void mp_out_merge_text(struct mp_out *o, const struct mp_merge_stats *ms);
+void mp_out_merge_json(struct mp_out *o, const struct mp_merge_stats *ms);
+
 #endif /* MPANA_REPORT_H */

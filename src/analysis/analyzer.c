@@ -30,7 +30,9 @@ void mp_analyzer_init(struct mp_analyzer *a, int dlt, struct mp_sink *sink)
 	a->sinks[0] = sink;
 	a->n_sinks = 1;
 	a->dlt_told = false;
+	a->predecoded = false; /* `a` may come from malloc (mp_selfrun_analyze) */
 	a->stalls = NULL;
+	a->any_frame = sink->ops->frame != NULL;
 }
 
 bool mp_analyzer_add_sink(struct mp_analyzer *a, struct mp_sink *s)
@@ -38,6 +40,7 @@ bool mp_analyzer_add_sink(struct mp_analyzer *a, struct mp_sink *s)
 	if (a->n_sinks >= MP_SINKS_MAX)
 		return false;
 	a->sinks[a->n_sinks++] = s;
+	a->any_frame |= s->ops->frame != NULL;
 	return true;
 }
 
@@ -222,8 +225,8 @@ static inline void analysis_packet(struct mp_analyzer *a, const struct mp_frame 
 	mp_st_packet(a->stalls, f->num, f->ts_ns, p, ann);
 }
 
-void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
-			const uint8_t *bytes)
+static inline void analyze(struct mp_analyzer *a, const struct mp_frame *f,
+			   const uint8_t *bytes)
 {
 	struct mp_stats *st = &a->st;
 	struct mp_pkt *p = &a->pkt;
@@ -238,7 +241,15 @@ void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 	}
 	st->last_ts_ns = f->ts_ns;
 
-	switch (mp_pkt_decode(a->dlt, bytes, f->caplen, p)) {
+	enum mp_pkt_status status;
+
+	if (__builtin_expect(a->predecoded, 0)) { /* mp_analyzer_packet_decoded */
+		status = a->predecoded_status;
+		a->predecoded = false;
+	} else {
+		status = mp_pkt_decode(a->dlt, bytes, f->caplen, p);
+	}
+	switch (status) {
 	case MP_PKT_TCP:
 		break;
 	case MP_PKT_FRAG:
@@ -273,6 +284,25 @@ void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
 		if (s->ops->packet && (s->all_packets || (p->opts.n && !s->quiet)))
 			s->ops->packet(s, f, p, &a->ann);
 	}
+}
+
+void mp_analyzer_packet(struct mp_analyzer *a, const struct mp_frame *f,
+			const uint8_t *bytes)
+{
+	uint64_t tcp = a->st.tcp;
+
+	analyze(a, f, bytes);
+	/* then the record itself, with its connection when it is TCP */
+	if (__builtin_expect(a->any_frame, 0))
+		EACH_SINK(a, frame, f, a->dlt, bytes, a->st.tcp != tcp ? &a->ann : NULL);
+}
+
+void mp_analyzer_packet_decoded(struct mp_analyzer *a, const struct mp_frame *f,
+				const uint8_t *bytes, enum mp_pkt_status status)
+{
+	a->predecoded = true;
+	a->predecoded_status = status;
+	mp_analyzer_packet(a, f, bytes);
 }
 
 bool mp_analyzer_must_stop(const struct mp_analyzer *a)

@@ -19,14 +19,27 @@
  *    MPJoinRejected (the path manager's limit).
  *  - MPRstTx counts an MP_TCPRST written by a full socket (mptcp_write_options
  *    with a tcp_sock): a reset a listener sends for a request socket (to
- *    the SYN or the third ACK, before it sent anything else) is not counted.
+ *    the SYN or the third ACK, before it sent anything else) is not counted,
+ *    nor a reset without ACK (it answers a segment: tcp_v4/v6_send_reset
+ *    writes the option through mptcp_reset_option, uncounted; an active
+ *    reset, tcp_send_active_reset, always carries ACK). Nothing is counted
+ *    on receive on a subflow the endpoint reset (no socket left).
  *  - MPRstRx, AddAddr, EchoAdd, RmAddr, MPPrioRx, MPFailRx, MPFastcloseRx
  *    come from mptcp_incoming_options, which ignores every option once the
  *    connection fell back, and a reset on a subflow not yet fully
  *    established (a join without its fourth ACK) is answered by a reset of
  *    its own before MPRstRx is counted. An ADD_ADDR whose HMAC fails and an
  *    MP_FASTCLOSE with another key are dropped uncounted.
+ *  - An endpoint that sends MP_FASTCLOSE closes every subflow of the
+ *    connection at once (mptcp_do_fastclose): what arrives afterwards on
+ *    any of them finds no socket and is not counted (MPRstRx above all).
+ *    The capture may show the endpoint's own resets later than the peer's
+ *    (they wait in the egress queue behind data), so the first
+ *    MP_FASTCLOSE it sent on any subflow decides.
  *  - Tx options count per option sent; RmAddr/RmAddrTx per address id.
+ *  - SimultConnectFallback: the active side of an MP_CAPABLE SYN gets a
+ *    SYN (any, with or without MPTCP) before a SYN/ACK: the SYNs crossed
+ *    (checked on Linux 6.18: lab scenario "simultaneous").
  *  - InfiniteMapTx/Rx: the first infinite mapping of a connection (the
  *    connection falls back with it).
  *  - DssFallback: data received without a mapping beyond the last mapping
@@ -76,6 +89,7 @@ static const char *const names[MP_MIB__COUNT] = {
 	[MP_MIB_RST_TX] = "MPRstTx",
 	[MP_MIB_RST_RX] = "MPRstRx",
 	[MP_MIB_DSS_FALLBACK] = "DssFallback",
+	[MP_MIB_SIMULT_FALLBACK] = "SimultConnectFallback",
 };
 
 #define HOST_UNKNOWN 0xff
@@ -89,6 +103,8 @@ struct cst {
 	bool inf_tx;       /* an infinite mapping was sent */
 	bool inf_rx;       /* one was received */
 	bool dss_fb;       /* DssFallback counted */
+	bool fc_tx;        /* the endpoint sent MP_FASTCLOSE: every subflow of
+			    * the connection is closed at once */
 };
 
 /* One subflow, as the local endpoint's kernel sees it. */
@@ -235,6 +251,16 @@ static void on_syn(struct mp_mib *m, struct cst *c, struct sst *s,
 {
 	const struct mp_opt *j = opt_find(p, MPTCP_SUB_JOIN, NULL);
 
+	if (s->syn_seen && s->active && !tx && s->mpc && !s->synack_done) {
+		/* the peer's SYN crossed ours: SYN-SENT → SYN-RECV, and the
+		 * SYN/ACK the endpoint then builds falls back (RFC 793 §3.4;
+		 * mptcp_syn_options, subflow_simultaneous_connect). Later
+		 * SYN/ACKs get no special handling (the socket left SYN-SENT). */
+		s->synack_done = true;
+		c->fallen = true;
+		m->v[MP_MIB_SIMULT_FALLBACK]++;
+		return;
+	}
 	if (s->syn_seen)
 		return; /* a retransmitted SYN: counted at connect()/request time */
 	s->syn_seen = true;
@@ -342,8 +368,10 @@ static void count_tx(struct mp_mib *m, struct cst *c, struct sst *s,
 	bool rst = p->flags & MP_TH_RST;
 
 	/* a listener's reset before its child socket exists goes out
-	 * without a tcp_sock: no MPRstTx */
-	if (rst && opt_find(p, MPTCP_SUB_TCPRST, NULL) &&
+	 * without a tcp_sock: no MPRstTx; nor does a reset without ACK:
+	 * it answers a segment (tcp_v4/v6_send_reset, the option written by
+	 * mptcp_reset_option), where an active reset carries ACK */
+	if (rst && (p->flags & MP_TH_ACK) && opt_find(p, MPTCP_SUB_TCPRST, NULL) &&
 	    !(s->syn_seen && !s->active && !s->sent_nonsyn))
 		m->v[MP_MIB_RST_TX]++;
 	settle_join(m, s, rst);
@@ -371,6 +399,7 @@ static void count_tx(struct mp_mib *m, struct cst *c, struct sst *s,
 			break;
 		case MPTCP_SUB_FASTCLOSE:
 			m->v[MP_MIB_FASTCLOSE_TX]++;
+			c->fc_tx = true;
 			break;
 		case MPTCP_SUB_DSS:
 			if ((o->u.dss.flags & DSS_M) && o->u.dss.dll == 0 && !c->inf_tx) {
@@ -396,8 +425,13 @@ static void count_rx(struct mp_mib *m, struct cst *c, struct sst *s,
 		on_ack3(m, c, s, p, ann);
 	if (mapped)
 		s->fb_cand = false; /* the mappings go on: a capture gap */
+	if (s->closed)
+		return; /* the endpoint reset this subflow: no socket left */
 	if (c->fallen)
 		return; /* mptcp_incoming_options: nothing more is parsed */
+	if (c->fc_tx)
+		return; /* every subflow was closed with the fast close: no
+			 * socket left to count what comes in */
 	/* the active side is fully established by the peer's first DATA_ACK
 	 * or ADD_ADDR (check_fully_established) */
 	if (s->active && !s->fully) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "mpana/escape.h"
+#include "mpana/merge.h"
 #include "mpana/out.h"
 
 void mp_out_init(struct mp_out *o, int fd, bool line_flush)
@@ -222,4 +223,15 @@ void mp_out_tcp_flags(struct mp_out *o, uint8_t flags)
 	}
 	if (!any)
 		mp_out_str(o, "none");
+}
+
+void mp_out_frame_text(struct mp_out *o, uint64_t frame)
+{
+	unsigned input = mp_frame_input(frame);
+
+	if (input) {
+		mp_out_u64(o, input);
+		mp_out_ch(o, ':');
+	}
+	mp_out_u64(o, mp_frame_packet(frame));
 }

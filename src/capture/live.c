@@ -19,6 +19,7 @@
 
 #include "mpana/capture.h"
 #include "mpana/log.h"
+#include "mpana/merge.h"
 #include "mpana/out.h"
 #include "mpana/progress.h"
 #include "mpana/reader.h"
@@ -245,6 +246,12 @@ int mp_capture_run(const struct mp_capture_cfg *cfg, struct mp_analyzer *a)
 	int dlt, ret = MP_EXIT_OK;
 
 	pcap_init(PCAP_CHAR_ENC_UTF_8, errbuf);
+	if (cfg->nfiles > 1) {
+		static struct mp_merge_stats ms; /* the summary reads it later */
+
+		install_signals();
+		return mp_capture_merge(cfg, a, &ms);
+	}
 	if (cfg->file) {
 		/* mpana's readers, unless a filter or MPANA_READER=libpcap asks
 		 * for libpcap; they still undo gzip or zstd for it */

@@ -16,12 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 
 #include "mpana/cli.h"
+#include "mpana/db.h"
 #include "mpana/escape.h"
 #include "mpana/expect.h"
 #include "mpana/log.h"
+#include "mpana/merge.h"
 #include "mpana/pipeline.h"
 
 #define MAX_EXPECT 256
@@ -221,26 +222,27 @@ static void fmt_num(char *buf, size_t n, double v)
 /* Evaluates a count or per-item query; sets v. Returns 0 or -1 on an SQL
  * error, when it fails to prepare or a step fails (v->measured holds
  * sqlite3_errmsg for the caller to report). */
-static int eval_query(sqlite3 *db, const char *sql, const char *bind, bool every,
+static int eval_query(struct mp_db *db, const char *sql, const char *bind, bool every,
 		      const struct mp_expect *e, struct verdict *v)
 {
-	sqlite3_stmt *st = NULL;
+	struct mp_db_stmt *st = NULL;
 	int rc, rows = 0, bad = 0;
 	char num[64];
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(v->measured, sizeof v->measured, "SQL error: %s", sqlite3_errmsg(db));
+	if (mp_db_prepare(db, sql, &st, NULL) != 0 || !st) {
+		snprintf(v->measured, sizeof v->measured, "SQL error: %s",
+			 st ? mp_db_errmsg(db) : "no statement");
 		v->pass = false;
 		return -1;
 	}
 	if (bind)
-		sqlite3_bind_text(st, 1, bind, -1, SQLITE_TRANSIENT);
+		mp_db_bind_text(st, 1, bind);
 	v->pass = true;
 	v->measured[0] = '\0';
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = mp_db_step(st)) == 1) {
 		size_t used = strlen(v->measured);
-		double x = sqlite3_column_double(st, 0);
-		bool null = sqlite3_column_type(st, 0) == SQLITE_NULL;
+		double x = mp_db_column_double(st, 0);
+		bool null = mp_db_column_type(st, 0) == MP_DBT_NULL;
 		bool ok = !null && mp_cmp_holds(e->cmp, x, e->value);
 		rows++;
 		if (!every) {
@@ -260,20 +262,20 @@ static int eval_query(sqlite3 *db, const char *sql, const char *bind, bool every
 			fmt_num(num, sizeof num, x);
 		if (used < sizeof v->measured - 1)
 			snprintf(v->measured + used, sizeof v->measured - used, "%s%s %s%s",
-				 used ? ", " : "", (const char *)sqlite3_column_text(st, 1) ?
-				 (const char *)sqlite3_column_text(st, 1) : "?", num, ok ? "" : " (fails)");
+				 used ? ", " : "", mp_db_column_text(st, 1) ?
+				 mp_db_column_text(st, 1) : "?", num, ok ? "" : " (fails)");
 		if (!ok) {
 			v->pass = false;
 			bad++;
 		}
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		snprintf(v->measured, sizeof v->measured, "SQL error: %s", sqlite3_errmsg(db));
+	if (rc < 0) {
+		snprintf(v->measured, sizeof v->measured, "SQL error: %s", mp_db_errmsg(db));
 		v->pass = false;
-		sqlite3_finalize(st);
+		mp_db_finalize(st);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	mp_db_finalize(st);
 	if (rows == 0) {
 		v->pass = false;
 		snprintf(v->measured, sizeof v->measured, every ? "nothing to measure (no rows)" :
@@ -283,34 +285,35 @@ static int eval_query(sqlite3 *db, const char *sql, const char *bind, bool every
 	return 0;
 }
 
-static int eval_valid(sqlite3 *db, struct verdict *v)
+static int eval_valid(struct mp_db *db, struct verdict *v)
 {
-	sqlite3_stmt *st = NULL;
+	struct mp_db_stmt *st = NULL;
 	int rc, rows = 0;
 
 	v->pass = true;
 	v->measured[0] = '\0';
-	if (sqlite3_prepare_v2(db, "SELECT c.conn_no, h.valid, h.reason FROM handshake_verdict h"
-				   " JOIN connections c ON c.id = h.conn_id ORDER BY c.conn_no",
-			       -1, &st, NULL) != SQLITE_OK) {
-		snprintf(v->measured, sizeof v->measured, "SQL error: %s", sqlite3_errmsg(db));
+	if (mp_db_prepare(db, "SELECT c.conn_no, h.valid, h.reason FROM handshake_verdict h"
+			      " JOIN connections c ON c.id = h.conn_id ORDER BY c.capture_id, c.conn_no",
+			  &st, NULL) != 0 || !st) {
+		snprintf(v->measured, sizeof v->measured, "SQL error: %s", mp_db_errmsg(db));
 		v->pass = false;
 		return -1;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = mp_db_step(st)) == 1) {
 		size_t used = strlen(v->measured);
 		rows++;
-		if (sqlite3_column_int(st, 1))
+		if (mp_db_column_int(st, 1))
 			continue;
 		v->pass = false;
 		if (used < sizeof v->measured - 1)
 			snprintf(v->measured + used, sizeof v->measured - used, "%sconnection %d: %s",
-				 used ? "; " : "", sqlite3_column_int(st, 0),
-				 sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "invalid");
+				 used ? "; " : "", mp_db_column_int(st, 0),
+				 mp_db_column_text(st, 2) ? mp_db_column_text(st, 2) : "invalid");
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(v->measured, sizeof v->measured, "SQL error: %s", sqlite3_errmsg(db));
+	if (rc < 0)
+		snprintf(v->measured, sizeof v->measured, "SQL error: %s", mp_db_errmsg(db));
+	mp_db_finalize(st);
+	if (rc < 0) {
 		v->pass = false;
 		return -1;
 	}
@@ -324,7 +327,8 @@ static int eval_valid(sqlite3 *db, struct verdict *v)
 }
 
 struct result {
-	const char *trace;       /* borrowed from argv */
+	const char *trace;       /* borrowed from argv (or label) */
+	char *label;             /* owned: a PostgreSQL target without its password */
 	int analyze_rc;          /* exit status of the analysis */
 	int n;                   /* verdicts used */
 	struct verdict v[MAX_EXPECT];
@@ -474,6 +478,24 @@ static int write_tap(const char *path, struct result *res, int ntraces,
 }
 
 /* Removes a temporary database and its side files, whichever exist. */
+/* A database written by mpana --db rather than a capture: a PostgreSQL
+ * target (db.h) or a file that starts with SQLite's header. */
+static bool is_database(const char *arg)
+{
+	char hdr[16];
+	FILE *f;
+	bool yes;
+
+	if (mp_db_is_pg(arg))
+		return true;
+	f = fopen(arg, "rb");
+	if (!f)
+		return false;
+	yes = fread(hdr, 1, sizeof hdr, f) == sizeof hdr && !memcmp(hdr, "SQLite format 3", 16);
+	fclose(f);
+	return yes;
+}
+
 static void remove_db(const char *path)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
@@ -487,11 +509,15 @@ static void remove_db(const char *path)
 
 static void usage(FILE *f)
 {
-	fputs("Usage: mpana check TRACE... [--expect FILE] [--junit FILE] [--tap FILE]\n"
-	      "Evaluates expectations on each capture; without --expect, the checks every\n"
+	fputs("Usage: mpana check TRACE|DB... [--expect FILE] [--junit FILE] [--tap FILE] [--merge]\n"
+	      "Evaluates expectations on each capture, or on everything an mpana --db\n"
+	      "database holds (an SQLite file or a postgresql:// target, docs/postgresql.md);\n"
+	      "without --expect, the checks every\n"
 	      "healthy MPTCP trace passes (hmac_failures == 0, handshake_order valid,\n"
 	      "malformed == 0, orphan_joins == 0). Exit status: 0 all hold, 1 one fails,\n"
-	      "2 usage, input or expectation-file error. Metrics: docs/check.md.\n", f);
+	      "2 usage, input or expectation-file error. Metrics: docs/check.md.\n"
+	      "  --merge   the TRACEs are one trace (captures of one run at several\n"
+	      "            points, merged by time as by mpana -r A -r B)\n", f);
 }
 
 int mp_cmd_check(int argc, char **argv)
@@ -500,12 +526,16 @@ int mp_cmd_check(int argc, char **argv)
 		{ "expect", required_argument, NULL, 'e' },
 		{ "junit", required_argument, NULL, 'j' },
 		{ "tap", required_argument, NULL, 't' },
+		{ "merge", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct mp_expect ex[MAX_EXPECT];
 	const char *expect_path = NULL, *junit_path = NULL;
 	const char *tap_path = NULL;
+	char merged_name[1024];
+	bool merge = false;
+	int nfiles = 0;
 	struct result *res = NULL;
 	int c, nex, ntraces, ret = MP_EXIT_OK;
 	const char *tmpdir = getenv("TMPDIR");
@@ -517,6 +547,7 @@ int mp_cmd_check(int argc, char **argv)
 		case 'e': expect_path = optarg; break;
 		case 'j': junit_path = optarg; break;
 		case 't': tap_path = optarg; break;
+		case 'm': merge = true; break;
 		case 'h': usage(stdout); return MP_EXIT_OK;
 		default: usage(stderr); return MP_EXIT_CHECK_ERROR;
 		}
@@ -526,6 +557,22 @@ int mp_cmd_check(int argc, char **argv)
 		MP_LOG(MP_LOG_ERR, "check: no trace given");
 		usage(stderr);
 		return MP_EXIT_CHECK_ERROR;
+	}
+	if (merge && ntraces > MP_MERGE_MAX_INPUTS) {
+		MP_LOG(MP_LOG_ERR, "check: at most %d capture files can be merged",
+		       MP_MERGE_MAX_INPUTS);
+		return MP_EXIT_CHECK_ERROR;
+	}
+	if (merge) {
+		/* one trace: "a.pcap + b.pcap" in the verdicts and reports */
+		size_t n = 0;
+
+		merged_name[0] = '\0';
+		for (int i = 0; i < ntraces && n < sizeof merged_name; i++)
+			n += (size_t)snprintf(merged_name + n, sizeof merged_name - n,
+					      "%s%s", i ? " + " : "", argv[optind + i]);
+		nfiles = ntraces;
+		ntraces = 1;
 	}
 	nex = load_expectations(expect_path, ex, MAX_EXPECT);
 	if (nex < 0)
@@ -548,13 +595,24 @@ int mp_cmd_check(int argc, char **argv)
 	}
 
 	for (int t = 0; t < ntraces; t++) {
-		const char *trace = argv[optind + t];
-		char dbpath[sizeof dir + 32];
-		sqlite3 *db = NULL;
+		const char *arg = merge ? merged_name : argv[optind + t], *trace = arg;
+		char dbpath[sizeof dir + 32], err[256];
+		const char *target = dbpath;
+		struct mp_db *db = NULL;
+		bool given_db = !merge && is_database(arg);
 
+		if (given_db && mp_db_is_pg(arg) && (res[t].label = mp_db_label(arg)))
+			trace = res[t].label;
 		res[t].trace = trace;
 		snprintf(dbpath, sizeof dbpath, "%s/%d.db", dir, t);
-		res[t].analyze_rc = mp_selfrun_analyze(trace, dbpath, false);
+		if (given_db) {
+			/* an mpana --db database: checked as it is, nothing analyzed */
+			res[t].analyze_rc = 0;
+			target = arg;
+		} else res[t].analyze_rc = merge
+			? mp_selfrun_analyze_merged((const char *const *)argv + optind,
+						    (unsigned)nfiles, dbpath, false)
+			: mp_selfrun_analyze(arg, dbpath, false);
 		if (res[t].analyze_rc != 0) {
 			printf("ERROR %s: the trace could not be analyzed (mpana exited %d)\n",
 			       trace, res[t].analyze_rc);
@@ -562,12 +620,13 @@ int mp_cmd_check(int argc, char **argv)
 			remove_db(dbpath); /* a failed run may have made it */
 			continue;
 		}
-		if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-			printf("ERROR %s: %s\n", trace, db ? sqlite3_errmsg(db) : "cannot open the database");
-			sqlite3_close(db);
+		db = mp_db_open(target, err, sizeof err);
+		if (!db) {
+			printf("ERROR %s: %s\n", trace, err);
 			res[t].analyze_rc = -1;
 			ret = MP_EXIT_CHECK_ERROR;
-			remove_db(dbpath);
+			if (!given_db)
+				remove_db(dbpath);
 			continue;
 		}
 		for (int i = 0; i < nex; i++) {
@@ -602,8 +661,9 @@ int mp_cmd_check(int argc, char **argv)
 			if (!v->pass && ret == MP_EXIT_OK)
 				ret = MP_EXIT_CHECK_FAIL;
 		}
-		sqlite3_close(db);
-		remove_db(dbpath);
+		mp_db_close(db);
+		if (!given_db)
+			remove_db(dbpath);
 	}
 	rmdir(dir);
 
@@ -617,6 +677,8 @@ int mp_cmd_check(int argc, char **argv)
 		ret = MP_EXIT_CHECK_ERROR;
 	if (tap_path && write_tap(tap_path, res, ntraces, ex) < 0)
 		ret = MP_EXIT_CHECK_ERROR;
+	for (int t = 0; t < ntraces; t++)
+		free(res[t].label);
 	free(res);
 	if (fflush(stdout) != 0)
 		ret = MP_EXIT_CHECK_ERROR;

@@ -16,7 +16,9 @@
 #include "mpana/capture.h"
 #include "mpana/cli.h"
 #include "mpana/log.h"
+#include "mpana/merge.h"
 #include "mpana/out.h"
+#include "mpana/pcap_out.h"
 #include "mpana/pipeline.h"
 
 /* The subcommands: `mpana NAME ARGS...` runs fn(argc - 1, argv + 1). */
@@ -27,14 +29,15 @@ static const struct subcmd {
 } subcmds[] = {
 	{ "graph", mp_cmd_graph, "FILE [--conn ID] [--format dot|json]" },
 	{ "query", mp_cmd_query, "[--table|--csv|--json] DB NAME|SQL" },
-	{ "check", mp_cmd_check, "TRACE... [--expect FILE] [--junit FILE] [--tap FILE]" },
-	{ "report", mp_cmd_report, "TRACE|DB -o FILE [--conn ID]" },
-	{ "mib", mp_cmd_mib, "TRACE [--side client|server|ADDR] [--json] [--nstat FILE]" },
+	{ "check", mp_cmd_check, "TRACE|DB... [--expect FILE] [--junit FILE] [--tap FILE] [--merge]" },
+	{ "report", mp_cmd_report, "TRACE...|DB -o FILE [--conn ID]" },
+	{ "mib", mp_cmd_mib, "TRACE... [--side client|server|ADDR] [--json] [--nstat FILE]" },
 };
 
 static const char usage_head[] =
-"Usage: mpana [options] -r FILE [filter expression]\n"
+"Usage: mpana [options] -r FILE [-r FILE...] [filter expression]\n"
 "       mpana [options] -i IFACE [filter expression]\n"
+"       mpana [options] -r FILE|-i IFACE [--conn ID] -w OUT [filter expression]\n"
 "       mpana -D | -h | --version\n";
 
 static const char usage_text[] =
@@ -44,7 +47,9 @@ static const char usage_text[] =
 "filter (pcap-filter(7)), as for tcpdump: mpana -i any port 12345\n"
 "\n"
 "Input:\n"
-"  -r FILE          read a pcap or pcapng file; \"-\" reads standard input\n"
+"  -r FILE          read a pcap or pcapng file; \"-\" reads standard input.\n"
+"                   Several -r: one trace, merged by capture time; a packet\n"
+"                   seen in two files is analyzed once; frames are INPUT:N\n"
 "  -i IFACE         capture live on IFACE (\"any\" for all interfaces)\n"
 "  -c N             stop after N packets\n"
 "  -s SNAPLEN       live: bytes to capture per packet (default 262144)\n"
@@ -53,16 +58,34 @@ static const char usage_text[] =
 "  -D               list the interfaces available for capture and exit\n"
 "Output (stdout; diagnostics go to stderr):\n"
 "  (default)        text: one line per packet with MPTCP options, then a summary\n"
+"  -v               text: a line for every TCP packet, also those without\n"
+"                   MPTCP options (plain ACKs, fallback data); -vv as -v\n"
+"  -t               text: no timestamp on packet lines; -tt seconds since the\n"
+"                   epoch; -ttt delta from the previous line; -tttt date and\n"
+"                   time (the default, UTC); -ttttt delta from the first line\n"
+"  --nano           text: 9 fraction digits in timestamps (default 6);\n"
+"                   also --time-stamp-precision=nano|micro\n"
 "  --json           JSON Lines: one object per MPTCP option, then a summary object\n"
 "  --format FMT     text or json\n"
 "  -q               no per-packet output: connection records and the summary\n"
 "  -l               flush after every line (for live pipes)\n"
 "  --max-conns N    keep at most N connections (default 65536; the least\n"
 "                   recently active one is written and dropped when full)\n"
-"  --db FILE        also store connections, subflows, addresses, events and\n"
-"                   failovers in the SQLite database FILE (docs/sqlite.md)\n"
+"  --db FILE|URI    also store connections, subflows, addresses, events and\n"
+"                   failovers in the SQLite database FILE (docs/sqlite.md) or\n"
+"                   the PostgreSQL database postgresql://... (docs/postgresql.md)\n"
 "  --db-packets     with --db: also one row per MPTCP option (small traces)\n"
-"  -n               accepted for tcpdump habits; mpana never resolves names\n"
+"  -n, -S           accepted for tcpdump habits: mpana never resolves names\n"
+"                   and prints sequence numbers as on the wire\n"
+"Writing packets (docs/mpana.1, WRITING PACKETS):\n"
+"  -w OUT           write the packets read (after the filter) to the pcap file\n"
+"                   OUT, byte for byte, nanosecond timestamps; \"-\": stdout.\n"
+"                   No packet lines then (connection records and summary\n"
+"                   still go to stdout, unless OUT is \"-\")\n"
+"  --conn ID        with -w: only the packets of MPTCP connection ID (as\n"
+"                   printed, \"connection ID\"): every packet of its subflows\n"
+"  --print          with -w OUT: print the packet lines too\n"
+"  -U               with -w: write each packet out at once (live pipes)\n"
 "  -h, --help       this text\n"
 "  --version        version of mpana and libpcap\n"
 "\n"
@@ -139,7 +162,14 @@ static long parse_count(const char *s, const char *what, long max)
 	return v;
 }
 
-enum { OPT_JSON = 256, OPT_FORMAT, OPT_VERSION, OPT_MAX_CONNS, OPT_DB, OPT_DB_PACKETS };
+enum { OPT_JSON = 256, OPT_FORMAT, OPT_VERSION, OPT_MAX_CONNS, OPT_DB, OPT_DB_PACKETS,
+       OPT_CONN, OPT_PRINT, OPT_NANO, OPT_TSPREC };
+
+/* -t given n times: tcpdump(1)'s timestamp forms. */
+static const enum mp_ts_fmt t_forms[] = {
+	MP_TS_DATE, MP_TS_NONE, MP_TS_EPOCH, MP_TS_DELTA_PREV, MP_TS_DATE,
+	MP_TS_DELTA_FIRST,
+};
 
 int main(int argc, char **argv)
 {
@@ -151,9 +181,21 @@ int main(int argc, char **argv)
 		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "db-packets", no_argument, NULL, OPT_DB_PACKETS },
+		{ "conn", required_argument, NULL, OPT_CONN },
+		{ "print", no_argument, NULL, OPT_PRINT },
+		{ "nano", no_argument, NULL, OPT_NANO },
+		{ "time-stamp-precision", required_argument, NULL, OPT_TSPREC },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct mp_sink_ops discard_ops; /* -w -: nothing on stdout */
+	static struct mp_text_fmt tfmt;
+	struct mp_pcap_out_cfg wcfg = { 0 };
+	struct mp_pcap_out *writer = NULL;
+	struct mp_sink wsink;
+	bool print = false;
+	unsigned tflag = 0, vflag = 0;
 	struct mp_capture_cfg cfg = { .promisc = true };
+	static const char *files[MP_MERGE_MAX_INPUTS];
 	static struct mp_out out;
 	static struct mp_analyzer an;
 	struct mp_sink sink;
@@ -167,10 +209,17 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], subcmds[i].name) == 0)
 			return subcmds[i].fn(argc - 1, argv + 1);
 
-	while ((c = getopt_long(argc, argv, "+r:i:c:s:pZ:Dqlnh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:i:c:s:pZ:Dqlnhw:UtvS", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			cfg.file = optarg;
+			if (cfg.nfiles == MP_MERGE_MAX_INPUTS) {
+				MP_LOG(MP_LOG_ERR, "at most %d capture files (-r) can be merged",
+				       MP_MERGE_MAX_INPUTS);
+				return MP_EXIT_USAGE;
+			}
+			files[cfg.nfiles++] = optarg;
+			cfg.file = files[0];
+			cfg.files = files;
 			break;
 		case 'i':
 			cfg.iface = optarg;
@@ -196,6 +245,41 @@ int main(int argc, char **argv)
 			line = true;
 			break;
 		case 'n':
+		case 'S':
+			break;
+		case 'w':
+			wcfg.path = optarg;
+			break;
+		case 'U':
+			wcfg.packet_flush = true;
+			break;
+		case 't':
+			if (++tflag >= sizeof t_forms / sizeof t_forms[0]) {
+				MP_LOG(MP_LOG_ERR, "-t given %u times (at most 5: see --help)", tflag);
+				return MP_EXIT_USAGE;
+			}
+			break;
+		case 'v':
+			vflag++;
+			break;
+		case OPT_CONN:
+			wcfg.conn = (uint32_t)parse_count(optarg, "connection id", 4294967295L);
+			break;
+		case OPT_PRINT:
+			print = true;
+			break;
+		case OPT_NANO:
+			tfmt.nano = true;
+			break;
+		case OPT_TSPREC:
+			if (!strcmp(optarg, "nano") || !strcmp(optarg, "nanoseconds")) {
+				tfmt.nano = true;
+			} else if (!strcmp(optarg, "micro") || !strcmp(optarg, "microseconds")) {
+				tfmt.nano = false;
+			} else {
+				MP_LOG(MP_LOG_ERR, "unknown time stamp precision \"%s\" (micro or nano)", optarg);
+				return MP_EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -247,16 +331,59 @@ int main(int argc, char **argv)
 		return MP_EXIT_USAGE;
 	}
 
+	if (wcfg.conn && !wcfg.path) {
+		MP_LOG(MP_LOG_ERR, "--conn ID selects the packets -w writes: give -w FILE");
+		return MP_EXIT_USAGE;
+	}
+	if (print && (!wcfg.path || !strcmp(wcfg.path, "-"))) {
+		MP_LOG(MP_LOG_ERR, "--print goes with -w FILE (a file, not standard output)");
+		return MP_EXIT_USAGE;
+	}
+	if (wcfg.path) {
+		wcfg.snaplen = cfg.iface && cfg.snaplen ? (uint32_t)cfg.snaplen : 0;
+		writer = mp_pcap_out_open(&wcfg); /* reports its own errors */
+		if (!writer)
+			return MP_EXIT_ERROR;
+		for (unsigned i = 0; i < cfg.nfiles; i++) {
+			if (strcmp(files[i], "-") && mp_pcap_out_same_file(writer, files[i])) {
+				MP_LOG(MP_LOG_ERR, "-w %s would overwrite the capture being read",
+				       wcfg.path);
+				mp_pcap_out_close(writer, 0, false);
+				return MP_EXIT_USAGE;
+			}
+		}
+		mp_sink_pcap_out_init(&wsink, writer);
+		pcfg.extra = &wsink;
+		if (!print)
+			quiet = true; /* tcpdump: no packet lines with -w */
+	}
+
+	tfmt.ts = t_forms[tflag];
 	mp_out_init(&out, STDOUT_FILENO, line);
-	if (json)
+	if (wcfg.path && !strcmp(wcfg.path, "-")) {
+		/* standard output carries the packets only */
+		mp_out_init(&out, -1, false); /* never written */
+		sink = (struct mp_sink){ .ops = &discard_ops, .out = &out, .quiet = true };
+	} else if (json) {
 		mp_sink_json_init(&sink, &out, quiet);
-	else
+	} else {
 		mp_sink_text_init(&sink, &out, quiet);
+		sink.text_fmt = &tfmt;
+		sink.all_packets = vflag > 0 && !quiet;
+	}
 	pcfg.capture = cfg;
 	pcfg.db_path = db_path;
 	pcfg.db_packets = db_packets;
 	pcfg.max_conns = max_conns;
 	rc = mp_pipeline_run(&pcfg, &sink, &an);
+	if (writer) {
+		/* the capture was read (even if it held no packet) unless it
+		 * could not be opened: then no new file is left behind */
+		bool keep = rc == MP_EXIT_OK || an.st.packets > 0;
+		int werr = mp_pcap_out_close(writer, an.dlt, keep);
+		if (werr && werr != EPIPE)
+			rc = MP_EXIT_ERROR; /* reported with the path */
+	}
 	if (mp_out_flush(&out) != 0) {
 		if (out.err == EPIPE)
 			return rc; /* the reader went away, as with head(1) */

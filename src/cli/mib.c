@@ -21,6 +21,7 @@
 #include "mpana/cli.h"
 #include "mpana/flow.h"
 #include "mpana/log.h"
+#include "mpana/merge.h"
 #include "mpana/mib.h"
 #include "mpana/pkt.h"
 
@@ -28,7 +29,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("Usage: mpana mib TRACE [--side client|server|ADDR] [--json] [--nstat FILE]\n"
+	fputs("Usage: mpana mib TRACE... [--side client|server|ADDR] [--json] [--nstat FILE]\n"
 	      "The kernel's MPTcpExt* counters that a capture taken at one endpoint shows,\n"
 	      "counted from its packets with the kernel's rules (see mpana(1), MIB COUNTERS).\n"
 	      "  --side SIDE   whose counters: client (the MP_CAPABLE SYN sender, default),\n"
@@ -40,47 +41,35 @@ static void usage(FILE *f)
 	      "differs from the kernel's, 2 usage error, unreadable trace or nstat file.\n", f);
 }
 
-/* One pass over the capture: learn (ADDR side, first pass) or count. */
-static int run_pass(const char *trace, struct mp_mib *m, bool learn)
+/* One pass over the capture (several files: merged, merge.h): learn (ADDR
+ * side, first pass) or count. */
+static int run_pass(const char *const *traces, unsigned ntraces, struct mp_mib *m,
+		    bool learn)
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
 	static struct mp_pkt pkt; /* static: large, one pass at a time */
+	static struct mp_merge_stats ms;
 	struct mp_pkt_ann ann;
 	struct mp_engine_cfg ecfg;
 	struct mp_engine *eng;
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	uint64_t frame = 0;
-	int dlt, r, rc = MP_EXIT_OK;
-	pcap_t *p;
+	struct mp_trace *t;
+	struct mp_trace_rec r;
+	int got, rc = MP_EXIT_OK;
 
-	p = pcap_open_offline_with_tstamp_precision(trace, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!p) {
-		MP_LOG(MP_LOG_ERR, "%s", errbuf);
-		return MP_EXIT_MIB_ERROR;
-	}
-	dlt = pcap_datalink(p);
-	if (!mp_dlt_supported(dlt)) {
-		MP_LOG(MP_LOG_ERR, "%s: unsupported link type %s", trace,
-		       pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt) : "?");
-		pcap_close(p);
-		return MP_EXIT_MIB_ERROR;
-	}
+	if (mp_trace_open(&t, traces, ntraces, NULL, &ms) != MP_EXIT_OK)
+		return MP_EXIT_MIB_ERROR; /* reported, naming the file */
 	memset(&ecfg, 0, sizeof ecfg);
 	ecfg.no_appid = true;
 	eng = mp_engine_new(&ecfg);
 	if (!eng) {
 		MP_LOG(MP_LOG_ERR, "mib: out of memory");
-		pcap_close(p);
+		mp_trace_close(t);
 		return MP_EXIT_MIB_ERROR;
 	}
-	while ((r = pcap_next_ex(p, &h, &data)) == 1) {
-		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
-
-		frame++;
-		if (mp_pkt_decode(dlt, data, h->caplen, &pkt) != MP_PKT_TCP)
+	while ((got = mp_trace_next(t, &r, &pkt)) == 1) {
+		if ((r.status >= 0 ? (enum mp_pkt_status)r.status
+				   : mp_pkt_decode(r.dlt, r.data, r.caplen, &pkt)) != MP_PKT_TCP)
 			continue;
-		mp_engine_packet(eng, frame, ts, &pkt, &ann);
+		mp_engine_packet(eng, r.frame, r.ts_ns, &pkt, &ann);
 		if (learn) {
 			mp_mib_learn(m, &pkt, &ann);
 		} else if (!mp_mib_packet(m, &pkt, &ann, mp_engine_current(eng))) {
@@ -89,13 +78,10 @@ static int run_pass(const char *trace, struct mp_mib *m, bool learn)
 			break;
 		}
 	}
-	if (r == PCAP_ERROR) {
-		MP_LOG(MP_LOG_ERR, "%s: %s (after %" PRIu64 " packets)", trace,
-		       pcap_geterr(p), frame);
-		rc = MP_EXIT_MIB_ERROR;
-	}
+	if (got < 0)
+		rc = MP_EXIT_MIB_ERROR; /* reported */
 	mp_engine_free(eng);
-	pcap_close(p);
+	mp_trace_close(t);
 	return rc;
 }
 
@@ -269,7 +255,9 @@ int mp_cmd_mib(int argc, char **argv)
 	};
 	static struct nstat_ent nst[NSTAT_MAX];
 	struct mp_mib_cfg cfg = { .side = MP_MIB_SIDE_CLIENT };
-	const char *side = "client", *nstat_path = NULL, *trace;
+	const char *side = "client", *nstat_path = NULL;
+	const char *const *traces;
+	unsigned ntraces;
 	struct mp_mib *m = NULL;
 	bool json = false;
 	int c, ne = 0, rc;
@@ -284,12 +272,14 @@ int mp_cmd_mib(int argc, char **argv)
 		default: usage(stderr); return MP_EXIT_MIB_ERROR;
 		}
 	}
-	if (argc - optind != 1) {
-		MP_LOG(MP_LOG_ERR, "mib: give exactly one trace");
+	if (argc - optind < 1 || argc - optind > MP_MERGE_MAX_INPUTS) {
+		MP_LOG(MP_LOG_ERR, "mib: give one trace (or up to %d, merged)",
+		       MP_MERGE_MAX_INPUTS);
 		usage(stderr);
 		return MP_EXIT_MIB_ERROR;
 	}
-	trace = argv[optind];
+	traces = (const char *const *)argv + optind;
+	ntraces = (unsigned)(argc - optind);
 	if (!strcmp(side, "client")) {
 		cfg.side = MP_MIB_SIDE_CLIENT;
 	} else if (!strcmp(side, "server")) {
@@ -304,10 +294,11 @@ int mp_cmd_mib(int argc, char **argv)
 		MP_LOG(MP_LOG_ERR, "mib: --side \"%s\": client, server or an IP address", side);
 		return MP_EXIT_MIB_ERROR;
 	}
-	if (cfg.side == MP_MIB_SIDE_ADDR && !strcmp(trace, "-")) {
-		MP_LOG(MP_LOG_ERR, "mib: --side ADDR reads the trace twice: give a file, not -");
-		return MP_EXIT_MIB_ERROR;
-	}
+	for (unsigned i = 0; i < ntraces; i++)
+		if (cfg.side == MP_MIB_SIDE_ADDR && !strcmp(traces[i], "-")) {
+			MP_LOG(MP_LOG_ERR, "mib: --side ADDR reads the trace twice: give a file, not -");
+			return MP_EXIT_MIB_ERROR;
+		}
 	if (nstat_path && (ne = nstat_read(nstat_path, nst)) < 0)
 		return MP_EXIT_MIB_ERROR;
 
@@ -318,9 +309,9 @@ int mp_cmd_mib(int argc, char **argv)
 	}
 	rc = MP_EXIT_OK;
 	if (cfg.side == MP_MIB_SIDE_ADDR)
-		rc = run_pass(trace, m, true);
+		rc = run_pass(traces, ntraces, m, true);
 	if (rc == MP_EXIT_OK)
-		rc = run_pass(trace, m, false);
+		rc = run_pass(traces, ntraces, m, false);
 	if (rc == MP_EXIT_OK) {
 		mp_mib_finish(m);
 		if (nstat_path) {

@@ -24,7 +24,15 @@ int mp_pipeline_run(const struct mp_pipeline_cfg *cfg, struct mp_sink *sink,
 		char source[512];
 		struct mp_store_cfg scfg = { 0 };
 
-		if (cfg->capture.file)
+		if (cfg->capture.nfiles > 1) {
+			/* "a.pcap + b.pcap": the inputs in -r order */
+			size_t n = 0;
+
+			source[0] = '\0';
+			for (unsigned i = 0; i < cfg->capture.nfiles && n < sizeof source; i++)
+				n += (size_t)snprintf(source + n, sizeof source - n, "%s%s",
+						      i ? " + " : "", cfg->capture.files[i]);
+		} else if (cfg->capture.file)
 			snprintf(source, sizeof source, "%s", cfg->capture.file);
 		else
 			snprintf(source, sizeof source, "iface:%s", cfg->capture.iface);
@@ -38,6 +46,8 @@ int mp_pipeline_run(const struct mp_pipeline_cfg *cfg, struct mp_sink *sink,
 		mp_sink_store_init(&store_sink, store);
 		mp_analyzer_add_sink(an, &store_sink);
 	}
+	if (cfg->extra)
+		mp_analyzer_add_sink(an, cfg->extra);
 
 	rc = mp_capture_run(&cfg->capture, an);
 	if (rc != MP_EXIT_USAGE &&
@@ -56,10 +66,18 @@ int mp_pipeline_run(const struct mp_pipeline_cfg *cfg, struct mp_sink *sink,
 
 int mp_selfrun_analyze(const char *trace, const char *db, bool packets)
 {
+	return mp_selfrun_analyze_merged(&trace, 1, db, packets);
+}
+
+int mp_selfrun_analyze_merged(const char *const *traces, unsigned n,
+			      const char *db, bool packets)
+{
+	const char *trace = traces[0];
 	static const int sigs[] = { SIGINT, SIGTERM, SIGPIPE };
 	static const struct mp_sink_ops discard_ops; /* no output at all */
 	struct mp_pipeline_cfg cfg = {
-		.capture = { .file = trace, .promisc = true },
+		.capture = { .file = traces[0], .files = traces, .nfiles = n,
+			     .promisc = true },
 		.db_path = db,
 		.db_packets = packets,
 	};

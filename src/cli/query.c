@@ -1,24 +1,25 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_query.c - `mpana query DB NAME|SQL`: named or free SQL queries on a
- * database written by `mpana --db`, printed as an aligned table, CSV or
- * JSON Lines.
+ * database written by `mpana --db` (an SQLite file or a PostgreSQL URI),
+ * printed as an aligned table, CSV or JSON Lines.
  *
- * Schema: docs/schema.sql, cookbook: docs/sqlite.md. The database is opened
- * with SQLITE_OPEN_READONLY and PRAGMA query_only, so any write is refused
- * by SQLite itself. Exit codes: 0 success, 1 SQL or database error, 2 usage
- * (docs/mpana.1). Results are collected in memory only for the table form
- * (column widths); CSV and JSON stream row by row. */
+ * Schema: docs/schema.sql, cookbook: docs/sqlite.md, PostgreSQL:
+ * docs/postgresql.md. The database is read through mpana/db.h, which opens
+ * it read-only (SQLite: SQLITE_OPEN_READONLY and PRAGMA query_only;
+ * PostgreSQL: one read-only transaction), so any write is refused by the
+ * database itself; the named queries are SQL both dialects run, and print
+ * the same on both. Exit codes: 0 success, 1 SQL or database error, 2
+ * usage (docs/mpana.1). Results are collected in memory only for the table
+ * form (column widths); CSV and JSON stream row by row. */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#include <sqlite3.h>
-
 #include "mpana/cli.h"
+#include "mpana/db.h"
 #include "mpana/log.h"
+#include "mpana/store.h"
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 
@@ -29,7 +30,9 @@ struct named {
 };
 
 /* A time as text with microseconds; NULL stays NULL (SQLite's printf()
- * would print it as 0.000000). */
+ * would print it as 0.000000). PostgreSQL runs the printf() and the
+ * round(REAL, N) of these queries as the functions docs/postgresql.md
+ * describes. */
 #define TS(col) "CASE WHEN " col " IS NULL THEN NULL ELSE printf('%.6f', " col ") END"
 
 static const struct named named_queries[] = {
@@ -85,16 +88,20 @@ static void usage(FILE *f)
 {
 	fputs("Usage: mpana query [--csv | --json] DB NAME\n"
 	      "       mpana query [--csv | --json] DB \"SQL\"\n"
+	      "       mpana query --schema sqlite|postgresql\n"
 	      "\n"
-	      "Runs a named query or any SQL on a database written by mpana --db.\n"
-	      "The database is opened read-only: statements that write fail.\n"
+	      "Runs a named query or any SQL on a database written by mpana --db:\n"
+	      "DB is an SQLite file or a PostgreSQL database (postgresql://...,\n"
+	      "postgres://... or postgresql:KEY=VALUE...). The database is opened\n"
+	      "read-only: statements that write fail. --schema prints the schema\n"
+	      "mpana creates, in that dialect (for a PostgreSQL owner to create it).\n"
 	      "Output: an aligned table (default), --csv (RFC 4180, with a header)\n"
 	      "or --json (JSON Lines, one object per row).\n"
 	      "\nNames:\n", f);
 	for (size_t i = 0; i < N_NAMED; i++)
 		fprintf(f, "  %-12s %s\n", named_queries[i].name, named_queries[i].help);
 	fputs("\nExit status: 0 success, 1 SQL or database error, 2 usage error.\n"
-	      "Schema and cookbook: docs/sqlite.md.\n", f);
+	      "Schema and cookbook: docs/sqlite.md, docs/postgresql.md.\n", f);
 }
 
 /* ---- output --------------------------------------------------------- */
@@ -168,17 +175,17 @@ static size_t text_width(const char *s)
 	return w;
 }
 
-static bool table_init(struct table *t, sqlite3_stmt *s)
+static bool table_init(struct table *t, struct mp_db_stmt *s)
 {
 	memset(t, 0, sizeof *t);
-	t->ncol = sqlite3_column_count(s);
+	t->ncol = mp_db_column_count(s);
 	t->num = calloc((size_t)t->ncol + 1, sizeof *t->num);
 	t->width = calloc((size_t)t->ncol + 1, sizeof *t->width);
 	t->head = calloc((size_t)t->ncol + 1, sizeof *t->head);
 	if (!t->num || !t->width || !t->head)
 		return false;
 	for (int c = 0; c < t->ncol; c++) {
-		const char *n = sqlite3_column_name(s, c);
+		const char *n = mp_db_column_name(s, c);
 		t->head[c] = strdup(n ? n : "");
 		if (!t->head[c])
 			return false;
@@ -188,7 +195,7 @@ static bool table_init(struct table *t, sqlite3_stmt *s)
 	return true;
 }
 
-static bool table_add(struct table *t, sqlite3_stmt *s)
+static bool table_add(struct table *t, struct mp_db_stmt *s)
 {
 	if (t->nrow == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 64;
@@ -199,8 +206,8 @@ static bool table_add(struct table *t, sqlite3_stmt *s)
 		t->cap = cap;
 	}
 	for (int c = 0; c < t->ncol; c++) {
-		const char *v = (const char *)sqlite3_column_text(s, c);
-		int type = sqlite3_column_type(s, c);
+		const char *v = mp_db_column_text(s, c);
+		enum mp_db_type type = mp_db_column_type(s, c);
 		char *cp = NULL;
 		if (v && !(cp = strdup(v)))
 			return false;
@@ -209,7 +216,7 @@ static bool table_add(struct table *t, sqlite3_stmt *s)
 			size_t w = text_width(cp);
 			if (w > t->width[c])
 				t->width[c] = w;
-			if (type != SQLITE_INTEGER && type != SQLITE_FLOAT)
+			if (type != MP_DBT_INT && type != MP_DBT_REAL)
 				t->num[c] = false;
 		}
 	}
@@ -260,60 +267,59 @@ static void table_print(const struct table *t)
 	printf("(%zu row%s)\n", t->nrow, t->nrow == 1 ? "" : "s");
 }
 
-static void json_row(sqlite3_stmt *s)
+static void json_row(struct mp_db_stmt *s)
 {
-	int n = sqlite3_column_count(s);
+	int n = mp_db_column_count(s);
 
 	putchar('{');
 	for (int c = 0; c < n; c++) {
-		const char *name = sqlite3_column_name(s, c);
+		const char *name = mp_db_column_name(s, c);
 		if (c)
 			putchar(',');
 		json_str(name ? name : "");
 		putchar(':');
-		switch (sqlite3_column_type(s, c)) {
-		case SQLITE_NULL:
+		switch (mp_db_column_type(s, c)) {
+		case MP_DBT_NULL:
 			fputs("null", stdout);
 			break;
-		case SQLITE_INTEGER:
-			printf("%lld", (long long)sqlite3_column_int64(s, c));
+		case MP_DBT_INT:
+			printf("%lld", (long long)mp_db_column_i64(s, c));
 			break;
-		case SQLITE_FLOAT: /* SQLite's own rendering: "%!.15g", a JSON number */
-			fputs((const char *)sqlite3_column_text(s, c), stdout);
+		case MP_DBT_REAL: /* SQLite's own rendering: "%!.15g", a JSON number */
+			fputs(mp_db_column_text(s, c), stdout);
 			break;
 		default:
-			json_str((const char *)sqlite3_column_text(s, c));
+			json_str(mp_db_column_text(s, c));
 		}
 	}
 	fputs("}\n", stdout);
 }
 
-static void csv_row(sqlite3_stmt *s, bool header)
+static void csv_row(struct mp_db_stmt *s, bool header)
 {
-	int n = sqlite3_column_count(s);
+	int n = mp_db_column_count(s);
 
 	for (int c = 0; c < n; c++) {
 		if (c)
 			putchar(',');
-		csv_field(header ? sqlite3_column_name(s, c)
-				 : (const char *)sqlite3_column_text(s, c));
+		csv_field(header ? mp_db_column_name(s, c) : mp_db_column_text(s, c));
 	}
 	fputs("\r\n", stdout);
 }
 
 /* Runs one prepared statement and prints its rows. Returns 0 or 1. */
-static int run_stmt(sqlite3 *db, sqlite3_stmt *s, enum fmt fmt, const char *path)
+static int run_stmt(struct mp_db *db, struct mp_db_stmt *s, enum fmt fmt, const char *path)
 {
 	struct table t;
 	bool first = true;
 	int rc, ret = MP_EXIT_OK;
 
-	if (fmt == FMT_TABLE && sqlite3_column_count(s) > 0 && !table_init(&t, s)) {
+	if (fmt == FMT_TABLE && mp_db_column_count(s) > 0 && !table_init(&t, s)) {
 		table_free(&t);
 		MP_LOG(MP_LOG_ERR, "query: out of memory");
 		return MP_EXIT_ERROR;
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = mp_db_step(s)) == 1) {
 		switch (fmt) {
 		case FMT_TABLE:
 			if (!table_add(&t, s)) {
@@ -333,25 +339,45 @@ static int run_stmt(sqlite3 *db, sqlite3_stmt *s, enum fmt fmt, const char *path
 		}
 		first = false;
 	}
-	if (rc != SQLITE_DONE) {
-		MP_LOG(MP_LOG_ERR, "query: %s: %s%s", path, sqlite3_errmsg(db),
-		       sqlite3_errcode(db) == SQLITE_READONLY ||
-		       (sqlite3_extended_errcode(db) & 0xff) == SQLITE_READONLY
-			       ? " (mpana query opens databases read-only)" : "");
+	if (rc != 0) {
+		MP_LOG(MP_LOG_ERR, "query: %s: %s%s", path, mp_db_errmsg(db),
+		       mp_db_err_readonly(db) ? " (mpana query opens databases read-only)" : "");
 		ret = MP_EXIT_ERROR;
 	}
-	if (fmt == FMT_TABLE && sqlite3_column_count(s) > 0) {
+	if (fmt == FMT_TABLE && mp_db_column_count(s) > 0) {
 		if (ret == MP_EXIT_OK)
 			table_print(&t);
 		table_free(&t);
 	} else if (fmt == FMT_CSV && first && ret == MP_EXIT_OK &&
-		   sqlite3_column_count(s) > 0) {
+		   mp_db_column_count(s) > 0) {
 		csv_row(s, true); /* header even without rows */
 	}
 	return ret;
 }
 
-enum { OPT_CSV = 256, OPT_JSON, OPT_TABLE };
+enum { OPT_CSV = 256, OPT_JSON, OPT_TABLE, OPT_SCHEMA };
+
+/* --schema DIALECT: the schema mpana creates, as SQL of that dialect. */
+static int print_schema(const char *dialect)
+{
+	char *pg;
+
+	if (!strcmp(dialect, "sqlite")) {
+		fputs(mp_schema_sql, stdout);
+	} else if (!strcmp(dialect, "postgresql")) {
+		if (!(pg = mp_schema_pg())) {
+			MP_LOG(MP_LOG_ERR, "query: out of memory");
+			return MP_EXIT_ERROR;
+		}
+		fputs(pg, stdout);
+		free(pg);
+	} else {
+		MP_LOG(MP_LOG_ERR, "query: --schema sqlite or --schema postgresql, not \"%s\"",
+		       dialect);
+		return MP_EXIT_USAGE;
+	}
+	return fflush(stdout) == 0 ? MP_EXIT_OK : MP_EXIT_ERROR;
+}
 
 int mp_cmd_query(int argc, char **argv)
 {
@@ -359,14 +385,15 @@ int mp_cmd_query(int argc, char **argv)
 		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "table", no_argument, NULL, OPT_TABLE },
+		{ "schema", required_argument, NULL, OPT_SCHEMA },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum fmt fmt = FMT_TABLE;
-	const char *path = NULL, *what = NULL, *sql, *tail;
-	sqlite3 *db = NULL;
-	struct stat sb;
-	int c, rc, ret = MP_EXIT_OK;
+	const char *path = NULL, *what = NULL, *sql, *tail, *schema = NULL;
+	struct mp_db *db = NULL;
+	char err[1024], *label;
+	int c, ret = MP_EXIT_OK;
 
 	opterr = 0; /* our own messages, as before */
 	optind = 1;
@@ -375,6 +402,7 @@ int mp_cmd_query(int argc, char **argv)
 		case OPT_CSV: fmt = FMT_CSV; break;
 		case OPT_JSON: fmt = FMT_JSON; break;
 		case OPT_TABLE: fmt = FMT_TABLE; break;
+		case OPT_SCHEMA: schema = optarg; break;
 		case 'h':
 			usage(stdout);
 			return MP_EXIT_OK;
@@ -387,6 +415,13 @@ int mp_cmd_query(int argc, char **argv)
 				       argv[optind - 1]);
 			return MP_EXIT_USAGE;
 		}
+	}
+	if (schema) {
+		if (optind < argc) {
+			MP_LOG(MP_LOG_ERR, "query: --schema takes no database or query");
+			return MP_EXIT_USAGE;
+		}
+		return print_schema(schema);
 	}
 	if (optind < argc)
 		path = argv[optind++];
@@ -408,38 +443,32 @@ int mp_cmd_query(int argc, char **argv)
 		MP_LOG(MP_LOG_ERR, "query: unknown query name \"%s\" (see mpana query --help)", what);
 		return MP_EXIT_USAGE;
 	}
-	if (stat(path, &sb) != 0) {
-		MP_LOG(MP_LOG_ERR, "query: %s: no such database", path);
+	if (!(label = mp_db_label(path))) {
+		MP_LOG(MP_LOG_ERR, "query: out of memory");
 		return MP_EXIT_ERROR;
 	}
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_extended_result_codes(db, 1);
-		sqlite3_busy_timeout(db, 5000);
-		rc = sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL);
-	}
-	if (rc != SQLITE_OK) {
-		MP_LOG(MP_LOG_ERR, "query: %s: %s", path,
-		       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
+	if (!(db = mp_db_open(path, err, sizeof err))) {
+		MP_LOG(MP_LOG_ERR, "query: %s: %s", label, err);
+		free(label);
 		return MP_EXIT_ERROR;
 	}
 	/* every statement of the text, in order */
 	while (ret == MP_EXIT_OK && sql && *sql) {
-		sqlite3_stmt *s = NULL;
-		rc = sqlite3_prepare_v2(db, sql, -1, &s, &tail);
-		if (rc != SQLITE_OK) {
-			MP_LOG(MP_LOG_ERR, "query: %s: %s", path, sqlite3_errmsg(db));
+		struct mp_db_stmt *s = NULL;
+		if (mp_db_prepare(db, sql, &s, &tail) < 0) {
+			MP_LOG(MP_LOG_ERR, "query: %s: %s%s", label, mp_db_errmsg(db),
+			       mp_db_err_readonly(db) ? " (mpana query opens databases read-only)" : "");
 			ret = MP_EXIT_ERROR;
 			break;
 		}
 		if (s)
-			ret = run_stmt(db, s, fmt, path);
-		sqlite3_finalize(s);
+			ret = run_stmt(db, s, fmt, label);
+		mp_db_finalize(s);
 		sql = tail;
 	}
 	if (fflush(stdout) != 0 && ret == MP_EXIT_OK)
 		ret = MP_EXIT_ERROR;
-	sqlite3_close(db);
+	mp_db_close(db);
+	free(label);
 	return ret;
 }

@@ -37,11 +37,12 @@ void eng_fallback_at(struct mp_engine *e, struct mp_subflow *sf, uint8_t form,
 		   mp_fallback_name(form));
 }
 
-/* Who falls back for each handshake-time form, proved by the packet in
- * hand (MPTCP-NOTES.md, "Fallback"): the client on a SYN/ACK without
+/* Who falls back for each form, proved by the packet in hand
+ * (MPTCP-NOTES.md, "Fallback"): the client on a SYN/ACK without
  * MP_CAPABLE (MPCapableFallbackSYNACK), the server on a third ACK without
  * it (MPCapableFallbackACK), both ends otherwise (an infinite mapping,
- * MP_FAIL, crossed SYNs, TCP-MD5); a refused join: its initiator. */
+ * MP_FAIL); a refused join: its initiator. Crossed SYNs and TCP-MD5 name
+ * their side in endings.c. */
 void eng_set_fallback(struct pctx *x, uint8_t form)
 {
 	uint8_t side = MP_FB_SIDE_BOTH;

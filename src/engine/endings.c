@@ -61,13 +61,20 @@ void eng_tcp_handshake_syn(struct pctx *x)
 	const struct mp_pkt *p = x->p;
 	uint8_t fl = p->flags;
 
-	if (sf->kind == MP_SF_INITIAL && p->opts.tcp_md5)
-		eng_set_fallback(x, MP_FB_MD5SIG); /* RFC 8684 §3.7 */
 	if (!(fl & MP_TH_ACK)) {
 		if (x->d == 1 && sf->kind == MP_SF_INITIAL && sf->syn_ts &&
-		    eng_has_subtype(&p->opts, MPTCP_SUB_CAPABLE))
-			/* the other end's MP_CAPABLE SYN crossed ours */
-			eng_set_fallback(x, MP_FB_SIMULTANEOUS);
+		    !sf->synack_seen)
+			/* The other end's SYN crossed the MP_CAPABLE SYN (RFC
+			 * 793 §3.4 simultaneous open): the client's socket, in
+			 * SYN-SENT, falls back when it answers with its SYN/ACK
+			 * (Linux: SimultConnectFallback), whatever that SYN
+			 * carries; the other end too when its SYN was
+			 * MP_CAPABLE (it gets a SYN/ACK without MP_CAPABLE, or
+			 * crossed as well). A SYN after the SYN/ACK is no
+			 * crossing. */
+			eng_fallback_at(x->e, sf, MP_FB_SIMULTANEOUS, x->frame, x->ts,
+					eng_has_subtype(&p->opts, MPTCP_SUB_CAPABLE)
+						? MP_FB_SIDE_BOTH : MP_FB_SIDE_CLIENT);
 		if (x->d == 0 && !sf->syn_ts) {
 			sf->syn_ts = x->ts;
 			sf->syn_frame = x->frame;
@@ -84,7 +91,16 @@ void eng_tcp_handshake_syn(struct pctx *x)
 	sf->isn_valid[1] = true;
 	if (sf->state < MP_SFS_SYN_RCVD)
 		sf->state = MP_SFS_SYN_RCVD;
-	if (sf->kind == MP_SF_INITIAL &&
+	if (sf->kind == MP_SF_INITIAL && p->opts.tcp_md5 &&
+	    !eng_has_subtype(&p->opts, MPTCP_SUB_CAPABLE)) {
+		/* A server that signs its SYN/ACK with TCP-MD5 (RFC 2385)
+		 * does not speak MPTCP on it (Linux: no MPTCP on a socket
+		 * with an MD5 key, "or we may run out of TCP option space";
+		 * MD5SigFallback): the client falls back. MD5 with
+		 * MP_CAPABLE answered is no fallback. */
+		eng_fallback_at(x->e, sf, MP_FB_MD5SIG, x->frame, x->ts,
+				MP_FB_SIDE_CLIENT);
+	} else if (sf->kind == MP_SF_INITIAL &&
 	    !eng_has_subtype(&p->opts, MPTCP_SUB_CAPABLE)) {
 		/* The client falls back here (MPCapableFallbackSYNACK). Room
 		 * for a blanked-out option (a middlebox reset the server's
@@ -113,7 +129,12 @@ void eng_tcp_handshake_ack(struct pctx *x)
 			sf->state = MP_SFS_ESTABLISHED;
 		if (sf->kind == MP_SF_INITIAL && p->opts.n == 0 && sf->conn &&
 		    sf->conn->fallback == MP_FB_NONE)
-			eng_set_fallback(x, MP_FB_NO_MPC_ACK);
+			/* the server falls back (MPCapableFallbackACK); a
+			 * client that signs it with TCP-MD5 dropped MPTCP for
+			 * that (md5sig, still the server's fallback) */
+			eng_fallback_at(x->e, sf, p->opts.tcp_md5 ? MP_FB_MD5SIG
+								   : MP_FB_NO_MPC_ACK,
+					x->frame, x->ts, MP_FB_SIDE_SERVER);
 	} else if (x->d == 1 && sf->kind == MP_SF_JOIN && sf->ack3_seen &&
 		   !sf->ack4_seen) {
 		sf->ack4_seen = true;

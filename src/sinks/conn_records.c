@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mpana/crypto.h"
+#include "mpana/merge.h"
 #include "mpana/report.h"
 
 int mp_subflow_hmac_ok(const struct mp_subflow *sf)
@@ -103,7 +104,7 @@ static void text_fallback_proof(struct mp_out *o, uint64_t frame, uint8_t side)
 	mp_out_str(o, side == MP_FB_SIDE_BOTH ? " sides" : " side");
 	if (frame) {
 		mp_out_str(o, ", frame ");
-		mp_out_u64(o, frame);
+		mp_out_frame_text(o, frame);
 	}
 	mp_out_ch(o, ')');
 }

@@ -6,6 +6,7 @@
  * order, times in epoch seconds, durations in ms with 3 decimals, null for
  * what is not known (docs/mpana.1, FAILOVER RECORDS). */
 #include "mpana/failover.h"
+#include "mpana/merge.h"
 #include "mpana/report.h"
 
 #include "record_keys.h"
@@ -107,10 +108,10 @@ void mp_out_failover_text(struct mp_out *o, const struct mp_failover *f)
 		mp_out_str(o, ">= ");
 	ms(o, f->latency_ns);
 	mp_out_str(o, " ms from frame ");
-	mp_out_u64(o, f->fail_frame);
+	mp_out_frame_text(o, f->fail_frame);
 	if (f->recovered_frame) {
 		mp_out_str(o, " to frame ");
-		mp_out_u64(o, f->recovered_frame);
+		mp_out_frame_text(o, f->recovered_frame);
 	} else {
 		mp_out_str(o, ", not recovered in the capture");
 	}
@@ -123,7 +124,7 @@ void mp_out_failover_text(struct mp_out *o, const struct mp_failover *f)
 		mp_out_str(o, " (idle before: ");
 		ms(o, f->t_recovered_ns - f->t_sent_ns);
 		mp_out_str(o, " ms from frame ");
-		mp_out_u64(o, f->sent_frame);
+		mp_out_frame_text(o, f->sent_frame);
 		mp_out_ch(o, ')');
 	}
 	if (f->t_first_reinject_ns) {

@@ -340,6 +340,8 @@ static void json_summary(struct mp_sink *s, const struct mp_stats *st)
 		key_u64(o, "dropped", st->ps_drop);
 		key_u64(o, "ifdropped", st->ps_ifdrop);
 	}
+	if (st->merge)
+		mp_out_merge_json(o, st->merge);
 	mp_out_ch(o, '}');
 	mp_out_eol(o);
 }

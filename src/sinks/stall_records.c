@@ -5,6 +5,7 @@
  * (src/analysis/stall.c), written the same way for every output: JSON keys
  * in a fixed order, times in epoch seconds, durations in ms with 3
  * decimals, null for what is not known (docs/mpana.1, STALL RECORDS). */
+#include "mpana/merge.h"
 #include "mpana/out.h"
 #include "mpana/stall.h"
 
@@ -54,10 +55,10 @@ void mp_out_stall_text(struct mp_out *o, const struct mp_stall *s)
 	mp_out_str(o, ": DATA_ACK still for ");
 	ms(o, s->t_end - s->t_start);
 	mp_out_str(o, " ms from frame ");
-	mp_out_u64(o, s->frame);
+	mp_out_frame_text(o, s->frame);
 	if (s->ended) {
 		mp_out_str(o, " to frame ");
-		mp_out_u64(o, s->end_frame);
+		mp_out_frame_text(o, s->end_frame);
 	} else {
 		mp_out_str(o, " to the end of the connection");
 	}

@@ -10,6 +10,7 @@
 #include "mpana/failover.h"
 #include "mpana/joins.h"
 #include "mpana/stall.h"
+#include "mpana/merge.h"
 #include "mpana/out.h"
 #include "mpana/report.h"
 
@@ -195,16 +196,75 @@ static void text_option(struct mp_out *o, const struct mp_opt *opt)
 	}
 }
 
+/* v as exactly `digits` decimal digits, zero-padded. */
+static void out_padded(struct mp_out *o, uint64_t v, unsigned digits)
+{
+	char tmp[20];
+
+	for (unsigned i = digits; i-- > 0; v /= 10)
+		tmp[i] = (char)('0' + v % 10);
+	mp_out_mem(o, tmp, digits);
+}
+
+/* The packet line's timestamp and the space after it, in one of
+ * tcpdump(1)'s -t forms. Times are UTC; fractions have 6 digits
+ * (truncated, as libpcap's microsecond precision), 9 with --nano. Deltas
+ * are taken between times at that precision, as tcpdump does, and print
+ * as a sign (' ' or '-') and hours:minutes:seconds (hours do not wrap at
+ * 24). The default and -tttt give the same output. */
+static void text_ts(struct mp_out *o, struct mp_text_fmt *fmt, uint64_t ts_ns)
+{
+	unsigned digits = fmt && fmt->nano ? 9 : 6;
+	uint64_t t, d, unit = digits == 9 ? 1 : 1000;
+
+	switch (fmt ? fmt->ts : MP_TS_DATE) {
+	case MP_TS_NONE:
+		return;
+	case MP_TS_EPOCH:
+		mp_out_ts(o, ts_ns, digits);
+		break;
+	case MP_TS_DELTA_PREV:
+	case MP_TS_DELTA_FIRST:
+		t = ts_ns - ts_ns % unit;
+		if (!fmt->ref_set) {
+			fmt->ref_ns = t;
+			fmt->ref_set = true;
+		}
+		mp_out_ch(o, t < fmt->ref_ns ? '-' : ' ');
+		d = t < fmt->ref_ns ? fmt->ref_ns - t : t - fmt->ref_ns;
+		if (fmt->ts == MP_TS_DELTA_PREV)
+			fmt->ref_ns = t;
+		if (d / 3600000000000u < 100)
+			out_padded(o, d / 3600000000000u, 2);
+		else
+			mp_out_u64(o, d / 3600000000000u);
+		mp_out_ch(o, ':');
+		out_padded(o, d / 60000000000u % 60, 2);
+		mp_out_ch(o, ':');
+		out_padded(o, d / 1000000000u % 60, 2);
+		mp_out_ch(o, '.');
+		out_padded(o, d % 1000000000u / unit, digits);
+		break;
+	case MP_TS_DATE:
+	default:
+		mp_out_utc(o, ts_ns); /* 6 digits */
+		if (digits == 9)
+			out_padded(o, ts_ns % 1000, 3);
+		break;
+	}
+	mp_out_ch(o, ' ');
+}
+
 static void text_packet(struct mp_sink *s, const struct mp_frame *f,
 			const struct mp_pkt *p, const struct mp_pkt_ann *ann)
 {
 	struct mp_out *o = s->out;
 
 	mp_out_reserve(o);
-	mp_out_u64(o, f->num);
+	mp_out_frame_text(o, f->num);
 	mp_out_ch(o, ' ');
-	mp_out_utc(o, f->ts_ns);
-	mp_out_str(o, p->family == 6 ? " IP6 " : " IP ");
+	text_ts(o, s->text_fmt, f->ts_ns);
+	mp_out_str(o, p->family == 6 ? "IP6 " : "IP ");
 	mp_out_addr(o, p->family, p->src);
 	mp_out_ch(o, '.');
 	mp_out_u64(o, p->sport);
@@ -224,7 +284,8 @@ static void text_packet(struct mp_sink *s, const struct mp_frame *f,
 	mp_out_u64(o, p->win);
 	mp_out_str(o, ", length ");
 	mp_out_u64(o, p->payload_len);
-	mp_out_str(o, ", mptcp ");
+	if (p->opts.n) /* none: a packet printed for -v */
+		mp_out_str(o, ", mptcp ");
 	for (unsigned i = 0; i < p->opts.n; i++) {
 		if (i)
 			mp_out_str(o, "; ");
@@ -346,6 +407,8 @@ static void text_summary(struct mp_sink *s, const struct mp_stats *st)
 		mp_out_str(o, " dropped by interface");
 		mp_out_eol(o);
 	}
+	if (st->merge)
+		mp_out_merge_text(o, st->merge);
 }
 
 /* Episodes wait for their connection's block (they always come before
@@ -518,4 +581,5 @@ void mp_sink_text_init(struct mp_sink *s, struct mp_out *out, bool quiet)
 	s->all_packets = false;
 	s->user = NULL; /* held episodes */
 	s->held_why = NULL;
+	s->text_fmt = NULL; /* the default timestamp */
 }

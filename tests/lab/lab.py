@@ -33,6 +33,7 @@ Internal roles (used by the orchestrator through `ip netns exec`):
 import argparse
 import json
 import os
+import random
 import select
 import shlex
 import signal
@@ -93,7 +94,11 @@ BASE = dict(family=4, conns=1, size=196608, chunk=32768, interval=0.05,
             # then is stopped (SIGTERM: it logs how far it got and exits) and the
             # run goes on (a stalled connection is what the scenario shows)
             # instead of failing
-            client_timeout=30.0, stall_ok=False)
+            client_timeout=30.0, stall_ok=False,
+            # simultaneous open: nobody listens; the server namespace's
+            # process connects to the client's port while the client's SYN
+            # is out (RFC 793 §3.4 crossed SYNs), see "simultaneous"
+            simultaneous=False)
 
 SCENARIOS = {}
 
@@ -109,6 +114,7 @@ def scenario(name, desc, **kw):
 scenario("basic",
          "Client subflow endpoint on its path-2 address, server signal endpoint on its "
          "path-2 address: MP_CAPABLE, ADD_ADDR + echo, two MP_JOINs, DSS, DATA_FIN.",
+         capture_at=(("client", ""), ("server", ".server")),
          client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)])
 
 scenario("failover",
@@ -132,6 +138,7 @@ scenario("prio",
          "Two subflows; at t=0.15 s the client's endpoint id 2 (path 2) is changed to "
          "backup (MP_PRIO B=1 on the path-2 subflow), at t=0.35 s back to nobackup "
          "(MP_PRIO B=0).",
+         capture_at=(("client", ""), ("server", ".server")),
          size=327680, client_eps=[("c2", 2, "subflow")],
          events=[(0.15, "ep_change", ("client", 2, "backup")),
                  (0.35, "ep_change", ("client", 2, "nobackup"))])
@@ -141,6 +148,7 @@ scenario("remove",
          "endpoint id 2 (REMOVE_ADDR from the server, subflow to 10.0.2.2 reset); at "
          "t=0.30 s the client deletes its subflow endpoint id 2 (REMOVE_ADDR from the "
          "client, subflow from 10.0.2.1 closed). The transfer finishes on path 1.",
+         capture_at=(("client", ""), ("server", ".server")),
          size=327680,
          client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)],
          events=[(0.15, "ep_delete", ("server", 2)),
@@ -149,6 +157,7 @@ scenario("remove",
 scenario("fastclose",
          "Two subflows; the client aborts at t=0.15 s in the middle of its upload "
          "(SO_LINGER l_onoff=1 l_linger=0, then close()).",
+         capture_at=(("client", ""), ("server", ".server")),
          size=327680, client_eps=[("c2", 2, "subflow")], linger0_at=0.15, reply=0)
 
 scenario("fallback",
@@ -156,24 +165,28 @@ scenario("fallback",
          "MP_CAPABLE and the connection falls back to TCP; no join is attempted.",
          server_mptcp=False, client_eps=[("c2", 2, "subflow")])
 
-scenario("ipv6", "basic over IPv6.", family=6,
+scenario("ipv6", "basic over IPv6.", capture_at=(("client", ""), ("server", ".server")),
+         family=6,
          client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)])
 
 scenario("checksum",
          "basic with net.mptcp.checksum_enabled=1 in both namespaces: MP_CAPABLE with "
          "the A flag, every DSS mapping carries a checksum.",
+         capture_at=(("client", ""), ("server", ".server")),
          checksum=True,
          client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)])
 
 scenario("addrport",
          "Server announces 10.0.2.2 with port 12346 (ADD_ADDR with port); the client "
          "joins 10.0.2.2:12346. Note: a 'port 12345' BPF filter misses that subflow.",
+         capture_at=(("client", ""), ("server", ".server")),
          client_limits=(1, 1), server_limits=(1, 0),
          server_eps=[("s2", 2, "signal", 12346)])
 
 scenario("multiconn",
          "Three concurrent MPTCP connections (started 50 ms apart) with the basic "
          "endpoints: 3 connections x 3 subflows.",
+         capture_at=(("client", ""), ("server", ".server")),
          conns=3, size=131072,
          client_eps=[("c2", 2, "subflow")], server_eps=[("s2", 2, "signal", None)])
 
@@ -184,6 +197,7 @@ scenario("mpfail",
          "failure on a join subflow -> the server resets that subflow with MP_FAIL + "
          "MP_TCPRST; the transfer completes on path 1. The client-side capture shows "
          "the segment unmodified (mangling happens at the server).",
+         capture_at=(("client", ""), ("server", ".server")),
          checksum=True, client_eps=[("c2", 2, "subflow")],
          events=[(0.25, "mangle_path", 2)])
 
@@ -216,6 +230,18 @@ scenario("bridge",
          "upload), <name>.server.pcap in the server namespace (receiver).",
          size=262144, client_eps=[("c2", 2, "subflow")], topology="bridge",
          fail_at="bridge", capture_at=(("client", ""), ("server", ".server")),
+         events=[(0.20, "fail_path", 1)],
+         extra_sysctl={"client": {"net.ipv4.tcp_retries2": "4"}}, capture_tail=1.0)
+
+scenario("paths",
+         "As bridge, captured at four points: the client (<name>.pcap), the server "
+         "(<name>.server.pcap) and each path's bridge, on its client-side port "
+         "(<name>.path1.pcap, <name>.path2.pcap): per-path captures of one failover, "
+         "for merging (mpana -r a -r b). Path 1 dies at t=0.20 s by an nft drop in "
+         "the path-1 bridge, after that bridge's capture point.",
+         size=262144, client_eps=[("c2", 2, "subflow")], topology="bridge",
+         fail_at="bridge", capture_at=(("client", ""), ("server", ".server"),
+                                       ("bridge1", ".path1"), ("bridge2", ".path2")),
          events=[(0.20, "fail_path", 1)],
          extra_sysctl={"client": {"net.ipv4.tcp_retries2": "4"}}, capture_tail=1.0)
 
@@ -254,6 +280,7 @@ scenario("join_rejected",
          "The server's subflow limit is 0 (ip mptcp limits set subflows 0): the client's "
          "join 10.0.2.1 -> 10.0.1.2 (path 2, client subflow endpoint) is refused by the "
          "server; the connection continues on the initial subflow.",
+         capture_at=(("client", ""), ("server", ".server")),
          size=131072, chunk=16384, client_eps=[("c2", 2, "subflow")],
          server_limits=(0, 0))
 
@@ -261,6 +288,7 @@ scenario("addr_unused",
          "The server announces 10.0.2.2 (signal endpoint id 2) but the client's "
          "add_addr_accepted limit is 0 (and it has no endpoint): the ADD_ADDR is echoed "
          "and never joined.",
+         capture_at=(("client", ""), ("server", ".server")),
          size=131072, chunk=16384, client_limits=(2, 0),
          server_eps=[("s2", 2, "signal", None)])
 
@@ -286,6 +314,21 @@ scenario("strip_synack",
          fail_at="bridge",
          nft_setup=[("bridge1", "add rule bridge mpanalab fw tcp flags & (syn|ack) == "
                      "(syn|ack) counter reset tcp option mptcp\n")])
+
+
+scenario("simultaneous",
+         "Simultaneous open: nobody listens. The client binds 10.0.1.1 to a port P and "
+         "connects to 10.0.1.2:Q while the server namespace's process, bound to "
+         "10.0.1.2:Q, connects to 10.0.1.1:P (P and Q picked at random in 20000-29999). "
+         "The path-1 bridge drops the client's first SYN, the server connects once the "
+         "client's socket is in SYN-SENT: its MP_CAPABLE SYN reaches the client in "
+         "SYN-SENT, the SYNs cross. Data: the server namespace sends `reply` bytes, the "
+         "client then `size`. Captured at both hosts.",
+         simultaneous=True, size=16384, chunk=16384, reply=16384, topology="bridge",
+         fail_at="bridge", capture_at=(("client", ""), ("server", ".server")),
+         nft_setup=[("bridge1", "add rule bridge mpanalab fw ip saddr 10.0.1.1 tcp flags "
+                     "& (syn|ack) == syn counter drop\n")],
+         client_timeout=10.0)
 
 
 # What the kernel did in response (verified on Linux 6.18; documented in
@@ -419,6 +462,31 @@ WHY = {
                       "subflow endpoint is never used"},
         "stall": None,
         "connection": "completes as plain TCP"},
+    "simultaneous": {
+        "joins": [],
+        "announced": [],
+        "fallback": {
+            "cause": "simultaneous_connect", "side": "both", "one_sided": False,
+            "kernel_counter": "client MPTcpExtSimultConnectFallback=1, server "
+                              "MPTcpExtMPCapableFallbackSYNACK=1",
+            "server_capture": {"cause": "synack_without_mp_capable", "side": "client",
+                               "why": "in the server namespace's capture its own "
+                                      "MP_CAPABLE SYN comes first (the client's first "
+                                      "SYN was dropped in the bridge): that process is "
+                                      "the connection's client there, and it gets a "
+                                      "SYN/ACK without MP_CAPABLE"},
+            "detail": "the client's socket is in SYN-SENT when the server namespace's "
+                      "MP_CAPABLE SYN arrives: it moves to SYN-RECV and falls back "
+                      "when it builds its SYN/ACK (mptcp_syn_options: "
+                      "SimultConnectFallback), which carries no MP_CAPABLE; the server "
+                      "namespace's socket, in SYN-SENT, gets that SYN/ACK and falls "
+                      "back too (MPCapableFallbackSYNACK); plain TCP afterwards"},
+        "stall": None,
+        "connection": "plain TCP. Seen on Linux 6.18 (not a capture matter): the "
+                      "client's connect() returns only once the server namespace's "
+                      "data arrives, and the client application reads one byte less "
+                      "than was sent (client_log received vs server reply) although "
+                      "the capture shows every byte acknowledged"},
 }
 
 # What each capture must show (checked after every run; counts of MPTCP
@@ -455,6 +523,8 @@ EXPECT = {
                   "path1_outages": (1, 1)},
     "bridge":    {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
                   "path1_outages": (1, 1), "captures_present": (2, 2)},
+    "paths":     {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
+                  "path1_outages": (1, 1), "captures_present": (4, 4)},
     "bbm":       {"tcp_streams": (2, 2), "mp_join": (3, 3), "client_done": True,
                   "path1_outages": (1, 1), "join_after_outage": (1, 1)},
     # "why" scenarios: capture evidence plus the kernels' own counters
@@ -488,6 +558,13 @@ EXPECT = {
                       "client_done": True,
                       "nstat.client.MPTcpExtMPCapableFallbackSYNACK": (1, 1),
                       "nstat.server.MPTcpExtMPCapableFallbackACK": (1, 1)},
+    "simultaneous":  {"tcp_streams": (1, 1), "mp_capable": (2, 2), "mpc_synack": (0, 0),
+                      "dss": (0, 0), "mp_join": (0, 0), "client_done": True,
+                      "captures_present": (2, 2),
+                      "nstat.client.MPTcpExtSimultConnectFallback": (1, 1),
+                      "nstat.client.MPTcpExtMPCapableSYNTX": (1, 1),
+                      "nstat.server.MPTcpExtMPCapableSYNTX": (1, 1),
+                      "nstat.server.MPTcpExtMPCapableFallbackSYNACK": (1, 1)},
 }
 
 
@@ -666,8 +743,11 @@ table inet mpanalab {
         """tcpdump -i any in the namespace of `role`, writing `pcap`."""
         self.pcap = pcap
         self.tmps = getattr(self, "tmps", []) + [pcap]
+        # a bridge namespace: only its client-side port (bc<i>), so each
+        # packet is captured once, as it arrives from or leaves for the client
+        iface = "bc" + role[-1] if role.startswith("bridge") else "any"
         p = self.spawn(self.ns[role],
-                       ["tcpdump", "-i", "any", "-s", "256", "-U", "--immediate-mode",
+                       ["tcpdump", "-i", iface, "-s", "256", "-U", "--immediate-mode",
                         "-n", "-w", pcap] + (shlex.split(OPTS["filter"])
                                              if OPTS["filter"] else []),
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -842,32 +922,46 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
             sh("nft", "-f", "-", ns=self.ns[who], input=rules)
         self.nstat_base = {r: read_nstat(self.ns[r]) for r in ("client", "server")}
         self.start_agents()
+        sargs, cport, sport = [], PORT, None
+        if sc["simultaneous"]:
+            # two ports below the ephemeral range (namespaces of our own:
+            # nothing else binds there)
+            cport, sport = random.sample(range(20000, 30000), 2)
+            self.simult_ports = {"client": cport, "server": sport}
+            sargs = ["--simult", "--src", a["s1"], "--sport", str(sport),
+                     "--dst", a["c1"], "--port", str(cport)]
         srv = self.spawn(S, [sys.executable, SELF, "_server", "--family", str(self.fam),
                              "--port", str(PORT), "--conns", str(sc["conns"]),
                              "--reply", str(sc["reply"]),
                              "--reply-chunk", str(sc["reply_chunk"]),
                              "--reply-interval", str(sc["reply_interval"]),
-                             "--mptcp", "1" if sc["server_mptcp"] else "0"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--mptcp", "1" if sc["server_mptcp"] else "0"] + sargs,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
         line = srv.stdout.readline()
-        if "LISTENING" not in line:
+        if "LISTENING" not in line and "READY" not in line:
             raise RuntimeError("server did not start: %s %s" % (line, srv.stderr.read()))
         self.start_live()
         for role, f in pcaps:
             self.start_capture(f + ".tmp", role)
         cargs = [sys.executable, SELF, "_client", "--family", str(self.fam),
-                 "--dst", a["s1"], "--src", a["c1"], "--port", str(PORT),
+                 "--dst", a["s1"], "--src", a["c1"],
+                 "--port", str(sport if sc["simultaneous"] else PORT),
                  "--conns", str(sc["conns"]), "--size", str(sc["size"]),
                  "--chunk", str(sc["chunk"]), "--interval", str(sc["interval"])]
         if sc["linger0_at"] is not None:
             cargs += ["--abort-at", str(sc["linger0_at"])]
         if sc["client_hold"]:
             cargs += ["--hold", str(sc["client_hold"])]
+        if sc["simultaneous"]:
+            cargs += ["--sport", str(cport), "--simult", "--timeout", str(sc["client_timeout"])]
         cli = self.spawn(C, cargs, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = cli.stdout.readline()
         if not line.startswith("T0 "):
             raise RuntimeError("client failed: %s %s" % (line, cli.stderr.read()))
         self.t0 = float(line.split()[1])
+        if sc["simultaneous"]:
+            self.start_crossing(srv, cport)
         for at, kind, arg in sorted(sc["events"], key=lambda e: e[0]):
             delay = self.t0 + at - time.time()
             if delay > 0:
@@ -935,6 +1029,25 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
         self.write_truth(pcap)
         return pcap
 
+    def start_crossing(self, srv, cport):
+        """Simultaneous open: once the client's socket (port `cport`) is in
+        SYN-SENT (its first SYN is out, dropped in the path-1 bridge), the
+        server process connects to it: its SYN reaches the client in
+        SYN-SENT. Waits on the socket state, at most 5 s."""
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            r = sh("ss", "-Htn", "state", "syn-sent", "sport", "= :%d" % cport,
+                   ns=self.ns["client"], check=False)
+            if r.stdout.strip():
+                srv.stdin.write("GO\n")
+                srv.stdin.flush()
+                self.actions.append({"t": round(time.time() - self.t0, 4),
+                                     "action": "server_connect",
+                                     "arg": "client socket in SYN-SENT"})
+                return
+            time.sleep(0.01)
+        raise RuntimeError("the client's socket never reached SYN-SENT")
+
     # ---- cleanup ---------------------------------------------------------
     def cleanup(self):
         for p in self.procs:
@@ -980,7 +1093,7 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
         }
         # expected subflows per connection
         subflows = []
-        if sc["server_mptcp"]:
+        if sc["server_mptcp"] and not sc["simultaneous"]:
             subflows.append({"role": "initial", "client": a["c1"], "server": a["s1"],
                              "server_port": PORT, "path": 1, "backup": False,
                              "created_by": "MP_CAPABLE"})
@@ -1004,7 +1117,13 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
                                      "backup": "backup" in e[2][3],
                                      "created_by": "client subflow endpoint id %d, added "
                                      "at t=%g s" % (epid, e[0])})
-        else:
+        if sc["simultaneous"]:
+            subflows = [{"role": "initial (simultaneous open, fallback to plain TCP)",
+                         "client": a["c1"], "server": a["s1"],
+                         "server_port": self.simult_ports["server"], "path": 1,
+                         "backup": False,
+                         "created_by": "MP_CAPABLE SYNs from both ends, crossed"}]
+        elif not sc["server_mptcp"]:
             subflows.append({"role": "initial (fallback to plain TCP)", "client": a["c1"],
                              "server": a["s1"], "server_port": PORT, "path": 1,
                              "backup": False, "created_by": "MP_CAPABLE SYN, not answered"})
@@ -1061,7 +1180,8 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
             "t0_meaning": "just before the client's first connect() call",
             "t_end": round(self.t_end - self.t0, 4),
             "paths": paths,
-            "server_port": PORT,
+            "server_port": (self.simult_ports["server"] if sc["simultaneous"]
+                            else PORT),
             "mptcp_version": 1,
             "checksum_enabled": sc["checksum"],
             "shaping": "tbf rate %s burst %s on both ends of both veths" % (SHAPE_RATE,
@@ -1080,9 +1200,10 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
                                                                  sc["interval"]),
                         "abort_at": sc["linger0_at"]},
             "expected": {
-                "mptcp_connections": sc["conns"] if sc["server_mptcp"] else 0,
+                "mptcp_connections": (sc["conns"] if sc["server_mptcp"] and
+                                      not sc["simultaneous"] else 0),
                 "tcp_connections": sc["conns"],
-                "fallback": not sc["server_mptcp"],
+                "fallback": not sc["server_mptcp"] or sc["simultaneous"],
                 "subflows_per_connection": len(subflows),
                 "subflows": subflows,
             },
@@ -1098,6 +1219,10 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
         }
         if WHY.get(name) is None:
             del truth["why"]
+        else:
+            expected_from_why(truth["expected"], WHY[name])
+        if getattr(self, "simult_ports", None):
+            truth["simultaneous_ports"] = self.simult_ports
         if getattr(self, "nstat_end", None):
             truth["nstat"] = {r: nstat_delta(self.nstat_end[r], self.nstat_base[r])
                               for r in ("client", "server")}
@@ -1163,6 +1288,41 @@ add rule inet mpanalab pre iifname "%s" tcp dport %d meta length > 1000 limit ra
                                 for k, v in exp.items()}
         if bad:
             raise RuntimeError("capture does not show the scenario: " + "; ".join(bad))
+
+
+# Join outcomes whose handshake never reached the third ACK: no HMAC to
+# verify (tests/conn/check_truth.py skips those joins).
+JOIN_UNFINISHED = ("no_synack",)
+
+
+def expected_from_why(exp, why):
+    """The connections and subflows the kernel made, where the scenario's
+    "why" says it did not make what the endpoints and limits ask for: an
+    announced address never joined, a join given up, a fallback at the
+    handshake (no MPTCP connection, no join)."""
+    subs = exp["subflows"]
+    notes = []
+    for a in why.get("announced", []):
+        if a.get("verdict") == "unused":
+            by = "ADD_ADDR id %d from the %s" % (a["id"], a["by"])
+            subs[:] = [e for e in subs if e["created_by"] != by]
+            notes.append("the ADD_ADDR is echoed and never joined: " + a["why"])
+    for j in why.get("joins", []):
+        if j["outcome"] in JOIN_UNFINISHED:
+            for e in subs:
+                if (e["role"] == "join" and e["client"] == j["from"] and e["server"] == j["to"]
+                        and e["server_port"] == j["to_port"]):
+                    e["join_outcome"] = j["outcome"]
+            notes.append("join %s -> %s: %s" % (j["from"], j["to"], j["outcome"]))
+    fb = why.get("fallback")
+    if fb and not fb.get("one_sided") and fb["cause"] != "dss_missing":
+        subs[:] = [e for e in subs if e["role"] != "join"]
+        exp["mptcp_connections"] = 0
+        exp["fallback"] = True
+        notes.append("fallback at the handshake (%s): no join" % fb["cause"])
+    exp["subflows_per_connection"] = len(subs)
+    if notes:
+        exp["note"] = "; ".join(notes)
 
 
 # Besides every MPTcpExt* counter, these TCP ones go into the truth files.
@@ -1374,7 +1534,44 @@ def role_agent():
               flush=True)
 
 
+def recv_all(s):
+    got = 0
+    while True:
+        d = s.recv(65536)
+        if not d:
+            return got
+        got += len(d)
+
+
+def role_simult_server(args):
+    """Simultaneous open, server namespace: bound to (src, sport), connects
+    to (dst, port) when the orchestrator writes GO; sends `reply` bytes,
+    half-closes, reads to EOF."""
+    fam = socket.AF_INET6 if args.family == 6 else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM, IPPROTO_MPTCP if args.mptcp else 0)
+    s.bind((args.src, args.sport))
+    print("READY", flush=True)
+    signal.signal(signal.SIGTERM, lambda *a: (jprint(ev="server_terminated", t=time.time()),
+                                               os._exit(1)))
+    sys.stdin.readline()
+    got, err = 0, None
+    try:
+        s.settimeout(10)
+        s.connect((args.dst, args.port))
+        jprint(ev="server_connected", sport=args.sport, dport=args.port, t=time.time())
+        s.sendall(b"S" * args.reply)
+        s.shutdown(socket.SHUT_WR)
+        got = recv_all(s)
+    except OSError as e:
+        err = str(e)
+    s.close()
+    jprint(ev="server_conn_done", peer=[args.dst, args.port], received=got, error=err,
+           t=time.time())
+
+
 def role_server(args):
+    if args.simult:
+        return role_simult_server(args)
     fam = socket.AF_INET6 if args.family == 6 else socket.AF_INET
     proto = IPPROTO_MPTCP if args.mptcp else 0
     ls = socket.socket(fam, socket.SOCK_STREAM, proto)
@@ -1438,7 +1635,37 @@ def role_server(args):
     ls.close()
 
 
+def role_simult_client(args):
+    """Simultaneous open, client namespace: bound to (src, sport), connects
+    to (dst, port), where nobody listens: the peer's own SYN answers. Reads
+    to EOF, then sends `size` bytes and closes."""
+    fam = socket.AF_INET6 if args.family == 6 else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM, IPPROTO_MPTCP)
+    s.bind((args.src, args.sport))
+    s.settimeout(args.timeout)
+    t0 = time.time()
+    print("T0 %.6f" % t0, flush=True)
+    res = {"sent": 0}
+    try:
+        s.connect((args.dst, args.port))
+        jprint(ev="connected", conn=0, sport=args.sport, src=args.src, dst=args.dst,
+               dport=args.port, t=round(time.time() - t0, 4))
+        res["received"] = recv_all(s)
+        s.sendall(b"C" * args.size)
+        res["sent"] = args.size
+        s.shutdown(socket.SHUT_WR)
+        res["t_eof"] = round(time.time() - t0, 4)
+    except OSError as e:
+        res["error"] = str(e)
+    s.close()
+    jprint(ev="client_conn_done", conn=0, **res)
+    if "error" in res:
+        sys.exit(2)
+
+
 def role_client(args):
+    if args.simult:
+        return role_simult_client(args)
     fam = socket.AF_INET6 if args.family == 6 else socket.AF_INET
     t0 = None
     socks = []
@@ -1588,6 +1815,9 @@ def main():
         p.add_argument("--interval", type=float, default=0.05)
         p.add_argument("--abort-at", type=float, default=None)
         p.add_argument("--hold", type=float, default=0.0)
+        p.add_argument("--simult", action="store_true")
+        p.add_argument("--sport", type=int, default=0)
+        p.add_argument("--timeout", type=float, default=10.0)
         args = p.parse_args()
         signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
         (role_server if args.role == "_server" else role_client)(args)

@@ -9,7 +9,8 @@
 2. no sink (src/sinks/) includes the capture layer (mpana/capture.h,
    pcapfile.h, progress.h, <pcap...>);
 3. only src/engine/appid_ndpi.c includes nDPI, only src/engine/crypto.c
-   nettle, only src/capture/ and src/cli/ libpcap;
+   nettle, only src/capture/ and src/cli/ libpcap, only the PostgreSQL
+   files of the store (src/sinks/store/pg_*.c) libpq;
 4. src/cli/ reaches the pipeline only through include/mpana/ (no other
    stage's internal header from src/), and no stage includes the CLI's
    internals;
@@ -77,6 +78,8 @@ def main():
                 errs.append("%s: includes nettle (only src/engine/crypto.c may)" % r)
             if n.startswith("pcap") and not (r.startswith("src/capture/") or r.startswith("src/cli/")):
                 errs.append("%s: includes libpcap (%s)" % (r, n))
+            if n.startswith("libpq") and not re.match(r"src/sinks/store/pg_\w+\.c$", r):
+                errs.append("%s: includes libpq (only src/sinks/store/pg_*.c may)" % r)
     # 4. internal headers stay in their stage
     for p in files(top, "src"):
         stage = rel(p).split("/")[1]

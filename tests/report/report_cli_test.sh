@@ -18,7 +18,10 @@ expect() { # expect RC DESCRIPTION -- command...
 }
 expect 2 "no -o" -- "$M" report "$P/basic.pcap"
 expect 2 "no input" -- "$M" report -o "$T/x.html"
-expect 2 "two inputs" -- "$M" report "$P/basic.pcap" "$P/prio.pcap" -o "$T/x.html"
+expect 0 "two traces, merged" -- "$M" report "$P/paths.path1.pcap" "$P/paths.path2.pcap" -o "$T/m.html"
+grep -q 'frame 2:' "$T/m.html" || { echo "FAIL: merged report without INPUT:FRAME frames"; fails=$((fails + 1)); }
+"$M" -r "$P/basic.pcap" -q --db "$T/b.db" >/dev/null
+expect 2 "a database and a trace" -- "$M" report "$T/b.db" "$P/prio.pcap" -o "$T/x.html"
 expect 2 "bad --conn" -- "$M" report "$P/basic.pcap" -o "$T/x.html" --conn zero
 expect 0 "--help" -- "$M" report --help
 expect 1 "missing trace" -- "$M" report "$T/none.pcap" -o "$T/x.html"

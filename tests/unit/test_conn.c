@@ -957,14 +957,65 @@ Test(conn, fallback_simultaneous_connect, .init = setup, .fini = teardown)
 
 Test(conn, fallback_md5sig, .init = setup, .fini = teardown)
 {
+	/* MP_CAPABLE + TCP-MD5 on the SYN: not a fallback yet */
 	pk(CLI, 40000, SRV, 80, MP_TH_SYN, 1000, 0, 0);
 	mpc(1, false, 0, false, 0);
 	P.opts.tcp_md5 = true;
-	uint64_t f = send_pkt();
+	send_pkt();
 	const struct mp_conn *c = mp_engine_conn_by_id(E, 1);
+	cr_assert_eq(c->fallback, MP_FB_NONE);
+	/* the server signs its SYN/ACK with TCP-MD5, no MP_CAPABLE: the
+	 * client falls back (the server never spoke MPTCP) */
+	pk(SRV, 80, CLI, 40000, MP_TH_SYN | MP_TH_ACK, 5000, 1001, 0);
+	P.opts.tcp_md5 = true;
+	uint64_t f = send_pkt();
 	cr_assert_eq(c->fallback, MP_FB_MD5SIG);
 	cr_assert_eq(c->fallback_frame, f);
+	cr_assert_eq(c->fallback_side, MP_FB_SIDE_CLIENT);
 	cr_assert_str_eq(mp_fallback_name(MP_FB_MD5SIG), "md5sig");
+}
+
+Test(conn, no_fallback_md5_with_mp_capable, .init = setup, .fini = teardown)
+{
+	pk(CLI, 40000, SRV, 80, MP_TH_SYN, 1000, 0, 0);
+	mpc(1, false, 0, false, 0);
+	P.opts.tcp_md5 = true;
+	send_pkt();
+	pk(SRV, 80, CLI, 40000, MP_TH_SYN | MP_TH_ACK, 5000, 1001, 0);
+	mpc(1, true, V1_KS, false, 0);
+	P.opts.tcp_md5 = true;
+	send_pkt();
+	cr_assert_eq(mp_engine_conn_by_id(E, 1)->fallback, MP_FB_NONE);
+	cr_assert_eq(count_ev(MP_EV_FALLBACK), 0);
+}
+
+Test(conn, no_simultaneous_connect_after_synack, .init = setup, .fini = teardown)
+{
+	/* a SYN from the server once its SYN/ACK was seen crossed nothing */
+	pk(CLI, 40000, SRV, 80, MP_TH_SYN, 1000, 0, 0);
+	mpc(1, false, 0, false, 0);
+	send_pkt();
+	pk(SRV, 80, CLI, 40000, MP_TH_SYN | MP_TH_ACK, 5000, 1001, 0);
+	mpc(1, true, V1_KS, false, 0);
+	send_pkt();
+	pk(SRV, 80, CLI, 40000, MP_TH_SYN, 9000, 0, 0);
+	mpc(1, false, 0, false, 0);
+	send_pkt();
+	cr_assert_eq(mp_engine_conn_by_id(E, 1)->fallback, MP_FB_NONE);
+}
+
+Test(conn, fallback_simultaneous_connect_plain_peer, .init = setup, .fini = teardown)
+{
+	/* the crossing SYN carries no MPTCP: only the client falls back */
+	pk(CLI, 40000, SRV, 80, MP_TH_SYN, 1000, 0, 0);
+	mpc(1, false, 0, false, 0);
+	send_pkt();
+	pk(SRV, 80, CLI, 40000, MP_TH_SYN, 5000, 0, 0);
+	uint64_t f = send_pkt();
+	const struct mp_conn *c = mp_engine_conn_by_id(E, 1);
+	cr_assert_eq(c->fallback, MP_FB_SIMULTANEOUS);
+	cr_assert_eq(c->fallback_frame, f);
+	cr_assert_eq(c->fallback_side, MP_FB_SIDE_CLIENT);
 }
 
 Test(conn, fallback_infinite_mapping_and_mp_fail, .init = setup, .fini = teardown)

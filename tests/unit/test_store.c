@@ -153,7 +153,7 @@ Test(store, schema_creates_and_versions)
 			   "'handshake_verdict')"), 10);
 	cr_assert_eq(q_int(db, "SELECT count(*) FROM captures WHERE complete = 1"), 1);
 	/* the schema text is the file, byte for byte */
-	cr_assert_not_null(strstr(mp_schema_sql, "PRAGMA user_version = 3;"));
+	cr_assert_not_null(strstr(mp_schema_sql, "PRAGMA user_version = 4;"));
 	sqlite3_close(db);
 	db = NULL;
 	cr_assert_eq(sqlite3_open(sc.path, &db), SQLITE_OK);

@@ -49,3 +49,13 @@ foreach(_n join_rejected join_timeout addr_unused basic)
     --expect ${CMAKE_CURRENT_LIST_DIR}/expect/${_n}.expect)
   set_tests_properties(joins.check.${_n} PROPERTIES LABELS why)
 endforeach()
+
+# joins.verdict.<name>: the default checks' handshake verdict with and
+# without joins: no join made is no incomplete join (addr_unused: the kernel
+# joined nothing, truth file); a join given up or rejected is one.
+add_test(NAME joins.verdict.addr_unused COMMAND ${MPANA_TEST_TMP} $<TARGET_FILE:mpana> check ${_pc}/addr_unused.pcap)
+foreach(_n join_timeout join_rejected)
+  add_test(NAME joins.verdict.${_n} COMMAND ${MPANA_TEST_TMP} $<TARGET_FILE:mpana> check ${_pc}/${_n}.pcap)
+  set_tests_properties(joins.verdict.${_n} PROPERTIES
+    PASS_REGULAR_EXPRESSION "FAIL  [^\n]*${_n}.pcap  handshake_order valid  \\(measured connection 1: join handshake incomplete\\)")
+endforeach()

@@ -115,7 +115,7 @@ def main():
         trace = os.path.join(pcaps, "basic.pcap")
         empty = os.path.join(tmp, "empty.json")
         open(empty, "w").close()
-        for args in (["mib"], ["mib", trace, trace], ["mib", "--side", "nowhere", trace],
+        for args in (["mib"], ["mib", "-", "-"], ["mib", "--side", "nowhere", trace],
                      ["mib", os.path.join(tmp, "missing.pcap")],
                      ["mib", "--nstat", os.path.join(tmp, "missing.json"), trace],
                      ["mib", "--nstat", empty, trace],

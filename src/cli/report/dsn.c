@@ -101,9 +101,12 @@ void rpt_write_dsn(FILE *f, const struct rpt_data *d)
 	/* Reinjections: the segments the engine marked, at their own DSN */
 	for (int i = 0; i < d->nreinj; i++) {
 		const struct rpt_reinj *r = &d->reinj[i];
+		char fb[32];
+
 		fprintf(f, "<g class=\"reinjection\"><title>reinjection at %.6f s on sf %d:"
-			" frame %lld, %lld bytes at DSN +%lld</title><circle cx=\"%.1f\" cy=\"%.1f\""
-			" r=\"6\"/></g>\n", r->ts - d->t0, r->k >= 0 ? d->sf[r->k].sf_no : 0, r->frame, r->len,
+			" frame %s, %lld bytes at DSN +%lld</title><circle cx=\"%.1f\" cy=\"%.1f\""
+			" r=\"6\"/></g>\n", r->ts - d->t0, r->k >= 0 ? d->sf[r->k].sf_no : 0,
+			rpt_frame(fb, r->frame), r->len,
 			(long long)r->rel, rpt_xt(d, r->ts), yd(r->rel, ymax, y0, y1));
 	}
 	fprintf(f, "</svg>\n");

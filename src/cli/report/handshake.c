@@ -16,8 +16,10 @@ void rpt_write_handshake(FILE *f, const struct rpt_data *d)
 	for (int i = 0; i < d->nhs; i++) {
 		const struct rpt_hs *h = &d->hs[i];
 		int k = h->k, ok = h->ok;
-		fprintf(f, "<tr><td>%d</td><td class=\"num\">%.3f</td><td class=\"num\">%d</td><td>",
-			h->seq, h->rel_ms, h->frame);
+		char fb[32];
+
+		fprintf(f, "<tr><td>%d</td><td class=\"num\">%.3f</td><td class=\"num\">%s</td><td>",
+			h->seq, h->rel_ms, rpt_frame(fb, h->frame));
 		if (k >= 0)
 			fprintf(f, "<span class=\"sw\" style=\"background:%s\"></span>sf %d", rpt_sf_color(k),
 				d->sf[k].sf_no);

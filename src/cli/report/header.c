@@ -58,13 +58,15 @@ static void write_announcements(FILE *f, const struct rpt_data *d)
 /* The connection stalls (stalls table): the DATA_ACK stood still. */
 static void write_stalls(FILE *f, const struct rpt_data *d)
 {
+	char fb[32];
+
 	fprintf(f, "<tr><th>stalls</th><td class=\"bad\">");
 	for (int i = 0; i < d->nstall; i++) {
 		const struct rpt_stall *s = &d->stall[i];
 		fprintf(f, "%s<span class=\"stall\">", i ? "<br/>" : "");
 		rpt_esc(f, s->dir);
-		fprintf(f, " DATA_ACK stalled at %.3f s (frame %" PRId64 ") for %.1f ms, ", s->t_start - d->t0,
-			s->frame, s->duration_ms);
+		fprintf(f, " DATA_ACK stalled at %.3f s (frame %s) for %.1f ms, ", s->t_start - d->t0,
+			rpt_frame(fb, s->frame), s->duration_ms);
 		if (s->ended)
 			fprintf(f, "advanced again at %.3f s", s->t_end - d->t0);
 		else
@@ -148,9 +150,11 @@ void rpt_write_header(FILE *f, const struct rpt_data *d)
 	if (c->fallback[0]) {
 		rpt_esc(f, c->fallback);
 		if (c->fallback_frame >= 0 || c->fallback_side[0]) {
+			char fb[32];
+
 			fputs("<span class=\"fbcause\">", f);
 			if (c->fallback_frame >= 0)
-				fprintf(f, "; proven by frame %" PRId64, c->fallback_frame);
+				fprintf(f, "; proven by frame %s", rpt_frame(fb, c->fallback_frame));
 			if (c->fallback_side[0]) {
 				fputs("; fell back: ", f);
 				rpt_esc(f, c->fallback_side);

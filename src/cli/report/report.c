@@ -28,11 +28,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
+#include "mpana/db.h"
 
 #include "mpana/cli.h"
 #include "mpana/graph_model.h"
 #include "mpana/log.h"
+#include "mpana/merge.h"
 #include "mpana/pipeline.h"
 
 #include "css.h"
@@ -56,7 +57,7 @@ static bool is_sqlite_file(const char *path)
 /* One connection's section: loads d->c's rows (model.c) and bins
  * (bins.c), then draws each part. Returns 0, -1 on a database error
  * (logged). */
-static int write_conn(FILE *f, sqlite3 *db, struct rpt_data *d)
+static int write_conn(FILE *f, struct mp_db *db, struct rpt_data *d)
 {
 	const struct rpt_conn *c = &d->c;
 	struct mp_gmodel m;
@@ -104,12 +105,14 @@ out:
 
 static void usage(FILE *f)
 {
-	fputs("Usage: mpana report TRACE|DB -o FILE [--conn ID]\n"
+	fputs("Usage: mpana report TRACE...|DB -o FILE [--conn ID]\n"
 	      "Writes one self-contained HTML page (inline SVG, no script) with, per MPTCP\n"
 	      "connection, its verdicts, subflow graph, timeline with failovers, data\n"
 	      "sequence plot and handshake order. TRACE is analyzed with --db-packets into\n"
-	      "a temporary database; DB is an mpana --db file. --conn ID: only the\n"
-	      "connection with that database id. See docs/report.md.\n", f);
+	      "a temporary database; DB is an mpana --db file or PostgreSQL URI\n"
+	      "(postgresql://...). --conn ID: only the connection with that database\n"
+	      "id. Several TRACEs are one trace, merged by time as by mpana -r A -r B.\n"
+	      "See docs/report.md.\n", f);
 }
 
 int mp_cmd_report(int argc, char **argv)
@@ -126,8 +129,9 @@ int mp_cmd_report(int argc, char **argv)
 	const char *tmpdir = getenv("TMPDIR");
 	char dir[PATH_MAX], dbpath[PATH_MAX + 16];
 	bool tmp = false;
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
+	struct mp_db *db = NULL;
+	char err[1024], *label = NULL; /* label: a PostgreSQL input, its password hidden */
+	struct mp_db_stmt *st = NULL;
 	FILE *f = NULL;
 	struct rpt_data *d = NULL;
 
@@ -150,17 +154,27 @@ int mp_cmd_report(int argc, char **argv)
 		default: usage(stderr); return MP_EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1 || !out_path) {
-		MP_LOG(MP_LOG_ERR, "report: give one TRACE or DB and -o FILE");
+	if (argc - optind < 1 || argc - optind > MP_MERGE_MAX_INPUTS || !out_path) {
+		MP_LOG(MP_LOG_ERR, "report: give one TRACE or DB (or up to %d TRACEs, "
+		       "merged) and -o FILE", MP_MERGE_MAX_INPUTS);
 		usage(stderr);
 		return MP_EXIT_USAGE;
 	}
 	input = argv[optind];
-	if (access(input, R_OK) != 0) {
+	if (!mp_db_is_pg(input) && access(input, R_OK) != 0) {
 		MP_LOG(MP_LOG_ERR, "%s: %s", input, strerror(errno));
 		return MP_EXIT_ERROR;
 	}
-	if (is_sqlite_file(input)) {
+	for (int i = optind + 1; i < argc; i++)
+		if (mp_db_is_pg(argv[i]) || mp_db_is_pg(input) || access(argv[i], R_OK) != 0 ||
+		    is_sqlite_file(argv[i]) || is_sqlite_file(input)) {
+			MP_LOG(MP_LOG_ERR, "%s: %s", argv[i], !mp_db_is_pg(argv[i]) && access(argv[i], R_OK)
+				? strerror(errno) : "several inputs are merged traces, not databases");
+			return MP_EXIT_USAGE;
+		}
+	if (mp_db_is_pg(input)) {
+		label = mp_db_label(input);
+	} else if (is_sqlite_file(input)) {
 		snprintf(dbpath, sizeof dbpath, "%s", input);
 	} else {
 		if (!tmpdir || !*tmpdir)
@@ -175,15 +189,16 @@ int mp_cmd_report(int argc, char **argv)
 		}
 		tmp = true;
 		snprintf(dbpath, sizeof dbpath, "%s/r.db", dir);
-		rc = mp_selfrun_analyze(input, dbpath, true);
+		rc = mp_selfrun_analyze_merged((const char *const *)argv + optind,
+					       (unsigned)(argc - optind), dbpath, true);
 		if (rc != 0) {
 			MP_LOG(MP_LOG_ERR, "%s: the trace could not be analyzed (mpana exited %d)", input, rc);
 			ret = MP_EXIT_ERROR;
 			goto out;
 		}
 	}
-	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		MP_LOG(MP_LOG_ERR, "%s: %s", dbpath, db ? sqlite3_errmsg(db) : "cannot open");
+	if (!(db = mp_db_open(label ? input : dbpath, err, sizeof err))) {
+		MP_LOG(MP_LOG_ERR, "%s: %s", label ? label : dbpath, err);
 		ret = MP_EXIT_ERROR;
 		goto out;
 	}
@@ -198,22 +213,22 @@ int mp_cmd_report(int argc, char **argv)
 	fprintf(f, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
 		"<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
 		"<meta name=\"generator\" content=\"mpana %s\"/>\n<title>mpana report: ", MPANA_VERSION);
-	rpt_esc(f, input);
+	rpt_esc(f, label ? label : input);
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>MPTCP report: ", mp_report_css);
-	rpt_esc(f, input);
+	rpt_esc(f, label ? label : input);
 	fprintf(f, "</h1>\n<p class=\"meta\">");
-	st = rpt_prep(db, "SELECT count(*), total(packets), total(mptcp_packets), min(first_ts), max(last_ts),"
-		  " total(malformed) FROM captures");
+	st = rpt_prep(db, "SELECT count(*), coalesce(sum(packets), 0), coalesce(sum(mptcp_packets), 0),"
+		  " min(first_ts), max(last_ts), coalesce(sum(malformed), 0) FROM captures");
 	if (!st) {
 		ret = MP_EXIT_ERROR;
 		goto out;
 	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = mp_db_step(st)) == 1)
 		fprintf(f, "%d capture%s, %.0f packets (%.0f with MPTCP options, %.0f malformed options),"
-			" %.3f s. ", sqlite3_column_int(st, 0), sqlite3_column_int(st, 0) == 1 ? "" : "s",
-			sqlite3_column_double(st, 1), sqlite3_column_double(st, 2), sqlite3_column_double(st, 5),
-			sqlite3_column_double(st, 4) - sqlite3_column_double(st, 3));
-	sqlite3_finalize(st);
+			" %.3f s. ", mp_db_column_int(st, 0), mp_db_column_int(st, 0) == 1 ? "" : "s",
+			mp_db_column_double(st, 1), mp_db_column_double(st, 2), mp_db_column_double(st, 5),
+			mp_db_column_double(st, 4) - mp_db_column_double(st, 3));
+	mp_db_finalize(st);
 	st = NULL;
 	if (rpt_step_end(db, rc, "captures") < 0) {
 		ret = MP_EXIT_ERROR;
@@ -227,9 +242,9 @@ int mp_cmd_report(int argc, char **argv)
 		ret = MP_EXIT_ERROR;
 		goto out;
 	}
-	rc = sqlite3_step(st);
-	bool db_opts = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	rc = mp_db_step(st);
+	bool db_opts = rc == 1 && mp_db_column_int(st, 0);
+	mp_db_finalize(st);
 	st = NULL;
 	if (rpt_step_end(db, rc, "options") < 0) {
 		ret = MP_EXIT_ERROR;
@@ -242,9 +257,9 @@ int mp_cmd_report(int argc, char **argv)
 		ret = MP_EXIT_ERROR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, only);
+	mp_db_bind_i64(st, 1, only);
 	fprintf(f, "<nav><b>Connections</b><ul>\n");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = mp_db_step(st)) == 1) {
 		struct rpt_conn cc;
 		rpt_conn_row(st, &cc);
 		nconn++;
@@ -264,10 +279,10 @@ int mp_cmd_report(int argc, char **argv)
 		ret = MP_EXIT_ERROR;
 		goto out;
 	}
-	sqlite3_reset(st);
+	mp_db_reset(st);
 	if (nconn == 0)
 		fprintf(f, "<p class=\"note\">No MPTCP connection%s.</p>\n", only ? " with that id" : " in the capture");
-	while (drawn < MAX_CONNS && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (drawn < MAX_CONNS && (rc = mp_db_step(st)) == 1) {
 		memset(d, 0, sizeof *d);
 		d->db_opts = db_opts;
 		rpt_conn_row(st, &d->c);
@@ -291,13 +306,14 @@ int mp_cmd_report(int argc, char **argv)
 	}
 
 out:
-	sqlite3_finalize(st);
+	mp_db_finalize(st);
 	if (f && (ferror(f) | (fclose(f) != 0)) && ret == MP_EXIT_OK) {
 		MP_LOG(MP_LOG_ERR, "%s: write error", out_path);
 		ret = MP_EXIT_ERROR;
 	}
-	sqlite3_close(db);
+	mp_db_close(db);
 	free(d);
+	free(label);
 	if (tmp) {
 		char side[sizeof dbpath + 8];
 		unlink(dbpath);

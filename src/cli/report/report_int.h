@@ -17,7 +17,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <sqlite3.h>
+#include "mpana/db.h"
+
+#include "mpana/merge.h"
 
 struct mp_gmodel;
 
@@ -92,11 +94,25 @@ struct rpt_fo {
 	double t_fail, t_recovered, t_reinject, latency_ms, stall_ms; /* NAN: none */
 };
 
+/* A frame number as the text output writes it: "123", or "2:123" when the
+ * trace merged several inputs (include/mpana/merge.h). */
+static inline const char *rpt_frame(char buf[32], int64_t frame)
+{
+	uint64_t v = frame < 0 ? 0 : (uint64_t)frame;
+
+	if (mp_frame_input(v))
+		snprintf(buf, 32, "%u:%llu", mp_frame_input(v),
+			 (unsigned long long)mp_frame_packet(v));
+	else
+		snprintf(buf, 32, "%llu", (unsigned long long)v);
+	return buf;
+}
+
 /* An events row drawn as a timeline marker. */
 struct rpt_marker {
 	double ts;                /* capture time */
 	int k;                    /* index in rpt_data.sf, -1 none */
-	int frame;                /* packet number */
+	int64_t frame;            /* packet number (merge.h: input and packet) */
 	char type[24];            /* events.type */
 	char detail[200];         /* events.detail, "" none */
 };
@@ -113,7 +129,7 @@ struct rpt_reinj {
 struct rpt_hs {
 	int seq;                  /* position in the order */
 	double rel_ms;            /* time since the connection's first packet */
-	int frame;                /* packet number */
+	int64_t frame;            /* packet number (merge.h: input and packet) */
 	int k;                    /* index in rpt_data.sf, -1 none */
 	int ok;                   /* 1, 0, -1 NULL */
 	char step[32];            /* what happened */
@@ -207,8 +223,9 @@ struct rpt_data {
 	int64_t opt_rows;         /* DSS rows binned */
 };
 
-/* ---- model.c: the database. Every function logs sqlite3_errmsg on a
- * database error and returns -1; 0 on success. ---- */
+/* ---- model.c: the database (mpana/db.h: SQLite or PostgreSQL, the
+ * same SQL). Every function logs the database's message on an error and
+ * returns -1; 0 on success. ---- */
 
 #define RPT_CONN_COLS "id, capture_id, conn_no, version, client_addr, client_port, server_addr," \
 	" server_port, client_key, server_key, first_ts, last_ts, closed_ts, close_reason," \
@@ -216,28 +233,28 @@ struct rpt_data {
 	" reinj_frames, reinj_bytes"
 
 /* A statement, or NULL (logged) when it does not prepare. */
-sqlite3_stmt *rpt_prep(sqlite3 *db, const char *sql);
-/* rc, the last sqlite3_step of a read of table `what`: 0 for SQLITE_DONE
- * (or SQLITE_ROW, a loop that stopped early on purpose), else -1 with
- * "report: reading WHAT: sqlite3_errmsg" logged. */
-int rpt_step_end(sqlite3 *db, int rc, const char *what);
+struct mp_db_stmt *rpt_prep(struct mp_db *db, const char *sql);
+/* rc, the last mp_db_step of a read of table `what`: 0 for the end (or a
+ * row, a loop that stopped early on purpose), else -1 with "report:
+ * reading WHAT: MESSAGE" logged. */
+int rpt_step_end(struct mp_db *db, int rc, const char *what);
 /* Fills c from a row of SELECT RPT_CONN_COLS. */
-void rpt_conn_row(sqlite3_stmt *st, struct rpt_conn *c);
+void rpt_conn_row(struct mp_db_stmt *st, struct rpt_conn *c);
 /* Subflows, failovers, header facts, timeline markers, handshake rows,
  * failed join attempts, announced addresses and stalls of d->c (set by the
  * caller). Tables and columns added after schema version 2 (join_attempts,
  * address_use, stalls, connections.fallback_frame / fallback_side) are
  * read only when the database has them. */
-int rpt_load_conn(sqlite3 *db, struct rpt_data *d);
+int rpt_load_conn(struct mp_db *db, struct rpt_data *d);
 /* The DSS option rows of d->c, in frame order, into the bins (set up by
  * rpt_bins_init); sets d->have_opts. */
-int rpt_load_options(sqlite3 *db, struct rpt_data *d);
+int rpt_load_options(struct mp_db *db, struct rpt_data *d);
 /* The reinjected segments inside the DSN plot (after rpt_bins_finish). */
-int rpt_load_reinj(sqlite3 *db, struct rpt_data *d);
+int rpt_load_reinj(struct mp_db *db, struct rpt_data *d);
 /* The graph model of d->c: its client and server addresses, the drawn
  * subflows (edge i is d->sf[i]), one edge per failed join attempt with no
  * drawn subflow (in d->jf order, after them) and its ADD_ADDRs; laid out. */
-int rpt_load_graph(sqlite3 *db, const struct rpt_data *d, struct mp_gmodel *m);
+int rpt_load_graph(struct mp_db *db, const struct rpt_data *d, struct mp_gmodel *m);
 /* Index in d->sf of subflow `id`, -1 when not drawn. */
 int rpt_sf_index(const struct rpt_data *d, int64_t id);
 

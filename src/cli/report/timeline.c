@@ -153,8 +153,10 @@ void rpt_write_timeline(FILE *f, const struct rpt_data *d)
 			y0 = lane0 + k * (LANE_H + LANE_GAP);
 			y1 = y0 + LANE_H;
 		}
-		fprintf(f, "<g class=\"marker\" data-type=\"%s\"><title>%s at %.6f s, frame %d%s", m->type, mk->name,
-			m->ts - d->t0, m->frame, m->detail[0] ? ": " : "");
+		char fb[32];
+
+		fprintf(f, "<g class=\"marker\" data-type=\"%s\"><title>%s at %.6f s, frame %s%s", m->type, mk->name,
+			m->ts - d->t0, rpt_frame(fb, m->frame), m->detail[0] ? ": " : "");
 		rpt_esc(f, m->detail);
 		fprintf(f, "</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x, y0, x, y1);
 		int li = k < 0 || y0 == top ? MAX_SF : k;

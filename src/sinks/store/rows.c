@@ -2,20 +2,6 @@
 /* rows.c - rows of what the engine finalizes: control events, connections, subflows, announced addresses, MPTCP options (RFC 8684 §3; docs/sqlite.md). */
 #include "store_int.h"
 
-/* The packet that proves a fallback and who fell back, on the row `id`
- * of connections (S_CONN_FB) or subflows (S_SF_FB) just written. */
-void store_put_fallback_proof(struct mp_store *st, int which, int64_t id,
-			       uint64_t frame, uint8_t side)
-{
-	sqlite3_stmt *s = st->s[which];
-
-	sqlite3_bind_int64(s, 1, id);
-	bind_opt_i64(s, 2, frame != 0, (int64_t)frame);
-	bind_text(s, 3, mp_fallback_side_name(side));
-	store_run(st, which, "writing a fallback's proof");
-}
-
-
 /* ---- events ------------------------------------------------------- */
 
 static struct cinfo *cinfo_get(struct mp_store *st, uint32_t id, bool create)
@@ -78,37 +64,33 @@ static void handshake_step(struct mp_store *st, const struct mp_event *ev)
 void mp_store_on_event(void *user, const struct mp_event *ev)
 {
 	struct mp_store *st = user;
-	sqlite3_stmt *s;
 
 	if (!st || st->failed)
 		return;
 	if (ev->conn && ev->conn != st->last_conn_stub) {
-		s = st->s[S_CONN_STUB];
-		sqlite3_bind_int64(s, 1, st->conn_base + ev->conn);
-		sqlite3_bind_int64(s, 2, st->capture_id);
-		sqlite3_bind_int64(s, 3, ev->conn);
-		bind_ts(s, 4, ev->ts_ns);
+		put_i64(st, 1, store_conn_id(st, ev->conn));
+		put_i64(st, 2, st->capture_id);
+		put_i64(st, 3, ev->conn);
+		put_ts(st, 4, ev->ts_ns);
 		store_run(st, S_CONN_STUB, "inserting a connection");
 		st->last_conn_stub = ev->conn;
 	}
 	if (ev->subflow && ev->subflow != st->last_sf_stub) {
-		s = st->s[S_SF_STUB];
-		sqlite3_bind_int64(s, 1, st->sf_base + ev->subflow);
-		bind_id(s, 2, st->conn_base, ev->conn);
-		sqlite3_bind_int64(s, 3, st->capture_id);
-		sqlite3_bind_int64(s, 4, ev->subflow);
+		put_i64(st, 1, store_sf_id(st, ev->subflow));
+		put_conn(st, 2, ev->conn);
+		put_i64(st, 3, st->capture_id);
+		put_i64(st, 4, ev->subflow);
 		store_run(st, S_SF_STUB, "inserting a subflow");
 		st->last_sf_stub = ev->subflow;
 	}
-	s = st->s[S_EVENT];
-	sqlite3_bind_int64(s, 1, st->capture_id);
-	bind_ts(s, 2, ev->ts_ns);
-	sqlite3_bind_int64(s, 3, (int64_t)ev->frame);
-	bind_id(s, 4, st->conn_base, ev->conn);
-	bind_id(s, 5, st->sf_base, ev->subflow);
-	sqlite3_bind_text(s, 6, mp_ev_name(ev->type), -1, SQLITE_STATIC);
-	bind_tri(s, 7, ev->ok);
-	sqlite3_bind_text(s, 8, ev->detail, -1, SQLITE_STATIC); /* lives until reset */
+	put_i64(st, 1, st->capture_id);
+	put_ts(st, 2, ev->ts_ns);
+	put_i64(st, 3, (int64_t)ev->frame);
+	put_conn(st, 4, ev->conn);
+	put_sf(st, 5, ev->subflow);
+	put_str(st, 6, mp_ev_name(ev->type));
+	put_tri(st, 7, ev->ok);
+	put_str(st, 8, ev->detail); /* lives until reset */
 	if (store_run(st, S_EVENT, "inserting an event"))
 		st->pending++;
 	if (ev->conn)
@@ -121,87 +103,84 @@ void mp_store_on_event(void *user, const struct mp_event *ev)
 
 static void put_subflow(struct mp_store *st, const struct mp_subflow *sf)
 {
-	sqlite3_stmt *s = st->s[S_SF];
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], tok[24];
 	bool initial = sf->kind == MP_SF_INITIAL;
 
 	addr_str(src, sizeof src, sf->family, sf->src);
 	addr_str(dst, sizeof dst, sf->family, sf->dst);
-	sqlite3_bind_int64(s, 1, st->sf_base + sf->id);
-	bind_id(s, 2, st->conn_base, sf->conn ? sf->conn->id : 0);
-	sqlite3_bind_int64(s, 3, st->capture_id);
-	sqlite3_bind_int64(s, 4, sf->id);
-	sqlite3_bind_text(s, 5, mp_sf_kind_name(sf->kind), -1, SQLITE_STATIC);
-	bind_text(s, 6, src);
-	sqlite3_bind_int(s, 7, sf->sport);
-	bind_text(s, 8, dst);
-	sqlite3_bind_int(s, 9, sf->dport);
-	sqlite3_bind_int(s, 10, initial);
-	sqlite3_bind_int(s, 11, sf->backup);
+	put_i64(st, 1, store_sf_id(st, sf->id));
+	put_conn(st, 2, sf->conn ? sf->conn->id : 0);
+	put_i64(st, 3, st->capture_id);
+	put_i64(st, 4, sf->id);
+	put_str(st, 5, mp_sf_kind_name(sf->kind));
+	put_text(st, 6, src);
+	put_i64(st, 7, sf->sport);
+	put_text(st, 8, dst);
+	put_i64(st, 9, sf->dport);
+	put_i64(st, 10, initial);
+	put_i64(st, 11, sf->backup);
 	for (int k = 0; k < 2; k++) {
 		if (sf->addr_id_known[k])
-			sqlite3_bind_int(s, 12 + k, sf->addr_id[k]);
+			put_i64(st, 12 + k, sf->addr_id[k]);
 		else if (initial) /* RFC 8684 §3.4.1: address id 0 */
-			sqlite3_bind_int(s, 12 + k, 0);
+			put_i64(st, 12 + k, 0);
 		else
-			sqlite3_bind_null(s, 12 + k);
+			put_null(st, 12 + k);
 	}
 	if (sf->kind == MP_SF_JOIN)
-		bind_text(s, 14, hex_u64(tok, sizeof tok, sf->token, 8));
+		put_text(st, 14, hex_u64(tok, sizeof tok, sf->token, 8));
 	else
-		sqlite3_bind_null(s, 14);
-	bind_ts(s, 15, sf->syn_ts);
-	bind_ts(s, 16, sf->established_ts);
-	bind_ts(s, 17, sf->closed_ts);
-	bind_text(s, 18, mp_close_reason_name(sf->close_reason));
+		put_null(st, 14);
+	put_ts(st, 15, sf->syn_ts);
+	put_ts(st, 16, sf->established_ts);
+	put_ts(st, 17, sf->closed_ts);
+	put_text(st, 18, mp_close_reason_name(sf->close_reason));
 	if (sf->close_reason == MP_CLOSE_TCPRST)
-		sqlite3_bind_int(s, 19, sf->tcprst_reason);
+		put_i64(st, 19, sf->tcprst_reason);
 	else
-		sqlite3_bind_null(s, 19);
-	sqlite3_bind_text(s, 20, mp_sf_state_name(sf->state), -1, SQLITE_STATIC);
-	bind_text(s, 21, mp_fallback_name(sf->fallback));
-	bind_tri(s, 22, mp_subflow_hmac_ok(sf));
-	sqlite3_bind_int(s, 23, sf->orphan);
-	sqlite3_bind_int64(s, 24, (int64_t)sf->bytes[0]);
-	sqlite3_bind_int64(s, 25, (int64_t)sf->bytes[1]);
-	sqlite3_bind_int64(s, 26, (int64_t)sf->pkts[0]);
-	sqlite3_bind_int64(s, 27, (int64_t)sf->pkts[1]);
-	sqlite3_bind_int64(s, 28, (int64_t)sf->retrans_bytes[0]);
-	sqlite3_bind_int64(s, 29, (int64_t)sf->retrans_bytes[1]);
-	sqlite3_bind_int64(s, 30, (int64_t)sf->reinj_bytes[0]);
-	sqlite3_bind_int64(s, 31, (int64_t)sf->reinj_bytes[1]);
+		put_null(st, 19);
+	put_str(st, 20, mp_sf_state_name(sf->state));
+	put_text(st, 21, mp_fallback_name(sf->fallback));
+	put_tri(st, 22, mp_subflow_hmac_ok(sf));
+	put_i64(st, 23, sf->orphan);
+	put_i64(st, 24, (int64_t)sf->bytes[0]);
+	put_i64(st, 25, (int64_t)sf->bytes[1]);
+	put_i64(st, 26, (int64_t)sf->pkts[0]);
+	put_i64(st, 27, (int64_t)sf->pkts[1]);
+	put_i64(st, 28, (int64_t)sf->retrans_bytes[0]);
+	put_i64(st, 29, (int64_t)sf->retrans_bytes[1]);
+	put_i64(st, 30, (int64_t)sf->reinj_bytes[0]);
+	put_i64(st, 31, (int64_t)sf->reinj_bytes[1]);
+	/* the packet that proves a fallback, and who fell back */
+	put_opt_i64(st, 32, sf->fallback && sf->fallback_frame, (int64_t)sf->fallback_frame);
+	put_text(st, 33, sf->fallback ? mp_fallback_side_name(sf->fallback_side) : NULL);
 	if (store_run(st, S_SF, "inserting a subflow"))
 		st->pending++;
-	if (sf->fallback)
-		store_put_fallback_proof(st, S_SF_FB, st->sf_base + sf->id,
-				   sf->fallback_frame, sf->fallback_side);
 }
 
 static void put_address(struct mp_store *st, const struct mp_conn *c,
 			const struct mp_addr_ent *a)
 {
-	sqlite3_stmt *s = st->s[S_ADDR];
 	char addr[INET6_ADDRSTRLEN];
 
 	addr_str(addr, sizeof addr, a->family, a->addr);
-	bind_id(s, 1, st->conn_base, c->id);
-	sqlite3_bind_int(s, 2, a->id);
-	bind_text(s, 3, addr);
+	put_conn(st, 1, c->id);
+	put_i64(st, 2, a->id);
+	put_text(st, 3, addr);
 	if (a->has_port)
-		sqlite3_bind_int(s, 4, a->port);
+		put_i64(st, 4, a->port);
 	else
-		sqlite3_bind_null(s, 4);
-	sqlite3_bind_text(s, 5, a->host ? "server" : "client", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, (int64_t)a->frame);
-	bind_ts(s, 7, a->removed ? a->removed_ts : 0);
-	sqlite3_bind_int(s, 8, a->echoed);
-	bind_tri(s, 9, a->hmac_ok);
+		put_null(st, 4);
+	put_str(st, 5, a->host ? "server" : "client");
+	put_i64(st, 6, (int64_t)a->frame);
+	put_ts(st, 7, a->removed ? a->removed_ts : 0);
+	put_i64(st, 8, a->echoed);
+	put_tri(st, 9, a->hmac_ok);
 	if (a->hmac_ok == MP_OK_TRUE)
-		sqlite3_bind_text(s, 10, mp_hmac_side_name((enum mp_hmac_side)a->hmac_side),
-				  -1, SQLITE_STATIC);
+		put_str(st, 10, mp_hmac_side_name((enum mp_hmac_side)a->hmac_side));
 	else
-		sqlite3_bind_null(s, 10);
-	bind_ts(s, 11, a->ts);
+		put_null(st, 10);
+	put_ts(st, 11, a->ts);
 	if (store_run(st, S_ADDR, "inserting an address"))
 		st->pending++;
 }
@@ -221,7 +200,6 @@ static int64_t data_bytes(const struct mp_conn *c, int d)
 void mp_store_on_conn(void *user, const struct mp_conn *c)
 {
 	struct mp_store *st = user;
-	sqlite3_stmt *s;
 	char ca[INET6_ADDRSTRLEN], sa[INET6_ADDRSTRLEN], k[2][24], t[2][16];
 	struct cinfo *ci;
 	uint8_t near = NEAR_UNKNOWN;
@@ -236,49 +214,47 @@ void mp_store_on_conn(void *user, const struct mp_conn *c)
 	}
 	if (st->failed)
 		return;
-	s = st->s[S_CONN];
 	addr_str(ca, sizeof ca, c->family, c->addr[0]);
 	addr_str(sa, sizeof sa, c->family, c->addr[1]);
-	sqlite3_bind_int64(s, 1, st->conn_base + c->id);
-	sqlite3_bind_int64(s, 2, st->capture_id);
-	sqlite3_bind_int64(s, 3, c->id);
+	put_i64(st, 1, store_conn_id(st, c->id));
+	put_i64(st, 2, st->capture_id);
+	put_i64(st, 3, c->id);
 	if (c->version != 0xff)
-		sqlite3_bind_int(s, 4, c->version);
+		put_i64(st, 4, c->version);
 	else
-		sqlite3_bind_null(s, 4);
-	bind_text(s, 5, c->family ? ca : NULL);
-	sqlite3_bind_int(s, 6, c->port[0]);
-	bind_text(s, 7, c->family ? sa : NULL);
-	sqlite3_bind_int(s, 8, c->port[1]);
+		put_null(st, 4);
+	put_text(st, 5, c->family ? ca : NULL);
+	put_i64(st, 6, c->port[0]);
+	put_text(st, 7, c->family ? sa : NULL);
+	put_i64(st, 8, c->port[1]);
 	for (int h = 0; h < 2; h++) {
-		bind_text(s, 9 + h, c->key_known[h] ? hex_u64(k[h], sizeof k[h], c->key[h], 16) : NULL);
-		bind_text(s, 11 + h, c->token_known[h] ? hex_u64(t[h], sizeof t[h], c->token[h], 8) : NULL);
+		put_text(st, 9 + h, c->key_known[h] ? hex_u64(k[h], sizeof k[h], c->key[h], 16) : NULL);
+		put_text(st, 11 + h, c->token_known[h] ? hex_u64(t[h], sizeof t[h], c->token[h], 8) : NULL);
 	}
-	bind_ts(s, 13, c->first_ts);
-	bind_ts(s, 14, c->last_ts);
-	bind_ts(s, 15, c->closed_ts);
-	bind_text(s, 16, mp_close_reason_name(c->close_reason));
-	bind_text(s, 17, mp_fallback_name(c->fallback));
-	bind_text(s, 18, c->app_proto);
-	sqlite3_bind_int(s, 19, c->partial);
-	sqlite3_bind_int(s, 20, (int)c->n_sf);
-	sqlite3_bind_text(s, 21, near == NEAR_CLIENT ? "client"
-			  : near == NEAR_SERVER ? "server" : "unknown", -1,
-			  SQLITE_STATIC);
+	put_ts(st, 13, c->first_ts);
+	put_ts(st, 14, c->last_ts);
+	put_ts(st, 15, c->closed_ts);
+	put_text(st, 16, mp_close_reason_name(c->close_reason));
+	put_text(st, 17, mp_fallback_name(c->fallback));
+	put_text(st, 18, c->app_proto);
+	put_i64(st, 19, c->partial);
+	put_i64(st, 20, (int)c->n_sf);
+	put_str(st, 21, near == NEAR_CLIENT ? "client"
+		: near == NEAR_SERVER ? "server" : "unknown");
 	for (int d = 0; d < 2; d++) {
 		int64_t n = data_bytes(c, d);
 		if (n >= 0)
-			sqlite3_bind_int64(s, 22 + d, n);
+			put_i64(st, 22 + d, n);
 		else
-			sqlite3_bind_null(s, 22 + d);
+			put_null(st, 22 + d);
 	}
-	sqlite3_bind_int64(s, 24, (int64_t)c->reinj_frames);
-	sqlite3_bind_int64(s, 25, (int64_t)c->reinj_bytes);
+	put_i64(st, 24, (int64_t)c->reinj_frames);
+	put_i64(st, 25, (int64_t)c->reinj_bytes);
+	/* the packet that proves a fallback, and who fell back */
+	put_opt_i64(st, 26, c->fallback && c->fallback_frame, (int64_t)c->fallback_frame);
+	put_text(st, 27, c->fallback ? mp_fallback_side_name(c->fallback_side) : NULL);
 	if (store_run(st, S_CONN, "inserting a connection"))
 		st->pending++;
-	if (c->fallback)
-		store_put_fallback_proof(st, S_CONN_FB, st->conn_base + c->id,
-				   c->fallback_frame, c->fallback_side);
 	for (const struct mp_subflow *sf = c->sf_head; sf; sf = sf->conn_next)
 		put_subflow(st, sf);
 	for (unsigned i = 0; i < c->n_addrs; i++)
@@ -300,7 +276,6 @@ void mp_store_on_subflow(void *user, const struct mp_subflow *sf)
 static void put_options(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
 			const struct mp_pkt *p, const struct mp_pkt_ann *ann)
 {
-	sqlite3_stmt *s = st->s[S_OPTION];
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 
 	addr_str(src, sizeof src, p->family, p->src);
@@ -310,43 +285,43 @@ static void put_options(struct mp_store *st, uint64_t frame, uint64_t ts_ns,
 		const struct mp_dss *d = &o->u.dss;
 		bool dss = o->err == MP_E_NONE && o->subtype == MPTCP_SUB_DSS;
 
-		sqlite3_bind_int64(s, 1, st->capture_id);
-		sqlite3_bind_int64(s, 2, (int64_t)frame);
-		bind_ts(s, 3, ts_ns);
-		bind_id(s, 4, st->conn_base, ann ? ann->conn : 0);
-		bind_id(s, 5, st->sf_base, ann ? ann->subflow : 0);
-		bind_text(s, 6, src);
-		sqlite3_bind_int(s, 7, p->sport);
-		bind_text(s, 8, dst);
-		sqlite3_bind_int(s, 9, p->dport);
-		sqlite3_bind_int(s, 10, p->flags);
-		sqlite3_bind_text(s, 11, mp_subtype_name(o->subtype), -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 12, o->len);
-		bind_text(s, 13, o->err != MP_E_NONE ? mp_err_name((enum mp_err)o->err) : NULL);
+		put_i64(st, 1, st->capture_id);
+		put_i64(st, 2, (int64_t)frame);
+		put_ts(st, 3, ts_ns);
+		put_conn(st, 4, ann ? ann->conn : 0);
+		put_sf(st, 5, ann ? ann->subflow : 0);
+		put_text(st, 6, src);
+		put_i64(st, 7, p->sport);
+		put_text(st, 8, dst);
+		put_i64(st, 9, p->dport);
+		put_i64(st, 10, p->flags);
+		put_str(st, 11, mp_subtype_name(o->subtype));
+		put_i64(st, 12, o->len);
+		put_text(st, 13, o->err != MP_E_NONE ? mp_err_name((enum mp_err)o->err) : NULL);
 		if (dss && (d->flags & DSS_A))
-			sqlite3_bind_int64(s, 14, (int64_t)d->data_ack);
+			put_i64(st, 14, (int64_t)d->data_ack);
 		else
-			sqlite3_bind_null(s, 14);
+			put_null(st, 14);
 		if (dss && (d->flags & DSS_M)) {
-			sqlite3_bind_int64(s, 15, (int64_t)d->dsn);
-			sqlite3_bind_int64(s, 16, d->ssn);
-			sqlite3_bind_int(s, 17, d->dll);
+			put_i64(st, 15, (int64_t)d->dsn);
+			put_i64(st, 16, d->ssn);
+			put_i64(st, 17, d->dll);
 		} else {
-			sqlite3_bind_null(s, 15);
-			sqlite3_bind_null(s, 16);
-			sqlite3_bind_null(s, 17);
+			put_null(st, 15);
+			put_null(st, 16);
+			put_null(st, 17);
 		}
 		if (dss)
-			sqlite3_bind_int(s, 18, (d->flags & DSS_F) != 0);
+			put_i64(st, 18, (d->flags & DSS_F) != 0);
 		else
-			sqlite3_bind_null(s, 18);
-		bind_opt_i64(s, 19, dss && (d->flags & DSS_A) && ann && ann->has_dack,
+			put_null(st, 18);
+		put_opt_i64(st, 19, dss && (d->flags & DSS_A) && ann && ann->has_dack,
 			     ann ? (int64_t)ann->dack : 0);
-		bind_opt_i64(s, 20, dss && (d->flags & DSS_M) && ann && ann->has_dsn64,
+		put_opt_i64(st, 20, dss && (d->flags & DSS_M) && ann && ann->has_dsn64,
 			     ann ? (int64_t)ann->map_dsn : 0);
-		bind_text(s, 21, dss && ann && ann->resend ? mp_resend_name(ann->resend) : NULL);
-		bind_opt_i64(s, 22, dss && ann && ann->has_map, ann ? (int64_t)ann->seg_dsn : 0);
-		bind_opt_i64(s, 23, dss && ann && ann->has_map, ann ? (int64_t)ann->seg_dlen : 0);
+		put_text(st, 21, dss && ann && ann->resend ? mp_resend_name(ann->resend) : NULL);
+		put_opt_i64(st, 22, dss && ann && ann->has_map, ann ? (int64_t)ann->seg_dsn : 0);
+		put_opt_i64(st, 23, dss && ann && ann->has_map, ann ? (int64_t)ann->seg_dlen : 0);
 		if (!store_run(st, S_OPTION, "inserting an option"))
 			return;
 		st->pending++;

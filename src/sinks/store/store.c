@@ -1,148 +1,70 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* store.c - the SQLite store of one capture (mpana --db): the statements,
- * opening and locking, the schema, batches and transactions, closing.
- * The rows are written by rows.c (what the engine finalizes) and
- * analysis_rows.c (what the analysis stage reports); sink.c makes the
- * store one of the analyzer's sinks. Internals: store_int.h.
+/* store.c - the store of one capture (mpana --db FILE|URI), whatever the
+ * back end: choosing it from the target, batches and their commits, the
+ * capture row's counters, closing. The back ends are sqlite.c (a file, the
+ * default) and pg_store.c (a postgresql:// URI); the rows are put by
+ * rows.c (what the engine finalizes) and analysis_rows.c (what the
+ * analysis stage reports); sink.c makes the store one of the analyzer's
+ * sinks. Internals: store_int.h.
  *
- * RFC 8684 §3 for what is stored; schema in docs/schema.sql (embedded as
- * mp_schema_sql), documentation in docs/sqlite.md. STYLE R16: WAL with
- * synchronous=NORMAL, sqlite3_prepare_v3(SQLITE_PREPARE_PERSISTENT) once per
- * statement, a commit every batch_events events or batch_ns of capture time
- * and at close, sqlite3_step() checked against SQLITE_DONE. Ids are made
- * unique in the database by offsetting the engine's per-run numbers with
- * the largest ids present when the run starts; a second writer is refused
- * (flock on the database file) so the offsets cannot collide. Connection and
- * subflow rows are written as stubs when first seen in an event, so that a
- * database cut by kill -9 still names them, and completed when the engine
- * finalizes them. */
+ * STYLE R16: a commit every batch_events rows or batch_ns of capture time
+ * and at close, so that a stop (SIGINT, SIGTERM: the capture loop ends and
+ * the caller closes the store) loses nothing already analyzed. */
 #include "store_int.h"
 
-const char *const store_sql[S__COUNT] = {
-	[S_BEGIN] = "BEGIN IMMEDIATE",
-	[S_COMMIT] = "COMMIT",
-	[S_ROLLBACK] = "ROLLBACK",
-	[S_EVENT] = "INSERT INTO events(capture_id, ts, frame, conn_id, subflow_id,"
-		    " type, ok, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[S_CONN_STUB] = "INSERT OR IGNORE INTO connections(id, capture_id, conn_no,"
-			" first_ts) VALUES(?1, ?2, ?3, ?4)",
-	[S_SF_STUB] = "INSERT OR IGNORE INTO subflows(id, conn_id, capture_id, sf_no)"
-		      " VALUES(?1, ?2, ?3, ?4)",
-	[S_CONN] = "INSERT OR REPLACE INTO connections(id, capture_id, conn_no,"
-		   " version, client_addr, client_port, server_addr, server_port,"
-		   " client_key, server_key, client_token, server_token, first_ts,"
-		   " last_ts, closed_ts, close_reason, fallback, app_proto, partial,"
-		   " subflows, vantage, bytes_c2s, bytes_s2c, reinj_frames,"
-		   " reinj_bytes, complete) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-		   " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
-		   " ?22, ?23, ?24, ?25, 1)",
-	[S_SF] = "INSERT OR REPLACE INTO subflows(id, conn_id, capture_id, sf_no,"
-		 " kind, src_addr, src_port, dst_addr, dst_port, initial, backup,"
-		 " local_addr_id, remote_addr_id, token, syn_ts, established_ts,"
-		 " closed_ts, close_reason, tcprst_reason, state, fallback, hmac_ok,"
-		 " orphan, bytes_fwd, bytes_rev, pkts_fwd, pkts_rev, retrans_fwd,"
-		 " retrans_rev, reinj_fwd, reinj_rev, complete)"
-		 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-		 " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,"
-		 " ?27, ?28, ?29, ?30, ?31, 1)",
-	[S_ADDR] = "INSERT INTO addresses(conn_id, addr_id, addr, port, announced_by,"
-		   " announced_ts, frame, removed_ts, echoed, hmac_ok, hmac_bits)"
-		   " VALUES(?1, ?2, ?3, ?4, ?5,"
-		   " ?11, ?6, ?7, ?8, ?9, ?10)",
-	[S_FAILOVER] = "INSERT INTO failovers(capture_id, episode, conn_id, direction,"
-		       " vantage, kind, from_subflow, to_subflow, t_fail, fail_frame,"
-		       " t_first_reinject, first_reinject_frame, t_recovered,"
-		       " recovered_frame, latency_ms, lower_bound, lost_bytes,"
-		       " lost_dsn_end, stall_ms, cause, join_subflow, join_setup_ms,"
-		       " t_sent, sent_frame, latency_from_sent_ms)"
-		       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		       " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
-	[S_FAILBACK] = "UPDATE failovers SET t_failback = ?3, failback_frame = ?4,"
-		       " failback_subflow = ?5, failback_ms = ?6"
-		       " WHERE capture_id = ?1 AND episode = ?2",
-	[S_OPTION] = "INSERT INTO options(capture_id, frame, ts, conn_id, subflow_id,"
-		     " src_addr, src_port, dst_addr, dst_port, tcp_flags, subtype,"
-		     " len, error, data_ack, dsn, ssn, dll, data_fin, data_ack64,"
-		     " dsn64, resend, seg_dsn, seg_len) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-		     " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-		     " ?20, ?21, ?22, ?23)",
-	[S_CAPTURE] = "UPDATE captures SET linktype = ?2, first_ts = ?3, last_ts = ?4,"
-		      " packets = ?5, tcp_packets = ?6, mptcp_packets = ?7,"
-		      " complete = ?8, malformed = ?9 WHERE id = ?1",
-	[S_OPTCOUNT] = "INSERT OR REPLACE INTO option_counts(capture_id, opt, count)"
-		       " VALUES(?1, ?2, ?3)",
-	[S_JOIN_ATTEMPT] = "INSERT INTO join_attempts(capture_id, attempt, conn_id,"
-			   " subflow_id, token, token_known, initiator, src_addr, src_port,"
-			   " dst_addr, dst_port, addr_id, backup, peer_addr_id, peer_backup,"
-			   " t_syn, syn_frame, retransmissions, t_synack, synack_frame, t_ack,"
-			   " ack_frame, t_ack4, ack4_frame, t_established, setup_ms, inferred,"
-			   " hmac_synack, hmac_ack, hmac_failed, outcome, t_reset, reset_frame,"
-			   " reset_by, tcprst_reason, gave_up) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-			   " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-			   " ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,"
-			   " ?34, ?35, ?36)",
-	[S_ANNOUNCE] = "INSERT INTO announcements(capture_id, address_no, conn_id,"
-		       " announcer, addr_id, addr, port, t_announce, frame,"
-		       " retransmissions, t_echo, echo_frame, hmac_ok, hmac_bits, c_flag,"
-		       " initial, t_removed, removed_frame, joins, joins_established,"
-		       " join_list, verdict) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-		       " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
-	[S_CONN_FB] = "UPDATE connections SET fallback_frame = ?2, fallback_side = ?3"
-		      " WHERE id = ?1",
-	[S_SF_FB] = "UPDATE subflows SET fallback_frame = ?2, fallback_side = ?3"
-		    " WHERE id = ?1",
-	[S_STALL] = "INSERT INTO stalls(capture_id, conn_id, direction, t_start,"
-		    " frame, t_end, end_frame, ended, duration_ms, data_ack, dsn_end,"
-		    " data_pkts, sf_acks) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-		    " ?10, ?11, ?12, ?13)",
-};
+#include "mpana/db.h"
 
-/* ---- helpers ------------------------------------------------------- */
+/* ---- errors, rows --------------------------------------------------- */
 
-void store_fail(struct mp_store *st, const char *what, int rc)
+void store_fail_msg(struct mp_store *st, const char *what, const char *msg)
 {
 	if (st->failed)
 		return;
 	st->failed = true;
-	MP_LOG(MP_LOG_ERR, "%s: %s: %s", st->path, what,
-	       st->db && sqlite3_errcode(st->db) == rc ? sqlite3_errmsg(st->db)
-						       : sqlite3_errstr(rc));
+	MP_LOG(MP_LOG_ERR, "%s: %s: %s", st->path, what, msg ? msg : "unknown error");
 }
 
-/* Steps a bound statement to completion and resets it. */
 bool store_run(struct mp_store *st, int which, const char *what)
 {
-	sqlite3_stmt *s = st->s[which];
-	int rc;
+	bool ok = !st->failed && st->be->run(st, which, what);
 
-	if (st->failed)
-		return false;
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		store_fail(st, what, rc);
-		sqlite3_reset(s);
-		return false;
-	}
-	sqlite3_reset(s);
-	return true;
+	for (int i = 1; i <= st->row_n; i++)
+		st->row[i].type = F_NULL;
+	st->row_n = 0;
+	return ok;
+}
+
+void store_host(char *buf, size_t n)
+{
+	if (gethostname(buf, n) != 0)
+		buf[0] = '\0';
+	buf[n - 1] = '\0';
+}
+
+void store_started(char *buf, size_t n)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm);
 }
 
 /* ---- transactions --------------------------------------------------- */
 
 static void update_capture(struct mp_store *st, bool complete)
 {
-	sqlite3_stmt *s = st->s[S_CAPTURE];
 	const struct mp_stats *t = st->cfg.stats;
 
-	sqlite3_bind_int64(s, 1, st->capture_id);
-	sqlite3_bind_int(s, 2, st->cfg.linktype);
-	bind_ts(s, 3, t && t->packets ? t->first_ts_ns : 0);
-	bind_ts(s, 4, t && t->packets ? t->last_ts_ns : 0);
-	sqlite3_bind_int64(s, 5, t ? (int64_t)t->packets : 0);
-	sqlite3_bind_int64(s, 6, t ? (int64_t)t->tcp : 0);
-	sqlite3_bind_int64(s, 7, t ? (int64_t)t->mptcp_packets : 0);
-	sqlite3_bind_int(s, 8, complete);
-	sqlite3_bind_int64(s, 9, t ? (int64_t)t->malformed : 0);
+	put_i64(st, 1, st->capture_id);
+	put_i64(st, 2, st->cfg.linktype);
+	put_ts(st, 3, t && t->packets ? t->first_ts_ns : 0);
+	put_ts(st, 4, t && t->packets ? t->last_ts_ns : 0);
+	put_i64(st, 5, t ? (int64_t)t->packets : 0);
+	put_i64(st, 6, t ? (int64_t)t->tcp : 0);
+	put_i64(st, 7, t ? (int64_t)t->mptcp_packets : 0);
+	put_i64(st, 8, complete);
+	put_i64(st, 9, t ? (int64_t)t->malformed : 0);
 	store_run(st, S_CAPTURE, "updating the capture row");
 	/* Exact option counts per subtype (mpana check: option.NAME). */
 	for (unsigned i = 0; t && i < 17; i++) {
@@ -155,21 +77,19 @@ static void update_capture(struct mp_store *st, bool complete)
 			snprintf(name, sizeof name, "unknown_%u", i);
 		else
 			snprintf(name, sizeof name, "%s", mp_subtype_name((uint8_t)i));
-		s = st->s[S_OPTCOUNT];
-		sqlite3_bind_int64(s, 1, st->capture_id);
-		sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 3, (int64_t)t->options[i]);
+		put_i64(st, 1, st->capture_id);
+		put_str(st, 2, name);
+		put_i64(st, 3, (int64_t)t->options[i]);
 		store_run(st, S_OPTCOUNT, "updating the option counts");
 	}
 }
 
 static bool begin(struct mp_store *st)
 {
-	if (st->in_tx || st->failed)
-		return !st->failed;
-	if (!store_run(st, S_BEGIN, "starting a transaction"))
+	if (st->failed || !st->be->begin(st)) {
+		st->failed = true;
 		return false;
-	st->in_tx = true;
+	}
 	st->pending = 0;
 	return true;
 }
@@ -178,17 +98,15 @@ static int commit(struct mp_store *st, bool complete, bool again)
 {
 	if (st->failed)
 		return -1;
-	if (!st->in_tx && !begin(st))
-		return -1;
-	update_capture(st, complete);
-	if (!store_run(st, S_COMMIT, "committing")) {
-		/* SQLITE_FULL or an I/O error: roll back what is left */
-		if (!sqlite3_get_autocommit(st->db))
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		st->in_tx = false;
+	if (!st->be->flush(st)) {
+		st->failed = true;
 		return -1;
 	}
-	st->in_tx = false;
+	update_capture(st, complete);
+	if (st->failed || !st->be->commit(st)) {
+		st->failed = true;
+		return -1;
+	}
 	st->pending = 0;
 	if (again && !begin(st))
 		return -1;
@@ -218,144 +136,14 @@ void store_maybe_commit(struct mp_store *st, uint64_t ts_ns)
 
 /* ---- open / close --------------------------------------------------- */
 
-static int64_t query_i64(struct mp_store *st, const char *sql, int *rc)
-{
-	sqlite3_stmt *s = NULL;
-	int64_t v = 0;
-
-	*rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-	if (*rc == SQLITE_OK) {
-		*rc = sqlite3_step(s);
-		if (*rc == SQLITE_ROW) {
-			v = sqlite3_column_int64(s, 0);
-			*rc = SQLITE_OK;
-		} else if (*rc == SQLITE_DONE) {
-			*rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(s);
-	return v;
-}
-
-/* Refuses a second writer: an exclusive flock() on the database file,
- * which SQLite's own fcntl() locks do not interact with on Linux. */
-static bool lock_writer(struct mp_store *st)
-{
-	st->lock_fd = open(st->path, O_RDONLY | O_CLOEXEC);
-	if (st->lock_fd < 0) {
-		MP_LOG(MP_LOG_ERR, "%s: %s", st->path, strerror(errno));
-		st->failed = true;
-		return false;
-	}
-	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK)
-			MP_LOG(MP_LOG_ERR, "%s: the database is being written by another"
-			       " mpana process; wait for it to end or use another file",
-			       st->path);
-		else
-			MP_LOG(MP_LOG_ERR, "%s: lock: %s", st->path, strerror(errno));
-		st->failed = true;
-		return false;
-	}
-	return true;
-}
-
-static bool setup_schema(struct mp_store *st)
-{
-	char *err = NULL;
-	int64_t ver;
-	int rc;
-
-	ver = query_i64(st, "PRAGMA user_version", &rc);
-	if (rc != SQLITE_OK) {
-		store_fail(st, "reading the schema version", rc);
-		return false;
-	}
-	if (ver != 0 && ver != MP_SCHEMA_VERSION) {
-		MP_LOG(MP_LOG_ERR, "%s: schema version %lld, this mpana writes version %d;"
-		       " use a new file", st->path, (long long)ver, MP_SCHEMA_VERSION);
-		st->failed = true;
-		return false;
-	}
-	rc = sqlite3_exec(st->db, mp_schema_sql, NULL, NULL, &err);
-	if (rc != SQLITE_OK) {
-		MP_LOG(MP_LOG_ERR, "%s: creating the schema: %s", st->path,
-		       err ? err : sqlite3_errstr(rc));
-		sqlite3_free(err);
-		st->failed = true;
-		return false;
-	}
-	return true;
-}
-
-static bool start_capture(struct mp_store *st, const char *source)
-{
-	sqlite3_stmt *s = NULL;
-	char started[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	int rc;
-
-	st->conn_base = query_i64(st, "SELECT coalesce(max(id), 0) FROM connections", &rc);
-	if (rc == SQLITE_OK)
-		st->sf_base = query_i64(st, "SELECT coalesce(max(id), 0) FROM subflows", &rc);
-	if (rc != SQLITE_OK) {
-		store_fail(st, "reading the largest ids", rc);
-		return false;
-	}
-	gmtime_r(&now, &tm);
-	strftime(started, sizeof started, "%Y-%m-%d %H:%M:%SZ", &tm);
-	rc = sqlite3_prepare_v2(st->db,
-		"INSERT INTO captures(source, linktype, conn_base, subflow_base,"
-		" started, mpana_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &s, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(s, 1, source ? source : "", -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(s, 2, st->cfg.linktype);
-		sqlite3_bind_int64(s, 3, st->conn_base);
-		sqlite3_bind_int64(s, 4, st->sf_base);
-		sqlite3_bind_text(s, 5, started, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 6, MPANA_VERSION, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_OK) {
-		store_fail(st, "inserting the capture row", rc);
-		return false;
-	}
-	st->capture_id = sqlite3_last_insert_rowid(st->db);
-	return true;
-}
-
-/* WAL mode sticks to the file; a file system without shared memory
- * support leaves the old mode, which is reported and accepted. */
-static bool wal_check(struct mp_store *st)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode", -1, &s, NULL);
-
-	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const unsigned char *m = sqlite3_column_text(s, 0);
-		if (!m || strcmp((const char *)m, "wal") != 0)
-			MP_LOG(MP_LOG_WARN, "%s: journal mode %s, not wal", st->path,
-			       m ? (const char *)m : "unknown");
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_OK) {
-		store_fail(st, "PRAGMA journal_mode", rc);
-		return false;
-	}
-	return true;
-}
-
 struct mp_store *mp_store_open(const struct mp_store_cfg *cfg)
 {
 	struct mp_store *st = calloc(1, sizeof *st);
-	int rc;
+	bool pg = mp_db_is_pg(cfg->path);
+	bool ok;
 
-	if (!st || !(st->path = strdup(cfg->path))) {
-		MP_LOG(MP_LOG_ERR, "%s: out of memory", cfg->path);
+	if (!st || !(st->path = pg ? mp_db_label(cfg->path) : strdup(cfg->path))) {
+		MP_LOG(MP_LOG_ERR, "%s: out of memory", pg ? "postgresql" : cfg->path);
 		free(st);
 		return NULL;
 	}
@@ -368,68 +156,15 @@ struct mp_store *mp_store_open(const struct mp_store_cfg *cfg)
 		st->cfg.batch_ns = MP_STORE_BATCH_NS;
 	if (!st->cfg.busy_timeout_ms)
 		st->cfg.busy_timeout_ms = 5000;
-
-	rc = sqlite3_open_v2(st->path, &st->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	if (rc != SQLITE_OK) {
-		MP_LOG(MP_LOG_ERR, "%s: cannot open the database: %s", st->path,
-		       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		goto err;
+	st->be = pg ? &store_pg_backend : &store_sqlite_backend;
+	ok = pg ? store_pg_open(st, cfg->path, cfg->source)
+		: store_sqlite_open(st, cfg->path, cfg->source);
+	if (!ok || !begin(st)) {
+		st->failed = true;
+		mp_store_close(st);
+		return NULL;
 	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, st->cfg.busy_timeout_ms);
-	/* an empty new file is created only at the first write: force it */
-	rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		store_fail(st, "cannot write the database (PRAGMA journal_mode)", rc);
-		goto err;
-	}
-	if (!lock_writer(st))
-		goto err;
-	rc = sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		store_fail(st, "PRAGMA synchronous", rc);
-		goto err;
-	}
-	if (!wal_check(st))
-		goto err;
-	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		store_fail(st, "starting a transaction", rc);
-		goto err;
-	}
-	if (!setup_schema(st) || !start_capture(st, cfg->source))
-		goto err_rollback;
-	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		store_fail(st, "committing the schema", rc);
-		goto err_rollback;
-	}
-	if (st->cfg.max_pages) {
-		char pragma[64];
-		snprintf(pragma, sizeof pragma, "PRAGMA max_page_count = %u",
-			 (unsigned)st->cfg.max_pages);
-		sqlite3_exec(st->db, pragma, NULL, NULL, NULL);
-	}
-	for (int i = 0; i < S__COUNT; i++) {
-		rc = sqlite3_prepare_v3(st->db, store_sql[i], -1,
-					SQLITE_PREPARE_PERSISTENT, &st->s[i], NULL);
-		if (rc != SQLITE_OK) {
-			store_fail(st, "preparing a statement", rc);
-			goto err;
-		}
-	}
-	if (!begin(st))
-		goto err;
 	return st;
-
-err_rollback:
-	if (st->db && !sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-err:
-	st->failed = true;
-	mp_store_close(st);
-	return NULL;
 }
 
 bool mp_store_failed(const struct mp_store *st)
@@ -450,22 +185,10 @@ int mp_store_close(struct mp_store *st)
 
 	if (!st)
 		return 0;
-	if (st->db && !st->failed)
+	if (!st->failed)
 		commit(st, true, false);
+	st->be->close(st);
 	ret = st->failed ? -1 : 0;
-	for (int i = 0; i < S__COUNT; i++)
-		sqlite3_finalize(st->s[i]);
-	if (st->db && !sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	if (st->db) {
-		int rc = sqlite3_close(st->db);
-		if (rc != SQLITE_OK && ret == 0) {
-			MP_LOG(MP_LOG_ERR, "%s: closing: %s", st->path, sqlite3_errstr(rc));
-			ret = -1;
-		}
-	}
-	if (st->lock_fd >= 0)
-		close(st->lock_fd);
 	HASH_ITER(hh, st->cinfo, ci, tmp) {
 		HASH_DELETE(hh, st->cinfo, ci);
 		free(ci);
