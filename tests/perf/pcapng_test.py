@@ -20,11 +20,15 @@ beyond libpcap 1.10, checked against independent oracles:
    mapped, streamed from the file, and streamed from a pipe fed in odd
    pieces, with blocks larger than the stream's chunks (src/capture/stream.c);
 3. an interface whose link type mpana does not decode: one warning, its
-   packets counted as bad headers, the rest analyzed.
+   packets counted as bad headers, the rest analyzed;
+4. the merged reader (`-r A -r B`, src/capture/merge.c) on the rewritten
+   pcapng file and the gzip form of the original: every TCP packet is
+   found in both (tshark counts them), the connections are the original's.
 
     pcapng_test.py MPANA READER_DUMP PCAPDIR     exit 0 pass, 1 fail, 77 skip
 """
 import gzip
+import json
 import os
 import shutil
 import struct
@@ -344,6 +348,27 @@ def main():
         if b"\n".join(l for l in out.splitlines() if b"conn" in l) != \
                 b"\n".join(l for l in ref[1].splitlines() if b"conn" in l):
             fail("user0.pcapng: the connections differ from basic.pcap's")
+
+        # 4. merged with the original's gzip form: the same packets
+        if have_gzip:
+            cap = os.path.join(pcapdir, "basic.pcap")
+            spread_path = os.path.join(tmp, "basic.pcapng")
+            gz = os.path.join(tmp, "basic.pcap.gz")
+            open(gz, "wb").write(gzip.compress(open(cap, "rb").read()))
+            rc, out, err = run([mpana, "-q", "--json", "-r", spread_path, "-r", gz])
+            recs_ = [json.loads(l) for l in out.decode().splitlines()]
+            summ = [r for r in recs_ if r.get("record") == "summary"]
+            rc2, out2, _ = run(["tshark", "-n", "-r", cap, "-Y", "tcp", "-T", "fields",
+                                "-e", "frame.number"])
+            n_tcp = len(out2.splitlines())
+            ref = run([mpana, "-q", "--json", "-r", cap], "libpcap")[1].decode().splitlines()
+            conns = [l for l in out.decode().splitlines() if '"record":"connection"' in l]
+            ref_conns = [l for l in ref if '"record":"connection"' in l]
+            if rc != 0 or not summ or summ[0].get("duplicates") != n_tcp or \
+                    len(conns) != len(ref_conns):
+                fail("merge of basic.pcapng and basic.pcap.gz: rc %d, duplicates %s (tshark: %d TCP), "
+                     "%d connections (want %d) %r" % (rc, summ and summ[0].get("duplicates"), n_tcp,
+                                                     len(conns), len(ref_conns), err[-200:]))
     finally:
         shutil.rmtree(tmp)
     print("pcapng_test: %d failures" % fails)
