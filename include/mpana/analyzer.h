@@ -56,6 +56,10 @@ struct mp_frame {
 	uint64_t ts_ns;   /* capture time, ns since the epoch (UTC) */
 	uint32_t caplen;  /* bytes captured */
 	uint32_t wirelen; /* bytes on the wire */
+	const uint8_t *comment; /* pcapng: the packet's comment (UTF-8, not
+				 * NUL-terminated), borrowed for the call; NULL
+				 * when none or not read by mpana's own reader */
+	uint16_t comment_len;
 };
 
 struct mp_sink;

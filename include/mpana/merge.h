@@ -77,6 +77,8 @@ struct mp_trace_rec {
 	uint32_t caplen, len;
 	const uint8_t *data; /* borrowed until the next call */
 	int dlt;             /* the input's link type */
+	const uint8_t *comment; /* pcapng packet comment (mp_frame), NULL none */
+	uint16_t comment_len;
 	int status;          /* several inputs: what mp_pkt_decode returned for
 			      * the packet, decoded into the caller's pkt;
 			      * one input: -1, not decoded */

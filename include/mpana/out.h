@@ -75,6 +75,10 @@ void mp_out_ts(struct mp_out *o, uint64_t ts_ns, unsigned decimals);
 void mp_out_utc(struct mp_out *o, uint64_t ts_ns);
 /* A JSON string literal with escaping. */
 void mp_out_json_str(struct mp_out *o, const char *s);
+/* The same for `n` bytes of UTF-8 text from a capture (a pcapng comment):
+ * a byte that does not start a well-formed sequence becomes \ufffd, so the
+ * output stays valid UTF-8 JSON whatever the file holds. */
+void mp_out_json_strn(struct mp_out *o, const uint8_t *s, size_t n);
 /* TCP flags as tcpdump shows them: "S", "S.", "P.", "F.", "R" ... */
 void mp_out_tcp_flags(struct mp_out *o, uint8_t flags);
 /* Ends a record: newline, and a flush when line_flush is set. */

@@ -90,6 +90,8 @@ static int reader_loop(const struct mp_capture_cfg *cfg, struct mp_analyzer *a,
 		fr.ts_ns = r.ts_ns;
 		fr.caplen = r.caplen;
 		fr.wirelen = r.len;
+		fr.comment = r.comment;
+		fr.comment_len = r.comment_len;
 		mp_analyzer_packet(a, &fr, r.data);
 		if (mp_analyzer_must_stop(a))
 			break; /* stdout or the database failed: stop */

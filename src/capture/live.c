@@ -69,6 +69,8 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h,
 		  (uint64_t)h->ts.tv_usec * (c->nano ? 1u : 1000u);
 	f.caplen = h->caplen;
 	f.wirelen = h->len;
+	f.comment = NULL;
+	f.comment_len = 0;
 	mp_analyzer_packet(c->a, &f, bytes);
 	if (mp_analyzer_must_stop(c->a))
 		pcap_breakloop(c->pcap); /* stdout or the database failed: stop */

@@ -53,6 +53,8 @@ struct input {
 	uint64_t ts_ns;
 	uint32_t caplen, len;
 	const uint8_t *data;
+	const uint8_t *comment;  /* pcapng packet comment, NULL none */
+	uint16_t comment_len;
 };
 
 struct dup_slot {
@@ -185,6 +187,8 @@ static int input_pull(struct input *in)
 		in->len = r.len;
 		in->data = r.data;
 		in->dlt = r.dlt;
+		in->comment = r.comment;
+		in->comment_len = r.comment_len;
 	} else {
 		struct pcap_pkthdr *h;
 		const u_char *b;
@@ -204,6 +208,7 @@ static int input_pull(struct input *in)
 		in->caplen = h->caplen;
 		in->len = h->len;
 		in->data = b;
+		in->comment = NULL; /* libpcap gives no comments */
 	}
 	in->n++;
 	return 1;
@@ -375,6 +380,8 @@ int mp_trace_next(struct mp_trace *t, struct mp_trace_rec *r, struct mp_pkt *pkt
 		r->len = next->len;
 		r->data = next->data;
 		r->dlt = next->dlt;
+		r->comment = next->comment;
+		r->comment_len = next->comment ? next->comment_len : 0;
 		return 1;
 	}
 }
@@ -405,7 +412,8 @@ int mp_capture_merge(const struct mp_capture_cfg *cfg, struct mp_analyzer *a,
 	a->st.merge = ms;
 	while (analyzed < limit && !mp_stop_requested &&
 	       (got = mp_trace_next(t, &r, &a->pkt)) == 1) {
-		struct mp_frame fr = { r.frame, r.ts_ns, r.caplen, r.len };
+		struct mp_frame fr = { r.frame, r.ts_ns, r.caplen, r.len,
+				       r.comment, r.comment_len };
 
 		a->dlt = r.dlt;
 		if (r.status >= 0) /* decoded into a->pkt already */

@@ -233,6 +233,10 @@ static void json_packet(struct mp_sink *s, const struct mp_frame *f,
 		mp_out_u64(o, f->num);
 		mp_out_str(o, ",\"ts\":");
 		mp_out_ts(o, f->ts_ns, 9);
+		if (__builtin_expect(f->comment != NULL, 0)) {
+			mp_out_str(o, ",\"comment\":");
+			mp_out_json_strn(o, f->comment, f->comment_len);
+		}
 		mp_out_str(o, ",\"src\":\"");
 		mp_out_addr(o, p->family, p->src);
 		mp_out_str(o, "\",\"sport\":");

@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	while (pos + 3 <= size) {
 		size_t len = (size_t)data[pos] << 8 | data[pos + 1];
-		struct mp_frame f;
+		struct mp_frame f = { 0 };
 		uint8_t *pkt;
 
 		ts += (uint64_t)data[pos + 2] * 1000000000ull;

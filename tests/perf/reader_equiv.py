@@ -27,6 +27,7 @@ stream: gzip and zstd forms of some of those and standard input (a pipe):
 
 import gzip
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -144,6 +145,10 @@ def compare(mpana, files, large_files):
         for args in modes:
             a = run(mpana, args, None)
             b = run(mpana, args, "libpcap")
+            if "--json" in args:
+                # pcapng packet comments: only mpana's reader shows them
+                # (checked against the file in reader.pcapng)
+                a = (a[0], re.sub(rb',"comment":"(?:[^"\\]|\\.)*"', b"", a[1]), a[2])
             if a != b:
                 fails += 1
                 print("DIFF %s: mmap rc=%d libpcap rc=%d" % (" ".join(args), a[0], b[0]))

@@ -92,7 +92,7 @@ static int run_pcap(const char *name, const char *db)
 	mp_analyzer_add_sink(&a, &store_sink);
 	/* the whole pipeline: engine, analysis stage, store (analyzer.h) */
 	while (pcap_next_ex(pc, &h, &bytes) == 1) {
-		struct mp_frame f;
+		struct mp_frame f = { 0 };
 		f.num = ++frame;
 		f.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
 		f.caplen = h->caplen;
