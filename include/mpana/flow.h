@@ -74,6 +74,7 @@ enum mp_fallback {
 	MP_FB_JOIN_REFUSED = 6,  /* join SYN/ACK without MP_JOIN (subflow only) */
 	MP_FB_SIMULTANEOUS = 7,  /* MP_CAPABLE SYNs crossed (simultaneous connect) */
 	MP_FB_MD5SIG = 8,        /* TCP-MD5 option (kind 19) on the handshake */
+	MP_FB_MPC_SYN_DROPPED = 9, /* MP_CAPABLE SYN unanswered, retried without it */
 };
 /* MP_FB_DATA_NO_DSS ("no_dss") means the mappings stopped for good on a
  * subflow, never one packet that no seen mapping covers (captures miss

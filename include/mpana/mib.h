@@ -54,6 +54,8 @@ enum mp_mib_counter {
 	MP_MIB_RST_RX,                /* MPRstRx */
 	MP_MIB_DSS_FALLBACK,          /* DssFallback */
 	MP_MIB_SIMULT_FALLBACK,       /* SimultConnectFallback */
+	MP_MIB_MPCAPABLE_SYNTX_DROP,  /* MPCapableSYNTXDrop */
+	MP_MIB_BLACKHOLE,             /* Blackhole */
 	MP_MIB__COUNT
 };
 

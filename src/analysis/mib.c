@@ -40,6 +40,16 @@
  *  - SimultConnectFallback: the active side of an MP_CAPABLE SYN gets a
  *    SYN (any, with or without MPTCP) before a SYN/ACK: the SYNs crossed
  *    (checked on Linux 6.18: lab scenario "simultaneous").
+ *  - MPCapableSYNTXDrop: the active side retransmits its MP_CAPABLE SYN
+ *    without MP_CAPABLE (mptcp_active_detect_blackhole: the SYN timed out
+ *    net.mptcp.syn_retrans_before_tcp_fallback times, 2 by default; the
+ *    subflow falls back before any answer, so the SYN/ACK that follows
+ *    counts neither MPCapableSYNACKRX nor MPCapableFallbackSYNACK).
+ *    Blackhole: that SYN/ACK answers the first SYN without MP_CAPABLE (a
+ *    second one resets mpc_drop) and active MPTCP is then disabled in the
+ *    namespace (mptcp_active_disable; assumes net.mptcp.blackhole_timeout
+ *    is not 0, its default 3600). The connections refused MPTCP while it
+ *    is disabled (MPCapableSYNTXDisabled) send plain SYNs: not derived.
  *  - InfiniteMapTx/Rx: the first infinite mapping of a connection (the
  *    connection falls back with it).
  *  - DssFallback: data received without a mapping beyond the last mapping
@@ -90,6 +100,8 @@ static const char *const names[MP_MIB__COUNT] = {
 	[MP_MIB_RST_RX] = "MPRstRx",
 	[MP_MIB_DSS_FALLBACK] = "DssFallback",
 	[MP_MIB_SIMULT_FALLBACK] = "SimultConnectFallback",
+	[MP_MIB_MPCAPABLE_SYNTX_DROP] = "MPCapableSYNTXDrop",
+	[MP_MIB_BLACKHOLE] = "Blackhole",
 };
 
 #define HOST_UNKNOWN 0xff
@@ -117,6 +129,8 @@ struct sst {
 	bool synack_sent;    /* passive: the endpoint sent a SYN/ACK */
 	bool synack_mpc;     /* passive: with MP_CAPABLE */
 	bool synack_done;    /* active: the first SYN/ACK was handled */
+	uint8_t plain_syns;  /* active, MP_CAPABLE dropped: SYNs sent without
+			      * it before the SYN/ACK (saturating) */
 	bool ack3_done;      /* passive: the handshake's last ACK was handled */
 	bool join_pending;   /* passive join: third ACK in, verdict waits for
 			      * the endpoint's next packet */
@@ -247,7 +261,7 @@ static bool has_mapping(const struct mp_pkt *p)
 }
 
 static void on_syn(struct mp_mib *m, struct cst *c, struct sst *s,
-		   const struct mp_pkt *p, bool tx)
+		   const struct mp_pkt *p, const struct mp_subflow *sf, bool tx)
 {
 	const struct mp_opt *j = opt_find(p, MPTCP_SUB_JOIN, NULL);
 
@@ -259,6 +273,19 @@ static void on_syn(struct mp_mib *m, struct cst *c, struct sst *s,
 		s->synack_done = true;
 		c->fallen = true;
 		m->v[MP_MIB_SIMULT_FALLBACK]++;
+		return;
+	}
+	if (s->syn_seen && s->active && tx && s->mpc && !s->synack_done &&
+	    sf->isn_valid[0] && p->seq == sf->isn[0] &&
+	    !opt_find(p, MPTCP_SUB_CAPABLE, NULL)) {
+		/* the MP_CAPABLE SYN retransmitted without it: the subflow
+		 * fell back (blackhole detection) */
+		if (s->plain_syns++ == 0) {
+			m->v[MP_MIB_MPCAPABLE_SYNTX_DROP]++;
+			c->fallen = true;
+		} else if (s->plain_syns == 0) {
+			s->plain_syns = UINT8_MAX;
+		}
 		return;
 	}
 	if (s->syn_seen)
@@ -297,7 +324,10 @@ static void on_synack(struct mp_mib *m, struct cst *c, struct sst *s,
 	if (!s->active || s->synack_done)
 		return;
 	s->synack_done = true; /* later SYN/ACKs get no special handling */
-	if (s->mpc) {
+	if (s->mpc && s->plain_syns) {
+		if (s->plain_syns == 1)
+			m->v[MP_MIB_BLACKHOLE]++;
+	} else if (s->mpc) {
 		if (opt_find(p, MPTCP_SUB_CAPABLE, NULL)) {
 			m->v[MP_MIB_MPCAPABLE_SYNACKRX]++;
 		} else {
@@ -516,7 +546,7 @@ bool mp_mib_packet(struct mp_mib *m, const struct mp_pkt *p,
 	tx = ann->conn_dir == c->local;
 
 	if ((p->flags & (MP_TH_SYN | MP_TH_ACK)) == MP_TH_SYN)
-		on_syn(m, c, s, p, tx);
+		on_syn(m, c, s, p, sf, tx);
 	else if (p->flags & MP_TH_SYN)
 		on_synack(m, c, s, p, ann, sf, tx);
 	else if (tx)

@@ -93,9 +93,10 @@ struct nstat_ent {
 
 #define NSTAT_MAX 512
 
-static void nstat_add(struct nstat_ent *e, int *n, const char *name, size_t len,
-		      uint64_t value)
+static void nstat_add(struct nstat_ent *e, int *n, int *all, const char *name,
+		      size_t len, uint64_t value)
 {
+	(*all)++;
 	if (*n >= NSTAT_MAX || len >= sizeof e->name ||
 	    strncmp(name, MP_MIB_NSTAT_PREFIX, strlen(MP_MIB_NSTAT_PREFIX)))
 		return;
@@ -107,13 +108,16 @@ static void nstat_add(struct nstat_ent *e, int *n, const char *name, size_t len,
 
 /* Reads `nstat -a --json` ({"kernel": {...}} or a flat object) or nstat's
  * text form ("NAME VALUE RATE" lines, '#' headers) from `path`. Keeps the
- * MPTcpExt* counters. Returns their count, or -1 after a message. */
+ * MPTcpExt* counters. Returns their count (0 when the file lists other
+ * counters only: nstat leaves zeros out, and a namespace where MPTCP did
+ * nothing has no MPTcpExt line), or -1 after a message (no counter at
+ * all: not nstat's output). */
 static int nstat_read(const char *path, struct nstat_ent *e)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL, *s;
 	size_t len = 0, cap = 0;
-	int n = 0;
+	int n = 0, all = 0;
 
 	if (!f) {
 		MP_LOG(MP_LOG_ERR, "%s: %s", path, strerror(errno));
@@ -141,6 +145,8 @@ static int nstat_read(const char *path, struct nstat_ent *e)
 	buf[len] = '\0';
 	s = buf + strspn(buf, " \t\r\n");
 	if (*s == '{') {
+		if (strstr(s, "\"kernel\""))
+			all++; /* nstat's own form, if with no counter at all */
 		/* every "NAME": INTEGER pair, at any depth */
 		while ((s = strchr(s, '"')) != NULL) {
 			char *name = s + 1, *end = strchr(name, '"'), *q, *num_end;
@@ -158,7 +164,7 @@ static int nstat_read(const char *path, struct nstat_ent *e)
 			uint64_t v = strtoull(q, &num_end, 10);
 			if (errno)
 				continue;
-			nstat_add(e, &n, name, (size_t)(end - name), v);
+			nstat_add(e, &n, &all, name, (size_t)(end - name), v);
 			s = num_end;
 		}
 	} else {
@@ -168,11 +174,11 @@ static int nstat_read(const char *path, struct nstat_ent *e)
 			if (line[0] == '#')
 				continue;
 			if (sscanf(line, "%63s %llu", name, &v) == 2)
-				nstat_add(e, &n, name, strlen(name), v);
+				nstat_add(e, &n, &all, name, strlen(name), v);
 		}
 	}
-	if (n == 0) {
-		MP_LOG(MP_LOG_ERR, "%s: no MPTcpExt counter (nstat -a --json output expected)", path);
+	if (all == 0) {
+		MP_LOG(MP_LOG_ERR, "%s: no counter (nstat -a --json output expected)", path);
 		goto fail;
 	}
 	free(buf);

@@ -75,6 +75,17 @@ void eng_tcp_handshake_syn(struct pctx *x)
 			eng_fallback_at(x->e, sf, MP_FB_SIMULTANEOUS, x->frame, x->ts,
 					eng_has_subtype(&p->opts, MPTCP_SUB_CAPABLE)
 						? MP_FB_SIDE_BOTH : MP_FB_SIDE_CLIENT);
+		if (x->d == 0 && sf->syn_ts && sf->kind == MP_SF_INITIAL &&
+		    !sf->synack_seen && sf->isn_valid[0] && p->seq == sf->isn[0] &&
+		    !eng_has_subtype(&p->opts, MPTCP_SUB_CAPABLE))
+			/* The MP_CAPABLE SYN went unanswered and the client
+			 * retransmits it without MP_CAPABLE: it fell back
+			 * before any answer (Linux: after
+			 * net.mptcp.syn_retrans_before_tcp_fallback timeouts,
+			 * MPCapableSYNTXDrop, blackhole detection). Whatever
+			 * SYN/ACK follows answers a plain TCP SYN. */
+			eng_fallback_at(x->e, sf, MP_FB_MPC_SYN_DROPPED, x->frame,
+					x->ts, MP_FB_SIDE_CLIENT);
 		if (x->d == 0 && !sf->syn_ts) {
 			sf->syn_ts = x->ts;
 			sf->syn_frame = x->frame;

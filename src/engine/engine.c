@@ -163,6 +163,16 @@ static bool sf_lookup(struct pctx *x, bool *created)
 		eng_sf_replace(e, sf); /* the 4-tuple is reused by a new subflow */
 		sf = NULL;
 		hit_d = -1;
+	} else if (sf && syn && !ack && sf_dir(sf, p) == 0 &&
+		   (sf->state == MP_SFS_CLOSED ||
+		    (sf->syn_ts && !sf->synack_seen && p->seq != sf->isn[0]))) {
+		/* A plain TCP SYN with a new ISN where the subflow is closed
+		 * or its SYN was never answered: a new connection by a plain
+		 * TCP socket (a retransmission keeps the ISN, and may drop
+		 * MP_CAPABLE: the MP_CAPABLE SYN's fallback, endings.c). */
+		eng_sf_replace(e, sf);
+		sf = NULL;
+		hit_d = -1;
 	}
 	if (!sf) {
 		for (unsigned i = 0; i < p->opts.n; i++)

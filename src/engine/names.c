@@ -64,7 +64,8 @@ const char *mp_fallback_name(unsigned fb)
 	static const char *const n[] = { "", "no_mpc_synack", "no_mpc_ack",
 					 "no_dss", "infinite_mapping",
 					 "mp_fail", "join_refused",
-					 "simultaneous_connect", "md5sig" };
+					 "simultaneous_connect", "md5sig",
+					 "mpc_syn_dropped" };
 	return fb < sizeof n / sizeof n[0] ? n[fb] : "unknown";
 }
 

@@ -330,6 +330,23 @@ scenario("simultaneous",
                      "& (syn|ack) == syn counter drop\n")],
          client_timeout=10.0)
 
+scenario("syn_blackhole",
+         "A bridge namespace on path 1 drops every SYN that carries MP_CAPABLE (a "
+         "firewall that blackholes MPTCP): the client sends its MP_CAPABLE SYN and two "
+         "retransmissions of it (~1 s apart: tcp_syn_linear_timeouts), then, at the "
+         "third timeout (~3 s, net.mptcp.syn_retrans_before_tcp_fallback = 2), falls "
+         "back and retransmits the SYN without MP_CAPABLE, which passes "
+         "(MPCapableSYNTXDrop); the SYN/ACK "
+         "answers that first plain SYN, so the kernel marks a blackhole (Blackhole) and "
+         "the connection runs as plain TCP. No joins.",
+         size=131072, chunk=16384, client_eps=[("c2", 2, "subflow")], topology="bridge",
+         fail_at="bridge", capture_at=(("client", ""), ("server", ".server")),
+         nft_setup=[("bridge1", "add rule bridge mpanalab fw tcp flags & (syn|ack) == syn "
+                     "tcp option mptcp subtype 0 counter drop\n")],
+         extra_sysctl={"client": {"net.mptcp.syn_retrans_before_tcp_fallback": "2",
+                                  "net.mptcp.blackhole_timeout": "3600",
+                                  "net.ipv4.tcp_syn_linear_timeouts": "4"}})
+
 
 # What the kernel did in response (verified on Linux 6.18; documented in
 # pcaps/README.md).  Goes into the truth file as "outcome".
@@ -487,6 +504,25 @@ WHY = {
                       "data arrives, and the client application reads one byte less "
                       "than was sent (client_log received vs server reply) although "
                       "the capture shows every byte acknowledged"},
+    "syn_blackhole": {
+        "joins": [],
+        "announced": [],
+        "fallback": {
+            "cause": "mpc_syn_dropped", "side": "client", "one_sided": False,
+            "kernel_counter": "client MPTcpExtMPCapableSYNTXDrop=1, "
+                              "MPTcpExtBlackhole=1 (server: no MPTCP counter)",
+            "server_capture": {"cause": None,
+                               "why": "no MP_CAPABLE SYN reaches the server: its "
+                                      "capture holds a plain TCP connection"},
+            "detail": "the path-1 bridge drops the three MP_CAPABLE SYNs; at the "
+                      "third timeout the client falls back "
+                      "(mptcp_active_detect_blackhole) and sends the same SYN (same "
+                      "ISN) without MP_CAPABLE, which the server answers: plain TCP. "
+                      "The SYN/ACK answers the first SYN without MP_CAPABLE, so the "
+                      "client's kernel disables active MPTCP in its namespace "
+                      "(Blackhole) and counts no MPCapableFallbackSYNACK"},
+        "stall": None,
+        "connection": "completes as plain TCP after ~3 s of SYN retransmissions"},
 }
 
 # What each capture must show (checked after every run; counts of MPTCP
@@ -558,6 +594,14 @@ EXPECT = {
                       "client_done": True,
                       "nstat.client.MPTcpExtMPCapableFallbackSYNACK": (1, 1),
                       "nstat.server.MPTcpExtMPCapableFallbackACK": (1, 1)},
+    "syn_blackhole": {"tcp_streams": (1, 1), "mp_capable": (3, 3), "mpc_synack": (0, 0),
+                      "dss": (0, 0), "mp_join": (0, 0), "client_done": True,
+                      "captures_present": (2, 2),
+                      "nstat.client.MPTcpExtMPCapableSYNTX": (1, 1),
+                      "nstat.client.MPTcpExtMPCapableSYNTXDrop": (1, 1),
+                      "nstat.client.MPTcpExtBlackhole": (1, 1),
+                      "nstat.client.MPTcpExtMPCapableFallbackSYNACK": (0, 0),
+                      "nstat.server.MPTcpExtMPCapableSYNRX": (0, 0)},
     "simultaneous":  {"tcp_streams": (1, 1), "mp_capable": (2, 2), "mpc_synack": (0, 0),
                       "dss": (0, 0), "mp_join": (0, 0), "client_done": True,
                       "captures_present": (2, 2),

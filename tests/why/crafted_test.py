@@ -27,6 +27,11 @@ options per frame), so a case cannot pass by being built wrong.
     (kind 19). Near-misses: MD5 with MP_CAPABLE kept throughout (no
     fallback), MD5 without any MPTCP (plain TCP, not a fallback), a plain
     server without MD5 (no_mpc_synack, not md5sig).
+  * mpc_syn_dropped (blackhole detection; the lab's "syn_blackhole" makes
+    the kernel do it): MP_CAPABLE SYNs unanswered, then the same SYN
+    without MP_CAPABLE; mib counts MPCapableSYNTXDrop, and Blackhole when
+    the SYN/ACK answers the first plain SYN. Near-miss: a plain SYN with
+    another ISN on the same ports (a new attempt, not a retransmission).
 
 Files go to $TMPDIR and are removed. Exit 0 pass, 1 a discrepancy.
 """
@@ -223,7 +228,65 @@ def near_plain_server():
         (f, "!(tcp.option_kind == 19) && !mptcp")]
 
 
-CASES = [simult_both, simult_linux, simult_plain_peer, near_syn_retrans,
+def blackhole():
+    """Linux 6.18's blackhole detection (mptcp_active_detect_blackhole): the
+    MP_CAPABLE SYN and two retransmissions of it go unanswered, the third
+    retransmission carries no MP_CAPABLE (same ISN): the client fell back
+    before any answer (MPCapableSYNTXDrop); the SYN/ACK answers that first
+    plain SYN (Blackhole) and is no MPCapableFallbackSYNACK. The lab's
+    "syn_blackhole" scenario makes the kernel do it."""
+    c = conn()
+    c.pkt(A, "S", std_syn_opts() + mpc_syn())
+    c.pkt(A, "S", std_syn_opts() + mpc_syn(), seq=c.isn[A])
+    c.pkt(A, "S", std_syn_opts() + mpc_syn(), seq=c.isn[A])
+    f = c.pkt(A, "S", std_syn_opts(), seq=c.isn[A])
+    c.pkt(B, "SA", std_syn_opts())
+    c.pkt(A, "A")
+    plain_tail(c)
+    return c.frames, [("mpc_syn_dropped", "client", f)], BLACKHOLE_MIB, [
+        (3, "tcp.flags == 0x002 && tcp.options.mptcp.subtype == 0"),
+        (f, "tcp.flags == 0x002 && !mptcp"), (f + 1, "tcp.flags == 0x012 && !mptcp")]
+
+
+def blackhole_plain_retrans():
+    """The same, and the plain SYN is retransmitted too before the SYN/ACK:
+    the kernel no longer calls it a blackhole (mpc_drop is reset when the
+    plain SYN times out), the fallback stays."""
+    c = conn()
+    c.pkt(A, "S", std_syn_opts() + mpc_syn())
+    c.pkt(A, "S", std_syn_opts() + mpc_syn(), seq=c.isn[A])
+    f = c.pkt(A, "S", std_syn_opts(), seq=c.isn[A])
+    c.pkt(A, "S", std_syn_opts(), seq=c.isn[A])
+    c.pkt(B, "SA", std_syn_opts())
+    c.pkt(A, "A")
+    plain_tail(c)
+    return c.frames, [("mpc_syn_dropped", "client", f)], dict(
+        BLACKHOLE_MIB, MPTcpExtBlackhole=0), [
+        (f, "tcp.flags == 0x002 && !mptcp"), (f + 1, "tcp.flags == 0x002 && !mptcp")]
+
+
+def near_new_isn():
+    """An unanswered MP_CAPABLE SYN, then a plain SYN on the same ports with
+    another ISN (a new attempt by a plain TCP socket): not a fallback of the
+    first attempt."""
+    c = conn()
+    c.pkt(A, "S", std_syn_opts() + mpc_syn())
+    c.pkt(A, "S", std_syn_opts(), seq=c.isn[A] + 100000)
+    c.pkt(B, "SA", std_syn_opts())
+    c.pkt(A, "A")
+    plain_tail(c)
+    return c.frames, [], dict(BLACKHOLE_MIB, MPTcpExtMPCapableSYNTXDrop=0,
+                              MPTcpExtBlackhole=0), [
+        (2, "tcp.flags == 0x002 && !mptcp")]
+
+
+# mpana mib of the blackhole cases (the MP_CAPABLE SYN sender's counters)
+BLACKHOLE_MIB = {"MPTcpExtSimultConnectFallback": 0, "MPTcpExtMPCapableSYNTX": 1,
+                 "MPTcpExtMPCapableSYNTXDrop": 1, "MPTcpExtBlackhole": 1,
+                 "MPTcpExtMPCapableFallbackSYNACK": 0, "MPTcpExtMPCapableSYNACKRX": 0}
+
+
+CASES = [blackhole, blackhole_plain_retrans, near_new_isn, simult_both, simult_linux, simult_plain_peer, near_syn_retrans,
          near_syn_after_handshake, near_two_conns, md5_fallback, md5_synack_only,
          near_md5_kept_mptcp, near_md5_plain, near_plain_server]
 
@@ -253,10 +316,15 @@ def check(mpana, tmp, case):
         err("%s: fallback %s, want %s" % (name, got, want))
     m = subprocess.run([mpana, "mib", "--json", pcap], capture_output=True, text=True,
                        timeout=60)
-    n = json.loads(m.stdout).get("MPTcpExtSimultConnectFallback") if m.returncode == 0 else None
-    if n != simult:
-        err("%s: mib SimultConnectFallback %s, want %d" % (name, n, simult))
-    print("%-26s fallback %s, SimultConnectFallback %s" % (name, got or "none", n))
+    mib = json.loads(m.stdout) if m.returncode == 0 else {}
+    want_mib = simult if isinstance(simult, dict) else {
+        "MPTcpExtSimultConnectFallback": simult, "MPTcpExtMPCapableSYNTXDrop": 0,
+        "MPTcpExtBlackhole": 0}
+    got_mib = {k: mib.get(k) for k in want_mib}
+    if got_mib != want_mib:
+        err("%s: mib %s, want %s" % (name, got_mib, want_mib))
+    print("%-26s fallback %s, %s" % (name, got or "none", " ".join(
+        "%s=%s" % (k[8:], v) for k, v in got_mib.items() if v)))
     os.unlink(pcap)
 
 

@@ -159,6 +159,8 @@ def expect_from_why(truth, capture):
     if why:
         w = why.get("server_capture") if capture.endswith(".server.pcap") else None
         w = w or why
+        if w["cause"] is None:
+            return []   # that capture shows no MPTCP connection falling back
         return [(CAUSES.get(w["cause"], w["cause"]), w["side"])]
     if truth["expected"].get("fallback"):
         # a server without MPTCP: the client falls back at the SYN/ACK
@@ -182,6 +184,10 @@ def expect_from_nstat(truth):
     for side in ("client", "server"):
         if n(side, "SimultConnectFallback"):
             out.append(("simultaneous_connect", "both"))
+    if not out and n("client", "MPCapableSYNTXDrop"):
+        # the MP_CAPABLE SYN unanswered, retried without it (blackhole
+        # detection): the client fell back before any SYN/ACK
+        out = [("mpc_syn_dropped", "client")]
     if not out and n("client", "MPCapableFallbackSYNACK"):
         out = [("no_mpc_synack", "both" if n("server", "MPCapableFallbackACK") else "client")]
     elif not out and n("server", "MPCapableFallbackACK"):
@@ -209,6 +215,17 @@ def check_proof(label, pcap, conns):
             if rows is not None and (not rows or int(rows[0][0]) != c["fallback_frame"]
                                      or rows[0][1]):
                 err("%s: fallback_frame %s, the first SYN/ACK is %s" % (label, c["fallback_frame"], rows[:1]))
+        elif c["fallback"] == "mpc_syn_dropped":
+            # the first SYN of the initial subflow without MP_CAPABLE, with
+            # the ISN of the MP_CAPABLE SYN before it
+            rows = tshark_rows(pcap, ["frame.number", "tcp.options.mptcp.subtype", "tcp.seq_raw"],
+                               "tcp.flags.syn == 1 && tcp.flags.ack == 0 && " + tup)
+            if rows is not None:
+                plain = [r for r in rows if "0" not in r[1].split(",")]
+                if not rows or "0" not in rows[0][1].split(",") or not plain \
+                        or plain[0][2] != rows[0][2] \
+                        or int(plain[0][0]) != c["fallback_frame"]:
+                    err("%s: fallback_frame %s, the SYNs are %s" % (label, c["fallback_frame"], rows))
         elif c["fallback"] == "simultaneous_connect":
             rows = tshark_rows(pcap, ["frame.number", "tcp.srcport"],
                                "tcp.flags.syn == 1 && tcp.flags.ack == 0 && " + tup)

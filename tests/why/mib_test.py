@@ -27,6 +27,8 @@ CASES = [  # capture, truth, side, an address of that endpoint
     ("strip_after.pcap", "strip_after", "client", "10.0.1.1"),
     ("strip_after.server.pcap", "strip_after", "server", "10.0.1.2"),
     ("strip_synack.pcap", "strip_synack", "client", "10.0.1.1"),
+    ("syn_blackhole.pcap", "syn_blackhole", "client", "10.0.1.1"),
+    ("syn_blackhole.server.pcap", "syn_blackhole", "server", "10.0.1.2"),
 ]
 
 failures = 0
