@@ -10,6 +10,8 @@
 #ifndef MPANA_ESCAPE_H
 #define MPANA_ESCAPE_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum mp_esc_lang {
@@ -20,6 +22,11 @@ enum mp_esc_lang {
 /* The replacement for byte c in `lang`, or NULL when c is written as is.
  * May return `buf` (at least 8 bytes), which it fills. */
 const char *mp_escape_char(enum mp_esc_lang lang, unsigned char c, char buf[8]);
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629 §4: no overlong
+ * form, no surrogate, nothing beyond U+10FFFF) within its n >= 1 bytes; 0
+ * when none starts there. */
+size_t mp_utf8_len(const uint8_t *s, size_t n);
 
 /* Writes the NUL-terminated `s` escaped for `lang` to f (NULL s: nothing). */
 void mp_escape_fputs(FILE *f, enum mp_esc_lang lang, const char *s);

@@ -130,7 +130,7 @@ struct sst {
 	bool synack_mpc;     /* passive: with MP_CAPABLE */
 	bool synack_done;    /* active: the first SYN/ACK was handled */
 	uint8_t plain_syns;  /* active, MP_CAPABLE dropped: SYNs sent without
-			      * it before the SYN/ACK (saturating) */
+			      * it before the SYN/ACK: 0, 1, or 2 for more */
 	bool ack3_done;      /* passive: the handshake's last ACK was handled */
 	bool join_pending;   /* passive join: third ACK in, verdict waits for
 			      * the endpoint's next packet */
@@ -275,16 +275,17 @@ static void on_syn(struct mp_mib *m, struct cst *c, struct sst *s,
 		m->v[MP_MIB_SIMULT_FALLBACK]++;
 		return;
 	}
-	if (s->syn_seen && s->active && tx && s->mpc && !s->synack_done &&
-	    sf->isn_valid[0] && p->seq == sf->isn[0] &&
+	if (s->syn_seen && s->active && tx && !s->synack_done &&
+	    sf->fallback == MP_FB_MPC_SYN_DROPPED &&
 	    !opt_find(p, MPTCP_SUB_CAPABLE, NULL)) {
 		/* the MP_CAPABLE SYN retransmitted without it: the subflow
-		 * fell back (blackhole detection) */
-		if (s->plain_syns++ == 0) {
+		 * fell back (blackhole detection; the engine's verdict,
+		 * endings.c) */
+		if (s->plain_syns < 2)
+			s->plain_syns++;
+		if (s->plain_syns == 1) {
 			m->v[MP_MIB_MPCAPABLE_SYNTX_DROP]++;
 			c->fallen = true;
-		} else if (s->plain_syns == 0) {
-			s->plain_syns = UINT8_MAX;
 		}
 		return;
 	}

@@ -236,43 +236,13 @@ void mp_out_frame_text(struct mp_out *o, uint64_t frame)
 	mp_out_u64(o, mp_frame_packet(frame));
 }
 
-/* Length of the well-formed UTF-8 sequence at p (RFC 3629 §4), 0 if none. */
-static size_t utf8_len(const uint8_t *p, size_t n)
-{
-	uint8_t c = p[0];
-	size_t len;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0; /* overlong, surrogate, beyond U+10FFFF */
-	return len;
-}
-
 void mp_out_json_strn(struct mp_out *o, const uint8_t *s, size_t n)
 {
 	char buf[8];
 
 	mp_out_ch(o, '"');
 	for (size_t i = 0; i < n;) {
-		size_t l = utf8_len(s + i, n - i);
+		size_t l = mp_utf8_len(s + i, n - i);
 
 		if (o->n > MP_OUT_BUF - 8)
 			mp_out_flush(o);

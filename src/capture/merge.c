@@ -209,6 +209,7 @@ static int input_pull(struct input *in)
 		in->len = h->len;
 		in->data = b;
 		in->comment = NULL; /* libpcap gives no comments */
+		in->comment_len = 0;
 	}
 	in->n++;
 	return 1;
@@ -381,7 +382,7 @@ int mp_trace_next(struct mp_trace *t, struct mp_trace_rec *r, struct mp_pkt *pkt
 		r->data = next->data;
 		r->dlt = next->dlt;
 		r->comment = next->comment;
-		r->comment_len = next->comment ? next->comment_len : 0;
+		r->comment_len = next->comment_len;
 		return 1;
 	}
 }

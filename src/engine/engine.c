@@ -128,6 +128,24 @@ static inline struct mp_subflow *sf_cached(const struct mp_engine *e,
 	return sf;
 }
 
+/* A SYN `p` from the initiator of `sf` starts a new connection on its
+ * 4-tuple: the subflow is closed, or the SYN has another ISN (a
+ * retransmission keeps it, and may drop MP_CAPABLE: that SYN's fallback,
+ * endings.c). With MPTCP options it starts a new subflow; a plain one is a
+ * plain TCP connection, but only where the subflow's SYN was never
+ * answered (a stray SYN inside a connection leaves it be). */
+static bool tuple_reused(const struct mp_subflow *sf, const struct mp_pkt *p)
+{
+	bool new_isn = sf->syn_ts && p->seq != sf->isn[0];
+
+	if (sf->state == MP_SFS_CLOSED)
+		return true;
+	if (eng_has_subtype(&p->opts, MPTCP_SUB_CAPABLE) ||
+	    eng_has_subtype(&p->opts, MPTCP_SUB_JOIN))
+		return new_isn;
+	return new_isn && !sf->synack_seen;
+}
+
 /* Finds the subflow of `p`, creating one when the packet starts or shows
  * MPTCP. Sets x->sf and x->d; x->sf stays NULL for untracked packets. */
 __attribute__((noinline))
@@ -156,20 +174,7 @@ static bool sf_lookup(struct pctx *x, bool *created)
 			sf = es ? &es->pub : NULL;
 		}
 	}
-	if (sf && syn && !ack && sf_dir(sf, p) == 0 &&
-	    (sf->state == MP_SFS_CLOSED || (sf->syn_ts && p->seq != sf->isn[0])) &&
-	    (eng_has_subtype(&p->opts, MPTCP_SUB_CAPABLE) ||
-	     eng_has_subtype(&p->opts, MPTCP_SUB_JOIN))) {
-		eng_sf_replace(e, sf); /* the 4-tuple is reused by a new subflow */
-		sf = NULL;
-		hit_d = -1;
-	} else if (sf && syn && !ack && sf_dir(sf, p) == 0 &&
-		   (sf->state == MP_SFS_CLOSED ||
-		    (sf->syn_ts && !sf->synack_seen && p->seq != sf->isn[0]))) {
-		/* A plain TCP SYN with a new ISN where the subflow is closed
-		 * or its SYN was never answered: a new connection by a plain
-		 * TCP socket (a retransmission keeps the ISN, and may drop
-		 * MP_CAPABLE: the MP_CAPABLE SYN's fallback, endings.c). */
+	if (sf && syn && !ack && sf_dir(sf, p) == 0 && tuple_reused(sf, p)) {
 		eng_sf_replace(e, sf);
 		sf = NULL;
 		hit_d = -1;

@@ -36,6 +36,7 @@
 #include "store_int.h"
 
 #include "mpana/db.h"
+#include "mpana/escape.h"
 
 #if MPANA_WITH_PG
 #include <libpq-fe.h>
@@ -270,35 +271,17 @@ static size_t fmt_i64(char *out, int64_t v)
 	return o;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629 §4), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		unsigned lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		unsigned lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
-		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
-
 /* Text escaped for COPY; an invalid UTF-8 byte (the server refuses them)
  * becomes U+FFFD. */
 static bool put_copy_text(struct pg_store *pg, struct cbuf *b, const char *t)
 {
 	const unsigned char *s = (const unsigned char *)t;
+	const unsigned char *end = s + strlen(t);
 
-	if (!cb_reserve(pg, b, 3 * strlen(t) + 1))
+	if (!cb_reserve(pg, b, 3 * (size_t)(end - s) + 1))
 		return false;
 	while (*s) {
-		size_t l = utf8_len(s);
+		size_t l = mp_utf8_len(s, (size_t)(end - s));
 		switch (*s) {
 		case '\\': b->p[b->n++] = '\\'; b->p[b->n++] = '\\'; s++; continue;
 		case '\t': b->p[b->n++] = '\\'; b->p[b->n++] = 't'; s++; continue;
